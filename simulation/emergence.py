@@ -1,0 +1,222 @@
+"""Project emergence: who starts a project, alone or in an alliance, with whom.
+
+Every random number here is keyed on the lead organisation and the step (see
+`randomness`), so that a project born in both the treated and the counterfactual
+world makes the same choices in both unless the fund changed its circumstances.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulation.config import PROFILES, ModelConfig, ScenarioConfig
+from simulation.population import Population, complementarity
+from simulation.projects import NewProjects, diversification, resource_cells, value_per_eur
+from simulation.randomness import RandomStreams
+from simulation.territories import TerritoryState
+
+# Complementarity floor, so that identical organisations can still ally.
+_MIN_PARTNER_WEIGHT = 0.01
+
+
+def start_probability(
+    population: Population,
+    territories: TerritoryState,
+    scenario: ScenarioConfig,
+    cfg: ModelConfig,
+) -> np.ndarray:
+    """Probability that each organisation starts a project this step.
+
+    Rate `r0 * m_profile * (1 + rF * mean fragility) * (1 + rE * E)`, as
+    `1 - exp(-rate)`.
+
+    Args:
+        population: The organisations.
+        territories: Territory state.
+        scenario: World configuration (profile multipliers).
+        cfg: Mechanism parameters.
+
+    Returns:
+        Probabilities, shape (n,).
+    """
+    em = cfg.emergence
+    multiplier = np.array([scenario.profiles[p].start_rate_multiplier for p in PROFILES])
+    territory_rate = (1.0 + em.fragility_effect * territories.fragility.mean(axis=1)) * (
+        1.0 + em.engineering_effect * territories.engineering
+    )
+    rate = em.base_rate * multiplier[population.profile] * territory_rate[population.territory]
+    return -np.expm1(-rate)
+
+
+def ally_probability(
+    leads: np.ndarray, population: Population, territories: TerritoryState, cfg: ModelConfig
+) -> np.ndarray:
+    """Probability that a starting project is an alliance.
+
+    `sigmoid(b0 + bE E + bT T + bA A + bm (maturity - 1))`; zero where the lead is
+    alone in its territory.
+
+    Args:
+        leads: Organisations starting a project.
+        population: The organisations.
+        territories: Territory state.
+        cfg: Mechanism parameters.
+
+    Returns:
+        Probabilities, shape (k,).
+    """
+    em = cfg.emergence
+    t = population.territory[leads]
+    logit = (
+        em.ally_intercept
+        + em.ally_engineering * territories.engineering[t]
+        + em.ally_trust * territories.trust[t]
+        + em.ally_capital * population.capital[leads]
+        + em.ally_maturity * (territories.maturity[t] - 1.0)
+    )
+    alone = population.territory_count[t] < 2
+    return np.where(alone, 0.0, 1.0 / (1.0 + np.exp(-logit)))
+
+
+def choose_partners(
+    leads: np.ndarray,
+    step: int,
+    population: Population,
+    streams: RandomStreams,
+    cfg: ModelConfig,
+) -> np.ndarray:
+    """Draw the partners of new alliances in the lead's territory.
+
+    The number of partners is uniform in 1..max_partners. Each partner slot draws
+    `partner_candidates` organisations uniformly among the others of the territory
+    and picks one with probability proportional to its complementarity with the
+    lead. A partner drawn twice fills one slot only.
+
+    Args:
+        leads: Lead organisations of the new alliances.
+        step: Current step.
+        population: The organisations.
+        streams: Keyed random numbers.
+        cfg: Mechanism parameters.
+
+    Returns:
+        Partner indices, -1 for empty slots, shape (k, max_partners).
+    """
+    em = cfg.emergence
+    t = population.territory[leads]
+    start = population.territory_start[t]
+    others = population.territory_count[t] - 1
+    local_lead = leads - start
+    n_partners = 1 + np.floor(
+        streams.uniform("partners", step, leads, slot=0) * em.max_partners
+    ).astype(np.int64)
+    lead_shares = population.pillar_shares(leads)
+    partners = np.full((leads.size, em.max_partners), -1, dtype=np.int64)
+    slot = 1
+    for j in range(em.max_partners):
+        candidates = np.empty((leads.size, em.partner_candidates), dtype=np.int64)
+        for c in range(em.partner_candidates):
+            u = streams.uniform("partners", step, leads, slot=slot)
+            slot += 1
+            local = np.floor(u * others).astype(np.int64)
+            local += local >= local_lead  # skip the lead itself
+            candidates[:, c] = start + local
+        weights = (
+            complementarity(lead_shares[:, None, :], population.pillar_shares(candidates))
+            + _MIN_PARTNER_WEIGHT
+        )
+        cumulative = np.cumsum(weights, axis=1)
+        u = streams.uniform("partners", step, leads, slot=slot)
+        slot += 1
+        pick = (cumulative < u[:, None] * cumulative[:, -1:]).sum(axis=1)
+        chosen = candidates[np.arange(leads.size), pick]
+        duplicate = (partners[:, :j] == chosen[:, None]).any(axis=1)
+        partners[:, j] = np.where((j < n_partners) & ~duplicate, chosen, -1)
+    return partners
+
+
+def emerge(
+    step: int,
+    population: Population,
+    territories: TerritoryState,
+    commons: float,
+    streams: RandomStreams,
+    scenario: ScenarioConfig,
+    cfg: ModelConfig,
+) -> NewProjects:
+    """The projects born this step, with their partners, quality and resources.
+
+    Args:
+        step: Current step.
+        population: The organisations.
+        territories: Territory state.
+        commons: Knowledge commons `K`.
+        streams: Keyed random numbers.
+        scenario: World configuration.
+        cfg: Mechanism parameters.
+
+    Returns:
+        The new projects.
+    """
+    everyone = np.arange(population.size)
+    p_start = start_probability(population, territories, scenario, cfg)
+    leads = everyone[streams.uniform("emergence", step, everyone) < p_start]
+    t = population.territory[leads]
+
+    ally = streams.uniform("mode", step, leads) < ally_probability(
+        leads, population, territories, cfg
+    )
+    members = np.full((leads.size, 1 + cfg.emergence.max_partners), -1, dtype=np.int64)
+    members[:, 0] = leads
+    members[ally, 1:] = choose_partners(leads[ally], step, population, streams, cfg)
+    is_member = members >= 0
+    n_partners = is_member[:, 1:].sum(axis=1)
+    alliance = n_partners > 0
+
+    shares = population.pillar_shares(np.where(is_member, members, 0))
+    pair_complementarity = complementarity(shares[:, :1, :], shares[:, 1:, :])
+    mean_complementarity = np.divide(
+        (pair_complementarity * is_member[:, 1:]).sum(axis=1),
+        n_partners,
+        out=np.zeros(leads.size),
+        where=alliance,
+    )
+    q = cfg.quality
+    quality = np.where(
+        alliance,
+        q.weight_engineering * territories.engineering[t]
+        + q.weight_trust * territories.trust[t]
+        + q.weight_complementarity * mean_complementarity,
+        0.0,
+    )
+
+    pillars = population.member_pillars(members)
+    own_eur = pillars[:, :, :4].sum(axis=(1, 2))
+    mobilised_eur = cfg.production.mobilisation * quality * pillars[:, :, 4].sum(axis=1)
+    cells = resource_cells(pillars, mobilised_eur, np.zeros(leads.size))
+
+    fragility = territories.fragility[t]
+    cumulative = np.cumsum(fragility, axis=1)
+    u_domain = streams.uniform("domain", step, leads)
+    domain = (cumulative < u_domain[:, None] * cumulative[:, -1:]).sum(axis=1)
+
+    setup = (
+        cfg.emergence.setup_cost_eur
+        * (1 + n_partners)
+        * (1.0 - cfg.commons.setup_cost_reduction * commons)
+    )
+    return NewProjects(
+        lead=leads,
+        members=members,
+        territory=t,
+        profile=population.profile[leads],
+        domain=domain,
+        alliance=alliance,
+        quality=quality,
+        diversification=diversification(cells),
+        own_eur=own_eur,
+        mobilised_eur=mobilised_eur,
+        value_per_eur=value_per_eur(quality, fragility[np.arange(leads.size), domain], cfg.production),
+        setup_eur=setup,
+        lifetime_budget=-np.log1p(-streams.uniform("lifetime", step, leads)),
+    )

@@ -1,0 +1,165 @@
+"""The fund: a budget spent by a strategy through three instruments.
+
+1. territorial engineering grants raise a territory's engineering capacity `E`;
+2. partnership innovation grants take an alliance project from proof of concept
+   to deployment (lower hazard, larger scale);
+3. structural investment builds the knowledge commons `K`.
+
+The budget is spread evenly over the fund's period. Engineering and structural
+money is spent in the step it is allocated; innovation money accumulates in a
+pool and is committed one ticket at a time to the most promising eligible
+alliance projects (highest quality first). Commitments never exceed the budget.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from simulation.config import FundConfig
+from simulation.projects import diversification, resource_cells
+
+if TYPE_CHECKING:
+    from simulation.model import AllianceModel
+    from simulation.territories import TerritoryState
+
+
+@dataclass
+class Allocation:
+    """What the fund spends directly in one step.
+
+    Attributes:
+        engineering_eur: Engineering grant to each territory, euro, shape (t,).
+        structural_eur: Structural investment in the commons, euro.
+    """
+
+    engineering_eur: np.ndarray
+    structural_eur: float
+
+
+def target_mask(
+    target: str, territories: TerritoryState, top_k: int
+) -> np.ndarray:
+    """Which territories a targeting rule selects.
+
+    Args:
+        target: One of `TARGETS`: all, small, small_medium, maturity_1_2,
+            maturity_3_4, most_mature (the `top_k` most mature, then most engineered).
+        territories: Territory state.
+        top_k: Number of territories for `most_mature`.
+
+    Returns:
+        Boolean mask, shape (t,).
+    """
+    size, maturity = territories.size_class, territories.maturity
+    if target == "all":
+        return np.ones(size.size, dtype=bool)
+    if target == "small":
+        return size == 0
+    if target == "small_medium":
+        return size <= 1
+    if target == "maturity_1_2":
+        return maturity <= 2
+    if target == "maturity_3_4":
+        return maturity >= 3
+    if target == "most_mature":
+        order = np.lexsort((-territories.engineering, -maturity))
+        mask = np.zeros(size.size, dtype=bool)
+        mask[order[:top_k]] = True
+        return mask
+    msg = f"unknown target {target!r}"
+    raise ValueError(msg)
+
+
+class Fund(mesa.Agent):
+    """The fund, investing through its strategy.
+
+    Args:
+        model: The model it invests in.
+        cfg: Budget, period, ticket and strategy.
+        steps_per_year: Steps in one year.
+    """
+
+    def __init__(self, model: AllianceModel, cfg: FundConfig, steps_per_year: int) -> None:
+        super().__init__(model)
+        self.cfg = cfg
+        self.period_steps = max(1, round(cfg.years * steps_per_year))
+        invests = cfg.strategy.invests and cfg.budget_eur > 0
+        self.budget_per_step = cfg.budget_eur / self.period_steps if invests else 0.0
+        self.innovation_pool_eur = 0.0
+        self.committed_eur = 0.0
+
+    def is_investing(self, step: int) -> bool:
+        """Whether the fund disburses money at this step."""
+        return self.budget_per_step > 0 and step < self.period_steps
+
+    def allocate(self, step: int) -> Allocation:
+        """Disburse this step's engineering and structural money; fill the innovation pool.
+
+        Args:
+            step: Current step.
+
+        Returns:
+            The engineering grants and structural investment of this step.
+        """
+        territories = self.model.territories
+        engineering = np.zeros(territories.engineering.size)
+        if not self.is_investing(step):
+            return Allocation(engineering, 0.0)
+        shares = self.cfg.strategy.shares
+        targets = target_mask(
+            self.cfg.strategy.engineering_target, territories, self.cfg.strategy.top_k
+        )
+        if targets.any():
+            engineering[targets] = self.budget_per_step * shares["engineering"] / targets.sum()
+        structural = self.budget_per_step * shares["structural"]
+        self.innovation_pool_eur += self.budget_per_step * shares["innovation"]
+        self.committed_eur += engineering.sum() + structural
+        return Allocation(engineering, structural)
+
+    def back_projects(self, step: int) -> np.ndarray:
+        """Commit innovation grants to the best eligible alliance projects.
+
+        Eligible: alive, an alliance, not yet backed, at least
+        `proof_of_concept_steps` old, in a targeted territory.
+
+        Args:
+            step: Current step.
+
+        Returns:
+            Rows of the projects backed this step.
+        """
+        projects = self.model.projects
+        ticket = self.cfg.ticket_eur
+        affordable = int(self.innovation_pool_eur // ticket)
+        if not self.is_investing(step) or affordable == 0:
+            return np.empty(0, dtype=np.int64)
+        targets = target_mask(
+            self.cfg.strategy.innovation_target, self.model.territories, self.cfg.strategy.top_k
+        )
+        rows = np.arange(projects.size)
+        eligible = rows[
+            (projects.column("death") < 0)
+            & projects.column("alliance")
+            & ~projects.column("backed")
+            & (step - projects.column("birth") >= self.cfg.proof_of_concept_steps)
+            & targets[projects.column("territory")]
+        ]
+        # Highest quality first; stable sort keeps birth order among equals.
+        best = eligible[np.argsort(-projects.quality[eligible], kind="stable")][:affordable]
+        grant = ticket / self.cfg.grant_steps
+        projects.backed[best] = True
+        projects.grant_eur_per_step[best] = grant
+        projects.grant_steps_left[best] = self.cfg.grant_steps
+        cells = resource_cells(
+            self.model.population.member_pillars(projects.members[best]),
+            projects.mobilised_eur[best],
+            np.full(best.size, grant),
+        )
+        projects.diversification[best] = diversification(cells)
+        self.innovation_pool_eur -= ticket * best.size
+        self.committed_eur += ticket * best.size
+        return best

@@ -1,0 +1,208 @@
+"""The alliance-premium model: one Mesa model, one world, one fund.
+
+Territories and the fund are Mesa agents; organisations and projects are struct
+of arrays owned by the model and updated vectorised. One call to `step` is one
+quarter by default:
+
+1. the fund disburses engineering and structural money;
+2. engineering capacity and the knowledge commons update;
+3. territories move between maturity levels;
+4. organisations start projects, alone or in alliances;
+5. the fund backs proof-of-concept alliances with innovation grants;
+6. active projects turn resources into value;
+7. projects end with their hazard;
+8. trust and alliance capital learn from alliances that succeeded or failed;
+9. the step is recorded.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from simulation.config import PROFILES, RunConfig
+from simulation.emergence import emerge
+from simulation.fund import Fund
+from simulation.population import Population
+from simulation.projects import ProjectTable, hazard
+from simulation.randomness import RandomStreams
+from simulation.recorder import Recorder
+from simulation.territories import (
+    Territory,
+    TerritoryState,
+    alliance_experience,
+    maturity_up_probability,
+    next_maturity,
+    update_commons,
+    update_engineering,
+    update_trust,
+)
+
+
+class AllianceModel(mesa.Model):
+    """One simulated world.
+
+    Args:
+        config: The run configuration; validated before anything is drawn.
+
+    Attributes:
+        territories: Territory state arrays.
+        population: Organisation arrays.
+        projects: Every project started so far.
+        commons: Knowledge commons `K`.
+        fund: The fund agent.
+        recorder: Time series recorded each step.
+    """
+
+    def __init__(self, config: RunConfig) -> None:
+        config.validate()
+        super().__init__(rng=config.seed)
+        self.config = config
+        scenario, cfg = config.scenario, config.model
+        self.territories = TerritoryState.create(scenario, cfg.engineering, cfg.trust, self.rng)
+        counts = self.territories.organisations_per_territory(scenario, self.rng)
+        self.population = Population.create(
+            scenario, counts, cfg.production.wage_eur_per_fte_step, self.rng
+        )
+        self.streams = RandomStreams(self.rng)
+        self.projects = ProjectTable.empty(
+            max_members=1 + cfg.emergence.max_partners,
+            capacity=max(1024, 2 * scenario.n_organisations),
+        )
+        self._active = np.empty(0, dtype=np.int64)
+        self.commons = 0.0
+        for index in range(scenario.n_territories):
+            Territory(self, index)
+        self.fund = Fund(self, config.fund, scenario.steps_per_year)
+        years = np.arange(scenario.n_steps) / scenario.steps_per_year
+        self.discount = (1.0 + config.accounting.discount_rate_per_year) ** -years
+        self.recorder = Recorder.empty(scenario.n_steps, scenario.n_territories, len(PROFILES))
+
+    def step(self) -> None:
+        """Advance the world by one step."""
+        t = self.steps - 1
+        cfg = self.config.model
+        territories = self.territories
+
+        allocation = self.fund.allocate(t)
+        territories.engineering = update_engineering(
+            territories.engineering,
+            territories.engineering_baseline,
+            allocation.engineering_eur,
+            cfg.engineering,
+        )
+        self.commons = update_commons(self.commons, allocation.structural_eur, cfg.commons)
+
+        p_up = maturity_up_probability(
+            territories.maturity,
+            territories.engineering,
+            self.commons,
+            alliance_experience(territories.alliance_successes, cfg.maturity),
+            cfg.maturity,
+        )
+        draws = self.streams.uniform("maturity", t, np.arange(territories.maturity.size))
+        territories.maturity = next_maturity(territories.maturity, p_up, draws, cfg.maturity)
+
+        new = emerge(
+            t,
+            self.population,
+            territories,
+            self.commons,
+            self.streams,
+            self.config.scenario,
+            cfg,
+        )
+        self._active = np.concatenate([self._active, self.projects.add(new, t)])
+        self.fund.back_projects(t)
+
+        flows = self._produce(t)
+        ended, successes, failures = self._survive(t)
+        self._learn(successes, failures)
+        self.recorder.record(t, self, flows, allocation)
+        self._active = self._active[~ended]
+
+    def _produce(self, t: int) -> dict[str, np.ndarray]:
+        """Turn active projects' resources into value; accumulate present values."""
+        p, rows = self.projects, self._active
+        scale = np.where(p.backed[rows], self.config.model.production.deployment_scale, 1.0)
+        paying = p.grant_steps_left[rows] > 0
+        grant = np.where(paying, p.grant_eur_per_step[rows], 0.0)
+        productive = p.own_eur[rows] * scale + p.mobilised_eur[rows] + grant
+        value = p.value_per_eur[rows] * productive
+        resources = productive + np.where(p.birth[rows] == t, p.setup_eur[rows], 0.0)
+        p.grant_steps_left[rows] -= paying
+
+        df = self.discount[t]
+        p.value_pv[rows] += value * df
+        p.resources_pv[rows] += resources * df
+        p.mobilised_pv[rows] += p.mobilised_eur[rows] * df
+        p.fund_pv[rows] += grant * df
+        p.last_value_eur[rows] = value
+
+        territory = p.territory[rows]
+        profile = p.profile[rows]
+        persistence = self.config.accounting.value_persistence_per_step
+        if persistence > 0:
+            ended = np.flatnonzero(p.column("death") >= 0)
+            legacy = p.last_value_eur[ended] * persistence ** (t - p.death[ended])
+            p.value_pv[ended] += legacy * df
+            territory = np.concatenate([territory, p.territory[ended]])
+            profile = np.concatenate([profile, p.profile[ended]])
+            value = np.concatenate([value, legacy])
+        return {
+            "value_territory": value,
+            "value_territory_index": territory,
+            "value_profile_index": profile,
+            "resources": resources,
+            "mobilised": p.mobilised_eur[rows],
+            "grant": grant,
+        }
+
+    def _survive(self, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """End projects whose cumulative hazard reached their lifetime budget.
+
+        Returns:
+            Mask of active rows that ended, and rows of alliance projects that
+            became a success (reached the success age) or a failure (ended younger).
+        """
+        p, rows = self.projects, self._active
+        p.cumulative_hazard[rows] += hazard(
+            p.quality[rows], p.diversification[rows], p.backed[rows], self.config.model.survival
+        )
+        ended = p.cumulative_hazard[rows] >= p.lifetime_budget[rows]
+        p.death[rows[ended]] = t
+        age = t - p.birth[rows] + 1
+        success_age = self.config.model.trust.success_age_steps
+        alliance = p.alliance[rows]
+        successes = rows[alliance & (age == success_age)]
+        failures = rows[alliance & ended & (age < success_age)]
+        return ended, successes, failures
+
+    def _learn(self, successes: np.ndarray, failures: np.ndarray) -> None:
+        """Update trust per territory and alliance capital per member organisation."""
+        cfg = self.config.model.trust
+        p, territories, population = self.projects, self.territories, self.population
+        n_territories = territories.trust.size
+        s = np.bincount(p.territory[successes], minlength=n_territories).astype(float)
+        f = np.bincount(p.territory[failures], minlength=n_territories).astype(float)
+        territories.trust = update_trust(territories.trust, s, f, cfg)
+        territories.alliance_successes += s
+
+        gained = p.members[successes].ravel()
+        lost = p.members[failures].ravel()
+        change = cfg.capital_gain * np.bincount(
+            gained[gained >= 0], minlength=population.size
+        ) - cfg.capital_loss * np.bincount(lost[lost >= 0], minlength=population.size)
+        population.capital = np.clip(
+            population.capital * (1.0 - cfg.capital_decay_per_step) + change, 0.0, 1.0
+        )
+
+    def run(self) -> AllianceModel:
+        """Run every step of the horizon.
+
+        Returns:
+            This model, for chaining.
+        """
+        for _ in range(self.config.scenario.n_steps):
+            self.step()
+        return self

@@ -1,0 +1,137 @@
+"""Organisations as a struct of arrays: one row per organisation.
+
+France counts over a million associations, so organisations are not Python
+objects in the hot path. Each has a profile, a home territory and three pillars:
+human wealth `H` (FTE it can devote to projects), financial resources `F` by
+source (grants, revenue, societal investment; euro per step) and alliance
+capital `A` in [0, 1]. It also holds `idle` resources (volunteers, skills
+sponsorship, co-funding) that only an alliance mobilises.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulation.config import PROFILES, ScenarioConfig
+
+FINANCE_SOURCES: tuple[str, ...] = ("grants", "revenue", "societal_investment")
+# Columns of the pillar matrix used for complementarity and diversification.
+PILLAR_COMPONENTS: tuple[str, ...] = ("human", *FINANCE_SOURCES, "idle")
+
+
+@dataclass
+class Population:
+    """Organisations, sorted by territory so each territory is a contiguous block.
+
+    Attributes:
+        profile: Profile index into `PROFILES`, shape (n,).
+        territory: Home territory index, shape (n,).
+        pillar_eur: What each organisation brings to a project per step, in euro,
+            over `PILLAR_COMPONENTS`: human wealth `H` (FTE valued at the wage),
+            financial resources `F` by source, and idle resources, shape (n, 5).
+        capital: Alliance capital `A` in [0, 1], shape (n,).
+        territory_start: First organisation index of each territory, shape (t,).
+        territory_count: Number of organisations in each territory, shape (t,).
+    """
+
+    profile: np.ndarray
+    territory: np.ndarray
+    pillar_eur: np.ndarray
+    capital: np.ndarray
+    territory_start: np.ndarray
+    territory_count: np.ndarray
+
+    @property
+    def size(self) -> int:
+        """Number of organisations."""
+        return self.profile.size
+
+    def own_resources_eur(self, rows: np.ndarray) -> np.ndarray:
+        """Human and financial resources the given organisations bring per step, in euro."""
+        return self.pillar_eur[rows, :4].sum(axis=-1)
+
+    def member_pillars(self, members: np.ndarray) -> np.ndarray:
+        """Pillar amounts of each project's members, zeros for empty slots (-1).
+
+        Args:
+            members: Organisation indices, -1 for empty slots, shape (k, slots).
+
+        Returns:
+            Euro per step, shape (k, slots, 5).
+        """
+        present = members >= 0
+        return self.pillar_eur[np.where(present, members, 0)] * present[:, :, None]
+
+    def pillar_shares(self, rows: np.ndarray) -> np.ndarray:
+        """Each given organisation's resources as shares over `PILLAR_COMPONENTS`."""
+        amounts = self.pillar_eur[rows]
+        totals = amounts.sum(axis=-1, keepdims=True)
+        return np.divide(amounts, totals, out=np.zeros_like(amounts), where=totals > 0)
+
+    @classmethod
+    def create(
+        cls,
+        scenario: ScenarioConfig,
+        organisations_per_territory: np.ndarray,
+        wage_eur_per_fte_step: float,
+        rng: np.random.Generator,
+    ) -> Population:
+        """Draw a population: profiles, sizes and pillars.
+
+        Args:
+            scenario: World configuration (profile shares and pillar means).
+            organisations_per_territory: How many organisations live in each territory.
+            wage_eur_per_fte_step: Value of one FTE for one step, in euro.
+            rng: The model's seeded generator.
+
+        Returns:
+            A new population sorted by territory.
+        """
+        n = int(organisations_per_territory.sum())
+        territory = np.repeat(
+            np.arange(organisations_per_territory.size), organisations_per_territory
+        )
+        shares = np.array([scenario.profiles[p].share for p in PROFILES])
+        profile = rng.choice(len(PROFILES), size=n, p=shares / shares.sum())
+        sigma = scenario.organisation_size_sigma
+        # Mean-one lognormal: profiles keep their configured means.
+        size = rng.lognormal(mean=-0.5 * sigma**2, sigma=sigma, size=n)
+        means = np.array(
+            [
+                [
+                    scenario.profiles[p].human_fte * wage_eur_per_fte_step,
+                    scenario.profiles[p].grants_eur,
+                    scenario.profiles[p].revenue_eur,
+                    scenario.profiles[p].societal_investment_eur,
+                    scenario.profiles[p].idle_eur,
+                ]
+                for p in PROFILES
+            ]
+        )
+        start = np.concatenate(([0], np.cumsum(organisations_per_territory)[:-1]))
+        return cls(
+            profile=profile.astype(np.int8),
+            territory=territory.astype(np.int32),
+            pillar_eur=means[profile] * size[:, None],
+            capital=np.zeros(n),
+            territory_start=start.astype(np.int64),
+            territory_count=organisations_per_territory.astype(np.int64),
+        )
+
+
+def complementarity(shares_a: np.ndarray, shares_b: np.ndarray) -> np.ndarray:
+    """How different two organisations' pillar mixes are, in [0, 1].
+
+    The total-variation distance between the two share vectors: 0 for identical
+    mixes, 1 for organisations that bring entirely different kinds of resources.
+
+    Args:
+        shares_a: Pillar shares, shape (..., 5).
+        shares_b: Pillar shares, same shape.
+
+    Returns:
+        Complementarity, shape (...).
+    """
+    return 0.5 * np.abs(shares_a - shares_b).sum(axis=-1)

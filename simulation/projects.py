@@ -1,0 +1,248 @@
+"""Projects: a growable struct of arrays, and the rules of production and survival.
+
+A project answers one fragility of one territory. It is run by one organisation
+alone (solo) or by an alliance of a lead and partners. Each step it turns
+resources into social value and may end, with a hazard that falls with alliance
+quality `Q` and resource diversification `D`. A project is identified across the
+treated and counterfactual worlds by its lead organisation and birth step, which
+is what its random draws are keyed on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from simulation.config import ProductionConfig, SurvivalConfig
+
+
+@dataclass
+class NewProjects:
+    """Projects born this step, one row each (arrays of equal length).
+
+    Attributes:
+        lead: Lead organisation.
+        members: Lead then partners, -1 where a slot is empty, shape (k, 1 + max_partners).
+        territory: Territory of the lead.
+        profile: Profile of the lead.
+        domain: Action domain (fragility) answered.
+        alliance: Whether the project has at least one partner.
+        quality: Alliance quality `Q` (0 for solo projects).
+        diversification: `D` in [0, 1).
+        own_eur: Members' own resources committed per step, euro.
+        mobilised_eur: Idle resources the alliance mobilises per step, euro.
+        value_per_eur: Social value per euro of resources.
+        setup_eur: One-off set-up cost paid in the birth step, euro.
+        lifetime_budget: Exponential(1) draw; the project ends when its cumulative hazard
+            reaches it.
+    """
+
+    lead: np.ndarray
+    members: np.ndarray
+    territory: np.ndarray
+    profile: np.ndarray
+    domain: np.ndarray
+    alliance: np.ndarray
+    quality: np.ndarray
+    diversification: np.ndarray
+    own_eur: np.ndarray
+    mobilised_eur: np.ndarray
+    value_per_eur: np.ndarray
+    setup_eur: np.ndarray
+    lifetime_budget: np.ndarray
+
+
+def value_per_eur(quality: np.ndarray, fragility: np.ndarray, cfg: ProductionConfig) -> np.ndarray:
+    """Social value one euro of resources produces: `pi (1 + phi Q) (0.5 + f)`.
+
+    Alliances are frugal: the factor `1 + phi Q` lowers the resources needed per
+    unit of value. Value is worth more where the fragility `f` it answers is high.
+
+    Args:
+        quality: Alliance quality `Q`.
+        fragility: Fragility of the project's domain in its territory.
+        cfg: Production parameters.
+
+    Returns:
+        Value per euro.
+    """
+    return cfg.productivity * (1.0 + cfg.frugality_gain * quality) * (0.5 + fragility)
+
+
+def resource_cells(
+    member_pillars: np.ndarray, mobilised_eur: np.ndarray, grant_eur: np.ndarray
+) -> np.ndarray:
+    """A project's resources split by (partner, source), the cells `D` is computed on.
+
+    Args:
+        member_pillars: Members' pillar amounts, shape (k, slots, 5); the fifth
+            component (idle resources) is not spent directly and is left out.
+        mobilised_eur: Idle resources the alliance mobilises per step, shape (k,).
+        grant_eur: Fund grant per step, shape (k,).
+
+    Returns:
+        Euro per step, shape (k, 4 * slots + 2).
+    """
+    k, slots, _ = member_pillars.shape
+    own = member_pillars[:, :, :4].reshape(k, 4 * slots)
+    return np.concatenate([own, mobilised_eur[:, None], grant_eur[:, None]], axis=1)
+
+
+def diversification(cells: np.ndarray) -> np.ndarray:
+    """Diversification `D = 1 - sum(s^2)` of a project's resources.
+
+    Args:
+        cells: Euro per step of every (partner, source) pair of a project, including
+            mobilised and fund resources, shape (k, cells); zeros are ignored.
+
+    Returns:
+        `D` in [0, 1): 0 when one partner brings one kind of resource.
+    """
+    totals = cells.sum(axis=-1, keepdims=True)
+    shares = np.divide(cells, totals, out=np.zeros_like(cells), where=totals > 0)
+    return 1.0 - (shares**2).sum(axis=-1)
+
+
+def hazard(
+    quality: np.ndarray, diversification: np.ndarray, backed: np.ndarray, cfg: SurvivalConfig
+) -> np.ndarray:
+    """Hazard per step: `h0 exp(-gQ Q - gD D)`, times a factor once backed.
+
+    Args:
+        quality: Alliance quality `Q`.
+        diversification: `D`.
+        backed: Whether a partnership innovation grant took the project to deployment.
+        cfg: Survival parameters.
+
+    Returns:
+        Hazard per step.
+    """
+    factor = np.where(backed, cfg.backing_hazard_factor, 1.0)
+    return (
+        cfg.base_hazard
+        * np.exp(-cfg.quality_effect * quality - cfg.diversification_effect * diversification)
+        * factor
+    )
+
+
+@dataclass
+class ProjectTable:
+    """Every project ever started in one run, one row each.
+
+    Columns are numpy arrays over capacity; rows `[0, size)` are in use. Accumulated
+    amounts (`*_pv`) are present values at the run's discount rate.
+    """
+
+    lead: np.ndarray
+    members: np.ndarray
+    territory: np.ndarray
+    profile: np.ndarray
+    domain: np.ndarray
+    alliance: np.ndarray
+    quality: np.ndarray
+    diversification: np.ndarray
+    own_eur: np.ndarray
+    mobilised_eur: np.ndarray
+    value_per_eur: np.ndarray
+    setup_eur: np.ndarray
+    lifetime_budget: np.ndarray
+    birth: np.ndarray
+    death: np.ndarray
+    cumulative_hazard: np.ndarray
+    backed: np.ndarray
+    grant_eur_per_step: np.ndarray
+    grant_steps_left: np.ndarray
+    last_value_eur: np.ndarray
+    value_pv: np.ndarray
+    resources_pv: np.ndarray
+    mobilised_pv: np.ndarray
+    fund_pv: np.ndarray
+    size: int = 0
+
+    @classmethod
+    def empty(cls, max_members: int, capacity: int = 1024) -> ProjectTable:
+        """A table with no rows.
+
+        Args:
+            max_members: Lead plus the most partners an alliance can have.
+            capacity: Initial number of rows allocated.
+
+        Returns:
+            An empty table.
+        """
+        columns = {f.name: _column(f.name, capacity, max_members) for f in fields(cls)}
+        del columns["size"]
+        return cls(**columns)
+
+    @property
+    def capacity(self) -> int:
+        """Rows allocated."""
+        return self.lead.shape[0]
+
+    def add(self, new: NewProjects, step: int) -> np.ndarray:
+        """Append the projects born at `step`.
+
+        Args:
+            new: The new projects.
+            step: Their birth step.
+
+        Returns:
+            Their row indices.
+        """
+        count = new.lead.size
+        if self.size + count > self.capacity:
+            self._grow(max(2 * self.capacity, self.size + count))
+        rows = np.arange(self.size, self.size + count)
+        for f in fields(new):
+            getattr(self, f.name)[rows] = getattr(new, f.name)
+        self.birth[rows] = step
+        self.size += count
+        return rows
+
+    def _grow(self, capacity: int) -> None:
+        for f in fields(self):
+            if f.name == "size":
+                continue
+            old = getattr(self, f.name)
+            grown = _column(f.name, capacity, self.members.shape[1])
+            grown[: self.size] = old[: self.size]
+            setattr(self, f.name, grown)
+
+    def column(self, name: str) -> np.ndarray:
+        """The rows in use of one column (a view)."""
+        return getattr(self, name)[: self.size]
+
+    def durations(self, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
+        """Lifetimes in steps and whether each ended (else censored at the horizon).
+
+        Args:
+            n_steps: Steps in the run.
+
+        Returns:
+            (durations, ended) for every project.
+        """
+        birth = self.column("birth")
+        death = self.column("death")
+        ended = death >= 0
+        end = np.where(ended, death + 1, n_steps)
+        return end - birth, ended
+
+
+_INT_COLUMNS = {"lead", "territory", "birth", "death", "grant_steps_left"}
+_SMALL_INT_COLUMNS = {"profile", "domain"}
+_BOOL_COLUMNS = {"alliance", "backed"}
+
+
+def _column(name: str, capacity: int, max_members: int) -> np.ndarray:
+    if name == "members":
+        return np.full((capacity, max_members), -1, dtype=np.int64)
+    if name == "death":
+        return np.full(capacity, -1, dtype=np.int64)
+    if name in _INT_COLUMNS:
+        return np.zeros(capacity, dtype=np.int64)
+    if name in _SMALL_INT_COLUMNS:
+        return np.zeros(capacity, dtype=np.int16)
+    if name in _BOOL_COLUMNS:
+        return np.zeros(capacity, dtype=bool)
+    return np.zeros(capacity)

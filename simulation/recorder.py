@@ -1,0 +1,112 @@
+"""Time series recorded at the end of every step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from simulation.config import INSTRUMENTS, MATURITY_LEVELS
+
+if TYPE_CHECKING:
+    from simulation.fund import Allocation
+    from simulation.model import AllianceModel
+
+
+@dataclass
+class Recorder:
+    """Per-step arrays; `time` is the first axis of each.
+
+    Flows (`*_eur`, `fund_spending_eur`) are totals over the step; states are read
+    at the end of the step.
+    """
+
+    value_eur: np.ndarray
+    resources_eur: np.ndarray
+    mobilised_eur: np.ndarray
+    active_projects: np.ndarray
+    active_alliances: np.ndarray
+    engineering: np.ndarray
+    trust: np.ndarray
+    maturity: np.ndarray
+    value_by_profile_eur: np.ndarray
+    maturity_share: np.ndarray
+    commons: np.ndarray
+    fund_spending_eur: np.ndarray
+
+    @classmethod
+    def empty(cls, n_steps: int, n_territories: int, n_profiles: int) -> Recorder:
+        """Zero-filled arrays for a run.
+
+        Args:
+            n_steps: Steps in the run.
+            n_territories: Territories in the world.
+            n_profiles: Organisation profiles.
+
+        Returns:
+            A new recorder.
+        """
+        by_territory = (n_steps, n_territories)
+        return cls(
+            value_eur=np.zeros(by_territory),
+            resources_eur=np.zeros(by_territory),
+            mobilised_eur=np.zeros(by_territory),
+            active_projects=np.zeros(by_territory, dtype=np.int64),
+            active_alliances=np.zeros(by_territory, dtype=np.int64),
+            engineering=np.zeros(by_territory),
+            trust=np.zeros(by_territory),
+            maturity=np.zeros(by_territory, dtype=np.int8),
+            value_by_profile_eur=np.zeros((n_steps, n_profiles)),
+            maturity_share=np.zeros((n_steps, len(MATURITY_LEVELS))),
+            commons=np.zeros(n_steps),
+            fund_spending_eur=np.zeros((n_steps, len(INSTRUMENTS))),
+        )
+
+    def record(
+        self,
+        t: int,
+        model: AllianceModel,
+        flows: dict[str, np.ndarray],
+        allocation: Allocation,
+    ) -> None:
+        """Store step `t`.
+
+        Args:
+            t: Step index.
+            model: The model, read after the step's updates.
+            flows: Per-project flows of this step from the model's production.
+            allocation: The fund's direct spending of this step.
+        """
+        territories = model.territories
+        n = territories.trust.size
+        rows = model._active
+        territory = model.projects.territory[rows]
+        alliance = model.projects.alliance[rows]
+        self.value_eur[t] = np.bincount(
+            flows["value_territory_index"], weights=flows["value_territory"], minlength=n
+        )
+        self.value_by_profile_eur[t] = np.bincount(
+            flows["value_profile_index"],
+            weights=flows["value_territory"],
+            minlength=self.value_by_profile_eur.shape[1],
+        )
+        self.resources_eur[t] = np.bincount(territory, weights=flows["resources"], minlength=n)
+        self.mobilised_eur[t] = np.bincount(territory, weights=flows["mobilised"], minlength=n)
+        self.active_projects[t] = np.bincount(territory, minlength=n)
+        self.active_alliances[t] = np.bincount(territory[alliance], minlength=n)
+        self.engineering[t] = territories.engineering
+        self.trust[t] = territories.trust
+        self.maturity[t] = territories.maturity
+        counts = np.bincount(territories.maturity, minlength=len(MATURITY_LEVELS) + 1)[1:]
+        self.maturity_share[t] = counts / n
+        self.commons[t] = model.commons
+        self.fund_spending_eur[t] = (
+            allocation.engineering_eur.sum(),
+            flows["grant"].sum(),
+            allocation.structural_eur,
+        )
+
+    def as_dict(self) -> dict[str, np.ndarray]:
+        """The recorded arrays by name."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}

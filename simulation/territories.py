@@ -1,0 +1,262 @@
+"""Territories: local ecosystems with engineering capacity, trust and maturity.
+
+A territory's state lives in `TerritoryState` arrays so that organisation-level
+rules can read it vectorised; each `Territory` Mesa agent is a named view on one
+row, for users who inspect the model agent by agent. The update rules are plain
+functions of arrays, shared by the vectorised model and the reference one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from simulation.config import (
+    SIZE_CLASSES,
+    CommonsConfig,
+    EngineeringConfig,
+    MaturityConfig,
+    ScenarioConfig,
+    TrustConfig,
+)
+
+if TYPE_CHECKING:
+    from simulation.model import AllianceModel
+
+
+@dataclass
+class TerritoryState:
+    """State of every territory, one row each.
+
+    Attributes:
+        size_class: Index into `SIZE_CLASSES` (small, medium, large), shape (t,).
+        engineering: Engineering capacity `E` in [0, 1], shape (t,).
+        engineering_baseline: Capacity a territory keeps without the fund, shape (t,).
+        trust: Trust `T` in [0, 1], shape (t,).
+        maturity: Maturity level 1-4, shape (t,).
+        fragility: Fragility of each action domain in [0, 1], shape (t, domains).
+        alliance_successes: Cumulative alliance projects that ended as successes, shape (t,).
+    """
+
+    size_class: np.ndarray
+    engineering: np.ndarray
+    engineering_baseline: np.ndarray
+    trust: np.ndarray
+    maturity: np.ndarray
+    fragility: np.ndarray
+    alliance_successes: np.ndarray
+
+    @classmethod
+    def create(
+        cls,
+        scenario: ScenarioConfig,
+        engineering: EngineeringConfig,
+        trust: TrustConfig,
+        rng: np.random.Generator,
+    ) -> TerritoryState:
+        """Draw the initial territories.
+
+        Args:
+            scenario: World configuration.
+            engineering: Engineering parameters (baseline capacity by size class).
+            trust: Trust parameters (initial level).
+            rng: The model's seeded generator.
+
+        Returns:
+            The initial state.
+        """
+        n = scenario.n_territories
+        size_class = rng.choice(3, size=n, p=np.asarray(scenario.size_class_shares))
+        maturity = 1 + rng.choice(4, size=n, p=np.asarray(scenario.initial_maturity_shares))
+        baseline = np.asarray(engineering.baseline_by_size)[size_class]
+        initial_trust = (
+            trust.initial_mean
+            + trust.initial_by_level * (maturity - 1)
+            + trust.initial_spread * rng.standard_normal(n)
+        )
+        return cls(
+            size_class=size_class.astype(np.int8),
+            engineering=baseline.copy(),
+            engineering_baseline=baseline,
+            trust=np.clip(initial_trust, 0.0, 1.0),
+            maturity=maturity.astype(np.int8),
+            fragility=rng.beta(2.0, 3.0, size=(n, scenario.n_domains)),
+            alliance_successes=np.zeros(n),
+        )
+
+    def organisations_per_territory(
+        self, scenario: ScenarioConfig, rng: np.random.Generator
+    ) -> np.ndarray:
+        """Split the organisations between territories by size class weight.
+
+        Every territory gets at least one organisation.
+
+        Args:
+            scenario: World configuration.
+            rng: The model's seeded generator.
+
+        Returns:
+            Organisation counts, shape (t,).
+        """
+        weights = np.asarray(scenario.size_class_weights)[self.size_class]
+        extra = rng.multinomial(
+            scenario.n_organisations - scenario.n_territories, weights / weights.sum()
+        )
+        return 1 + extra
+
+
+def update_engineering(
+    capacity: np.ndarray, baseline: np.ndarray, grant_eur: np.ndarray, cfg: EngineeringConfig
+) -> np.ndarray:
+    """Engineering capacity after one step.
+
+    `E <- E - d_E (E - E_base) + eta (1 - E) g / (g + g_half)`: it relaxes to the
+    territory's own baseline without funding, and a grant adds a saturating
+    amount that cannot push it past 1.
+
+    Args:
+        capacity: Current `E`.
+        baseline: `E_base`, the capacity without the fund.
+        grant_eur: Engineering grant received this step, euro.
+        cfg: Engineering parameters.
+
+    Returns:
+        The new `E`.
+    """
+    saturation = grant_eur / (grant_eur + cfg.grant_half_saturation_eur)
+    return (
+        capacity
+        - cfg.decay_per_step * (capacity - baseline)
+        + cfg.grant_effect * (1.0 - capacity) * saturation
+    )
+
+
+def update_commons(commons: float, investment_eur: float, cfg: CommonsConfig) -> float:
+    """Knowledge commons after one step: `K <- K (1 - d_K) + kappa (1 - K) s / (s + s_half)`.
+
+    Args:
+        commons: Current `K` in [0, 1].
+        investment_eur: Structural investment this step, euro.
+        cfg: Commons parameters.
+
+    Returns:
+        The new `K`.
+    """
+    saturation = investment_eur / (investment_eur + cfg.investment_half_saturation_eur)
+    decayed = commons * (1.0 - cfg.decay_per_step)
+    return decayed + cfg.investment_effect * (1.0 - decayed) * saturation
+
+
+def maturity_up_probability(
+    maturity: np.ndarray,
+    engineering: np.ndarray,
+    commons: float,
+    experience: np.ndarray,
+    cfg: MaturityConfig,
+) -> np.ndarray:
+    """Probability of moving up one maturity level this step.
+
+    Rate `(l0 + lE E + lK K + lX X) * difficulty ** (m - 1)`, turned into a
+    probability with `1 - exp(-rate)`; zero at level 4.
+
+    Args:
+        maturity: Current level 1-4.
+        engineering: `E`.
+        commons: `K`.
+        experience: `X` in [0, 1], the territory's alliance experience.
+        cfg: Maturity parameters.
+
+    Returns:
+        Probabilities, same shape as `maturity`.
+    """
+    rate = (
+        cfg.base_rate
+        + cfg.engineering_rate * engineering
+        + cfg.commons_rate * commons
+        + cfg.experience_rate * experience
+    ) * cfg.level_difficulty ** (maturity - 1.0)
+    return np.where(maturity < 4, -np.expm1(-rate), 0.0)
+
+
+def alliance_experience(successes: np.ndarray, cfg: MaturityConfig) -> np.ndarray:
+    """Alliance experience `X = S / (S + S_half)` from cumulative successes `S`."""
+    return successes / (successes + cfg.experience_half_saturation)
+
+
+def next_maturity(
+    maturity: np.ndarray, p_up: np.ndarray, uniform: np.ndarray, cfg: MaturityConfig
+) -> np.ndarray:
+    """Apply one step of maturity transitions.
+
+    A draw below `p_up` moves up one level; a draw in the top `down_probability`
+    moves down one level (from level 2 and above).
+
+    Args:
+        maturity: Current level 1-4.
+        p_up: Probability of moving up.
+        uniform: One uniform draw per territory.
+        cfg: Maturity parameters.
+
+    Returns:
+        The new levels.
+    """
+    up = uniform < p_up
+    down = (uniform >= 1.0 - cfg.down_probability) & (maturity > 1) & ~up
+    return (maturity + up - down).astype(maturity.dtype)
+
+
+def update_trust(
+    trust: np.ndarray, successes: np.ndarray, failures: np.ndarray, cfg: TrustConfig
+) -> np.ndarray:
+    """Trust after the alliances that ended this step.
+
+    `T <- clip(T + lr (S - F) / (S + F + n0), 0, 1)`: successes build trust,
+    failures erode it, and a pseudo-count `n0` keeps one event from swinging it.
+
+    Args:
+        trust: Current `T`.
+        successes: Alliance projects that ended as successes this step.
+        failures: Alliance projects that ended as failures this step.
+        cfg: Trust parameters.
+
+    Returns:
+        The new `T`.
+    """
+    change = cfg.learning_rate * (successes - failures) / (successes + failures + cfg.pseudo_count)
+    return np.clip(trust + change, 0.0, 1.0)
+
+
+class Territory(mesa.Agent):
+    """One territory, a view on its row of the model's `TerritoryState`.
+
+    Args:
+        model: The model that owns the state.
+        index: Row of this territory.
+    """
+
+    def __init__(self, model: AllianceModel, index: int) -> None:
+        super().__init__(model)
+        self.index = index
+
+    @property
+    def size_class(self) -> str:
+        """Size class name."""
+        return SIZE_CLASSES[self.model.territories.size_class[self.index]]
+
+    @property
+    def engineering_capacity(self) -> float:
+        """Engineering capacity `E`."""
+        return float(self.model.territories.engineering[self.index])
+
+    @property
+    def trust(self) -> float:
+        """Trust `T`."""
+        return float(self.model.territories.trust[self.index])
+
+    @property
+    def maturity(self) -> int:
+        """Maturity level 1-4."""
+        return int(self.model.territories.maturity[self.index])
