@@ -92,12 +92,12 @@ class ProfileConfig:
 
 def _default_profiles() -> dict[str, ProfileConfig]:
     return {
-        "association": ProfileConfig(0.55, 1.0, 6000.0, 3000.0, 500.0, 4000.0, 1.0),
-        "company": ProfileConfig(0.22, 0.3, 0.0, 0.0, 8000.0, 6000.0, 0.5),
-        "foundation": ProfileConfig(0.03, 0.2, 0.0, 0.0, 15000.0, 10000.0, 0.5),
-        "local_authority": ProfileConfig(0.08, 0.5, 12000.0, 0.0, 0.0, 5000.0, 0.8),
-        "academic": ProfileConfig(0.04, 0.4, 4000.0, 2000.0, 0.0, 3000.0, 0.4),
-        "citizen_collective": ProfileConfig(0.08, 0.6, 500.0, 500.0, 0.0, 3000.0, 1.2),
+        "association": ProfileConfig(0.55, 0.10, 600.0, 300.0, 50.0, 400.0, 1.0),
+        "company": ProfileConfig(0.22, 0.03, 0.0, 0.0, 800.0, 600.0, 0.5),
+        "foundation": ProfileConfig(0.03, 0.02, 0.0, 0.0, 1500.0, 1000.0, 0.5),
+        "local_authority": ProfileConfig(0.08, 0.05, 1200.0, 0.0, 0.0, 500.0, 0.8),
+        "academic": ProfileConfig(0.04, 0.04, 400.0, 200.0, 0.0, 300.0, 0.4),
+        "citizen_collective": ProfileConfig(0.08, 0.06, 50.0, 50.0, 0.0, 300.0, 1.2),
     }
 
 
@@ -113,9 +113,7 @@ class ScenarioConfig:
     n_domains: int = 16
     size_class_shares: list[float] = field(default_factory=lambda: [0.5, 0.35, 0.15])
     size_class_weights: list[float] = field(default_factory=lambda: [1.0, 3.0, 9.0])
-    initial_maturity_shares: list[float] = field(
-        default_factory=lambda: [0.85, 0.12, 0.03, 0.0]
-    )
+    initial_maturity_shares: list[float] = field(default_factory=lambda: [0.85, 0.12, 0.03, 0.0])
     organisation_size_sigma: float = 0.8
     profiles: dict[str, ProfileConfig] = field(default_factory=_default_profiles)
 
@@ -224,7 +222,7 @@ class EmergenceConfig:
 
     base_rate: float = 0.02
     fragility_effect: float = 1.0
-    engineering_effect: float = 1.0
+    engineering_effect: float = 0.3
     ally_intercept: float = -1.5
     ally_engineering: float = 2.0
     ally_trust: float = 1.5
@@ -232,7 +230,7 @@ class EmergenceConfig:
     ally_maturity: float = 0.3
     max_partners: int = 3
     partner_candidates: int = 4
-    setup_cost_eur: float = 2000.0
+    setup_cost_eur: float = 200.0
 
 
 @dataclass
@@ -372,9 +370,7 @@ class StrategyConfig:
         if unknown or len(self.shares) != len(INSTRUMENTS):
             _fail(f"{key}.shares", dict(self.shares), f"one share for each of {list(INSTRUMENTS)}")
         if self.invests:
-            _check_shares(
-                f"{key}.shares", {i: self.shares[i] for i in INSTRUMENTS}, INSTRUMENTS
-            )
+            _check_shares(f"{key}.shares", {i: self.shares[i] for i in INSTRUMENTS}, INSTRUMENTS)
         for name in ("engineering_target", "innovation_target"):
             value = getattr(self, name)
             if value not in TARGETS:

@@ -216,7 +216,9 @@ def emerge(
         diversification=diversification(cells),
         own_eur=own_eur,
         mobilised_eur=mobilised_eur,
-        value_per_eur=value_per_eur(quality, fragility[np.arange(leads.size), domain], cfg.production),
+        value_per_eur=value_per_eur(
+            quality, fragility[np.arange(leads.size), domain], cfg.production
+        ),
         setup_eur=setup,
         lifetime_budget=-np.log1p(-streams.uniform("lifetime", step, leads)),
     )

@@ -40,9 +40,7 @@ class Allocation:
     structural_eur: float
 
 
-def target_mask(
-    target: str, territories: TerritoryState, top_k: int
-) -> np.ndarray:
+def target_mask(target: str, territories: TerritoryState, top_k: int) -> np.ndarray:
     """Which territories a targeting rule selects.
 
     Args:

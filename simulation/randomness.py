@@ -50,9 +50,7 @@ class RandomStreams:
         keys = rng.integers(0, 2**63, size=len(MECHANISMS), dtype=np.uint64)
         self._keys = dict(zip(MECHANISMS, keys, strict=True))
 
-    def uniform(
-        self, mechanism: str, step: int, entities: np.ndarray, slot: int = 0
-    ) -> np.ndarray:
+    def uniform(self, mechanism: str, step: int, entities: np.ndarray, slot: int = 0) -> np.ndarray:
         """Uniform numbers in [0, 1), one per entity.
 
         Args:

@@ -1,0 +1,46 @@
+"""Writing result files safely."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import xarray as xr
+
+
+def write_netcdf_atomically(dataset: xr.Dataset, path: Path) -> Path:
+    """Write a dataset as NetCDF-4 (h5netcdf) to a temporary file, then rename it.
+
+    A reader never sees a half-written file, and an interrupted run leaves no
+    file under the final name.
+
+    Args:
+        dataset: The dataset to write.
+        path: Final file name.
+
+    Returns:
+        The final path.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        dataset.to_netcdf(temporary, engine="h5netcdf")
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return path
+
+
+def discard_empty_run_dir(run_dir: Path) -> None:
+    """Remove a run directory that holds nothing but Hydra's own bookkeeping.
+
+    Hydra creates the run directory before the job starts; a job rejected for a
+    bad config should leave nothing behind.
+
+    Args:
+        run_dir: The job's output directory.
+    """
+    bookkeeping = {".hydra", "run.log"}
+    if run_dir.is_dir() and {p.name for p in run_dir.iterdir()} <= bookkeeping:
+        shutil.rmtree(run_dir)

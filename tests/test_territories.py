@@ -1,0 +1,64 @@
+import itertools
+
+import numpy as np
+
+from simulation.config import CommonsConfig, EngineeringConfig, MaturityConfig, TrustConfig
+from simulation.territories import (
+    maturity_up_probability,
+    next_maturity,
+    update_commons,
+    update_engineering,
+    update_trust,
+)
+
+
+def test_engineering_grant_raises_capacity_which_decays_without_funding():
+    cfg = EngineeringConfig()
+    baseline = np.array([0.1])
+    capacity = baseline.copy()
+    for _ in range(8):
+        capacity = update_engineering(capacity, baseline, np.array([50_000.0]), cfg)
+    funded_peak = capacity[0]
+    assert funded_peak > baseline[0] + 0.2
+    path = []
+    for _ in range(60):
+        capacity = update_engineering(capacity, baseline, np.array([0.0]), cfg)
+        path.append(capacity[0])
+    assert all(a > b for a, b in itertools.pairwise(path))  # decays monotonically
+    assert abs(path[-1] - baseline[0]) < 0.1 * (funded_peak - baseline[0])
+
+
+def test_engineering_grant_saturates_below_one():
+    cfg = EngineeringConfig()
+    capacity = np.array([0.5])
+    for _ in range(500):
+        capacity = update_engineering(capacity, np.array([0.1]), np.array([1e9]), cfg)
+    assert capacity[0] < 1.0
+
+
+def test_commons_grows_with_investment_and_decays_without():
+    cfg = CommonsConfig()
+    k = 0.0
+    for _ in range(10):
+        k = update_commons(k, 100_000.0, cfg)
+    assert 0.3 < k < 1.0
+    assert update_commons(k, 0.0, cfg) == k * (1 - cfg.decay_per_step)
+
+
+def test_maturity_rises_faster_with_engineering_and_never_above_four():
+    cfg = MaturityConfig()
+    level = np.array([1, 1, 4])
+    low = maturity_up_probability(level, np.array([0.0, 0.0, 1.0]), 0.0, np.zeros(3), cfg)
+    high = maturity_up_probability(level, np.array([0.9, 0.9, 1.0]), 0.0, np.zeros(3), cfg)
+    assert high[0] > low[0]
+    assert high[2] == 0.0
+    moved = next_maturity(level, np.array([1.0, 0.0, 0.0]), np.array([0.5, 0.5, 0.9999]), cfg)
+    np.testing.assert_array_equal(moved, [2, 1, 3])
+
+
+def test_trust_learns_from_successes_and_failures():
+    cfg = TrustConfig()
+    trust = np.array([0.5, 0.5, 0.5])
+    new = update_trust(trust, np.array([4.0, 0.0, 0.0]), np.array([0.0, 4.0, 0.0]), cfg)
+    assert new[0] > 0.5 > new[1]
+    assert new[2] == 0.5
