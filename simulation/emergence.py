@@ -110,7 +110,7 @@ def choose_partners(
     n_partners = 1 + np.floor(
         streams.uniform("partners", step, leads, slot=0) * em.max_partners
     ).astype(np.int64)
-    lead_shares = population.pillar_shares(leads)
+    lead_shares = population.pillar_share[leads]
     partners = np.full((leads.size, em.max_partners), -1, dtype=np.int64)
     slot = 1
     for j in range(em.max_partners):
@@ -122,7 +122,7 @@ def choose_partners(
             local += local >= local_lead  # skip the lead itself
             candidates[:, c] = start + local
         weights = (
-            complementarity(lead_shares[:, None, :], population.pillar_shares(candidates))
+            complementarity(lead_shares[:, None, :], population.pillar_share[candidates])
             + _MIN_PARTNER_WEIGHT
         )
         cumulative = np.cumsum(weights, axis=1)
@@ -173,7 +173,7 @@ def emerge(
     n_partners = is_member[:, 1:].sum(axis=1)
     alliance = n_partners > 0
 
-    shares = population.pillar_shares(np.where(is_member, members, 0))
+    shares = population.pillar_share[np.where(is_member, members, 0)]
     pair_complementarity = complementarity(shares[:, :1, :], shares[:, 1:, :])
     mean_complementarity = np.divide(
         (pair_complementarity * is_member[:, 1:]).sum(axis=1),

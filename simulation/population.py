@@ -31,6 +31,8 @@ class Population:
         pillar_eur: What each organisation brings to a project per step, in euro,
             over `PILLAR_COMPONENTS`: human wealth `H` (FTE valued at the wage),
             financial resources `F` by source, and idle resources, shape (n, 5).
+        pillar_share: Each organisation's `pillar_eur` as shares summing to 1 (0 for
+            an organisation that brings nothing), shape (n, 5).
         capital: Alliance capital `A` in [0, 1], shape (n,).
         territory_start: First organisation index of each territory, shape (t,).
         territory_count: Number of organisations in each territory, shape (t,).
@@ -39,6 +41,7 @@ class Population:
     profile: np.ndarray
     territory: np.ndarray
     pillar_eur: np.ndarray
+    pillar_share: np.ndarray
     capital: np.ndarray
     territory_start: np.ndarray
     territory_count: np.ndarray
@@ -63,12 +66,6 @@ class Population:
         """
         present = members >= 0
         return self.pillar_eur[np.where(present, members, 0)] * present[:, :, None]
-
-    def pillar_shares(self, rows: np.ndarray) -> np.ndarray:
-        """Each given organisation's resources as shares over `PILLAR_COMPONENTS`."""
-        amounts = self.pillar_eur[rows]
-        totals = amounts.sum(axis=-1, keepdims=True)
-        return np.divide(amounts, totals, out=np.zeros_like(amounts), where=totals > 0)
 
     @classmethod
     def create(
@@ -111,10 +108,15 @@ class Population:
             ]
         )
         start = np.concatenate(([0], np.cumsum(organisations_per_territory)[:-1]))
+        pillar_eur = means[profile] * size[:, None]
+        totals = pillar_eur.sum(axis=1, keepdims=True)
         return cls(
             profile=profile.astype(np.int8),
             territory=territory.astype(np.int32),
-            pillar_eur=means[profile] * size[:, None],
+            pillar_eur=pillar_eur,
+            pillar_share=np.divide(
+                pillar_eur, totals, out=np.zeros_like(pillar_eur), where=totals > 0
+            ),
             capital=np.zeros(n),
             territory_start=start.astype(np.int64),
             territory_count=organisations_per_territory.astype(np.int64),
