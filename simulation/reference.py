@@ -1,0 +1,393 @@
+"""Per-agent reference implementation: the readable specification of one step.
+
+Every organisation is a Mesa agent and every project a Python object; each rule
+is applied one agent at a time, in plain loops. It shares with `AllianceModel`
+only what defines the model rather than its implementation: the initial world,
+the keyed random numbers, the fund's disbursement, and the rule functions
+(`value_per_eur`, `hazard`, `diversification`, the territory updates). The test
+suite runs both on a small world and requires the same numbers; the vectorised
+model is the one to use, being some thousand times faster.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import mesa
+import numpy as np
+
+from simulation.config import PROFILES, RunConfig
+from simulation.fund import Allocation, Fund, target_mask
+from simulation.population import Population, complementarity
+from simulation.projects import diversification, hazard, value_per_eur
+from simulation.randomness import RandomStreams
+from simulation.territories import (
+    TerritoryState,
+    alliance_experience,
+    maturity_up_probability,
+    next_maturity,
+    update_commons,
+    update_engineering,
+    update_trust,
+)
+
+_MIN_PARTNER_WEIGHT = 0.01
+
+
+class Organisation(mesa.Agent):
+    """One organisation with its three pillars.
+
+    Args:
+        model: The reference model.
+        index: Row of this organisation in the initial population.
+        population: The initial population to copy the organisation's state from.
+    """
+
+    def __init__(self, model: ReferenceModel, index: int, population: Population) -> None:
+        super().__init__(model)
+        self.index = index
+        self.profile = int(population.profile[index])
+        self.territory = int(population.territory[index])
+        self.pillar_eur = population.pillar_eur[index]
+        self.pillar_share = population.pillar_share[index]
+        self.capital = 0.0
+
+
+@dataclass
+class Project:
+    """One project and what it has produced so far."""
+
+    lead: int
+    members: list[int]
+    territory: int
+    profile: int
+    quality: float
+    diversification: float
+    own_eur: float
+    mobilised_eur: float
+    value_per_eur: float
+    setup_eur: float
+    lifetime_budget: float
+    birth: int
+    death: int = -1
+    cumulative_hazard: float = 0.0
+    backed: bool = False
+    grant_eur_per_step: float = 0.0
+    grant_steps_left: int = 0
+    last_value_eur: float = 0.0
+    value_pv: float = 0.0
+    resources_pv: float = 0.0
+    mobilised_pv: float = 0.0
+    fund_pv: float = 0.0
+
+    @property
+    def alliance(self) -> bool:
+        """Whether the project has partners."""
+        return len(self.members) > 1
+
+
+@dataclass
+class StepRecord:
+    """Per-territory totals of one step (the same quantities `Recorder` keeps)."""
+
+    value_eur: np.ndarray
+    resources_eur: np.ndarray
+    active_projects: np.ndarray
+    active_alliances: np.ndarray
+    fund_spending_eur: list[float] = field(default_factory=list)
+
+
+class ReferenceModel(mesa.Model):
+    """The alliance-premium model written agent by agent.
+
+    Args:
+        config: The run configuration.
+    """
+
+    def __init__(self, config: RunConfig) -> None:
+        config.validate()
+        super().__init__(rng=config.seed)
+        self.config = config
+        scenario, cfg = config.scenario, config.model
+        # Same initial draws, in the same order, as AllianceModel.
+        self.territories = TerritoryState.create(scenario, cfg.engineering, cfg.trust, self.rng)
+        counts = self.territories.organisations_per_territory(scenario, self.rng)
+        population = Population.create(
+            scenario, counts, cfg.production.wage_eur_per_fte_step, self.rng
+        )
+        self.streams = RandomStreams(self.rng)
+        self.fund = Fund(self, config.fund, scenario.steps_per_year)
+        self.organisations = [Organisation(self, i, population) for i in range(population.size)]
+        self.territory_start = population.territory_start
+        self.territory_count = population.territory_count
+        self.projects: list[Project] = []
+        self.commons = 0.0
+        self.records: list[StepRecord] = []
+
+    def step(self) -> None:
+        """Advance the world by one step, one agent at a time."""
+        t = self.steps - 1
+        cfg = self.config.model
+        territories = self.territories
+        allocation = self.fund.allocate(t)
+        territories.engineering = update_engineering(
+            territories.engineering,
+            territories.engineering_baseline,
+            allocation.engineering_eur,
+            cfg.engineering,
+        )
+        self.commons = update_commons(self.commons, allocation.structural_eur, cfg.commons)
+        p_up = maturity_up_probability(
+            territories.maturity,
+            territories.engineering,
+            self.commons,
+            alliance_experience(territories.alliance_successes, cfg.maturity),
+            cfg.maturity,
+        )
+        draws = self.streams.uniform("maturity", t, np.arange(territories.maturity.size))
+        territories.maturity = next_maturity(territories.maturity, p_up, draws, cfg.maturity)
+
+        leads = [org for org in self.organisations if self._starts(org, t)]
+        for org in leads:
+            self.projects.append(self._new_project(org, t))
+        self._back_projects(t)
+        record = self._produce(t, allocation)
+        successes, failures = self._survive(t)
+        self._learn(successes, failures)
+        self.records.append(record)
+
+    def _draw(self, mechanism: str, step: int, entity: int, slot: int = 0) -> float:
+        return float(self.streams.uniform(mechanism, step, np.array([entity]), slot)[0])
+
+    def _starts(self, org: Organisation, t: int) -> bool:
+        em = self.config.model.emergence
+        territories = self.territories
+        multiplier = self.config.scenario.profiles[PROFILES[org.profile]].start_rate_multiplier
+        rate = (
+            em.base_rate
+            * multiplier
+            * (1.0 + em.fragility_effect * territories.fragility[org.territory].mean())
+            * (1.0 + em.engineering_effect * territories.engineering[org.territory])
+        )
+        return self._draw("emergence", t, org.index) < -math.expm1(-rate)
+
+    def _new_project(self, lead: Organisation, t: int) -> Project:
+        cfg = self.config.model
+        em = cfg.emergence
+        territory = lead.territory
+        e = self.territories.engineering[territory]
+        trust = self.territories.trust[territory]
+        logit = (
+            em.ally_intercept
+            + em.ally_engineering * e
+            + em.ally_trust * trust
+            + em.ally_capital * lead.capital
+            + em.ally_maturity * (self.territories.maturity[territory] - 1.0)
+        )
+        alone = self.territory_count[territory] < 2
+        p_ally = 0.0 if alone else 1.0 / (1.0 + math.exp(-logit))
+        partners = self._partners(lead, t) if self._draw("mode", t, lead.index) < p_ally else []
+        members = [lead.index, *partners]
+
+        if partners:
+            mean_complementarity = sum(
+                complementarity(lead.pillar_share, self.organisations[p].pillar_share)
+                for p in partners
+            ) / len(partners)
+            q = cfg.quality
+            quality = (
+                q.weight_engineering * e
+                + q.weight_trust * trust
+                + q.weight_complementarity * mean_complementarity
+            )
+        else:
+            quality = 0.0
+        pillars = [self.organisations[m].pillar_eur for m in members]
+        own = sum(float(p[:4].sum()) for p in pillars)
+        mobilised = cfg.production.mobilisation * quality * sum(float(p[4]) for p in pillars)
+        cells = np.array([[*np.concatenate([p[:4] for p in pillars]), mobilised]])
+
+        fragility = self.territories.fragility[territory]
+        cumulative = np.cumsum(fragility)
+        u = self._draw("domain", t, lead.index)
+        domain = int((cumulative < u * cumulative[-1]).sum())
+        return Project(
+            lead=lead.index,
+            members=members,
+            territory=territory,
+            profile=lead.profile,
+            quality=quality,
+            diversification=float(diversification(cells)[0]),
+            own_eur=own,
+            mobilised_eur=mobilised,
+            value_per_eur=float(
+                value_per_eur(np.array(quality), np.array(fragility[domain]), cfg.production)
+            ),
+            setup_eur=em.setup_cost_eur
+            * len(members)
+            * (1.0 - cfg.commons.setup_cost_reduction * self.commons),
+            lifetime_budget=-math.log1p(-self._draw("lifetime", t, lead.index)),
+            birth=t,
+        )
+
+    def _partners(self, lead: Organisation, t: int) -> list[int]:
+        em = self.config.model.emergence
+        start = int(self.territory_start[lead.territory])
+        others = int(self.territory_count[lead.territory]) - 1
+        wanted = 1 + math.floor(self._draw("partners", t, lead.index, 0) * em.max_partners)
+        partners: list[int] = []
+        slot = 1
+        for j in range(em.max_partners):
+            candidates = []
+            for _ in range(em.partner_candidates):
+                local = math.floor(self._draw("partners", t, lead.index, slot) * others)
+                slot += 1
+                if local >= lead.index - start:
+                    local += 1
+                candidates.append(start + local)
+            weights = np.array(
+                [
+                    complementarity(lead.pillar_share, self.organisations[c].pillar_share)
+                    + _MIN_PARTNER_WEIGHT
+                    for c in candidates
+                ]
+            )
+            cumulative = np.cumsum(weights)
+            u = self._draw("partners", t, lead.index, slot)
+            slot += 1
+            chosen = candidates[int((cumulative < u * cumulative[-1]).sum())]
+            if j < wanted and chosen not in partners:
+                partners.append(chosen)
+        return partners
+
+    def _back_projects(self, t: int) -> None:
+        fund = self.fund
+        ticket = fund.cfg.ticket_eur
+        affordable = int(fund.innovation_pool_eur // ticket)
+        if not fund.is_investing(t) or affordable == 0:
+            return
+        targets = target_mask(
+            fund.cfg.strategy.innovation_target, self.territories, fund.cfg.strategy.top_k
+        )
+        eligible = [
+            p
+            for p in self.projects
+            if p.death < 0
+            and p.alliance
+            and not p.backed
+            and t - p.birth >= fund.cfg.proof_of_concept_steps
+            and targets[p.territory]
+        ]
+        eligible.sort(key=lambda p: -p.quality)  # stable: birth order among equals
+        for project in eligible[:affordable]:
+            project.backed = True
+            project.grant_eur_per_step = ticket / fund.cfg.grant_steps
+            project.grant_steps_left = fund.cfg.grant_steps
+            pillars = [self.organisations[m].pillar_eur for m in project.members]
+            cells = np.array(
+                [
+                    [
+                        *np.concatenate([p[:4] for p in pillars]),
+                        project.mobilised_eur,
+                        project.grant_eur_per_step,
+                    ]
+                ]
+            )
+            project.diversification = float(diversification(cells)[0])
+            fund.innovation_pool_eur -= ticket
+            fund.committed_eur += ticket
+
+    def _produce(self, t: int, allocation: Allocation) -> StepRecord:
+        cfg = self.config
+        n = cfg.scenario.n_territories
+        record = StepRecord(np.zeros(n), np.zeros(n), np.zeros(n, int), np.zeros(n, int))
+        df = (1.0 + cfg.accounting.discount_rate_per_year) ** (-t / cfg.scenario.steps_per_year)
+        persistence = cfg.accounting.value_persistence_per_step
+        grants = 0.0
+        for p in self.projects:
+            if p.death >= 0:
+                if persistence > 0:
+                    legacy = p.last_value_eur * persistence ** (t - p.death)
+                    p.value_pv += legacy * df
+                    record.value_eur[p.territory] += legacy
+                continue
+            scale = cfg.model.production.deployment_scale if p.backed else 1.0
+            grant = p.grant_eur_per_step if p.grant_steps_left > 0 else 0.0
+            if p.grant_steps_left > 0:
+                p.grant_steps_left -= 1
+            productive = p.own_eur * scale + p.mobilised_eur + grant
+            value = p.value_per_eur * productive
+            resources = productive + (p.setup_eur if p.birth == t else 0.0)
+            p.value_pv += value * df
+            p.resources_pv += resources * df
+            p.mobilised_pv += p.mobilised_eur * df
+            p.fund_pv += grant * df
+            p.last_value_eur = value
+            grants += grant
+            record.value_eur[p.territory] += value
+            record.resources_eur[p.territory] += resources
+            record.active_projects[p.territory] += 1
+            record.active_alliances[p.territory] += p.alliance
+        record.fund_spending_eur = [
+            float(allocation.engineering_eur.sum()),
+            grants,
+            allocation.structural_eur,
+        ]
+        return record
+
+    def _survive(self, t: int) -> tuple[list[Project], list[Project]]:
+        successes, failures = [], []
+        success_age = self.config.model.trust.success_age_steps
+        for p in self.projects:
+            if p.death >= 0:
+                continue
+            p.cumulative_hazard += float(
+                hazard(
+                    np.array(p.quality),
+                    np.array(p.diversification),
+                    np.array(p.backed),
+                    self.config.model.survival,
+                )
+            )
+            ended = p.cumulative_hazard >= p.lifetime_budget
+            if ended:
+                p.death = t
+            age = t - p.birth + 1
+            if p.alliance and age == success_age:
+                successes.append(p)
+            elif p.alliance and ended and age < success_age:
+                failures.append(p)
+        return successes, failures
+
+    def _learn(self, successes: list[Project], failures: list[Project]) -> None:
+        cfg = self.config.model.trust
+        n = self.config.scenario.n_territories
+        s, f = np.zeros(n), np.zeros(n)
+        for p in successes:
+            s[p.territory] += 1
+        for p in failures:
+            f[p.territory] += 1
+        self.territories.trust = update_trust(self.territories.trust, s, f, cfg)
+        self.territories.alliance_successes += s
+        change = [0.0] * len(self.organisations)
+        for p in successes:
+            for m in p.members:
+                change[m] += cfg.capital_gain
+        for p in failures:
+            for m in p.members:
+                change[m] -= cfg.capital_loss
+        for org in self.organisations:
+            org.capital = min(
+                1.0, max(0.0, org.capital * (1.0 - cfg.capital_decay_per_step) + change[org.index])
+            )
+
+    def run(self) -> ReferenceModel:
+        """Run every step of the horizon.
+
+        Returns:
+            This model, for chaining.
+        """
+        for _ in range(self.config.scenario.n_steps):
+            self.step()
+        return self
