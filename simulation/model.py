@@ -30,11 +30,7 @@ from simulation.recorder import Recorder
 from simulation.territories import (
     Territory,
     TerritoryState,
-    alliance_experience,
-    maturity_up_probability,
-    next_maturity,
-    update_commons,
-    update_engineering,
+    advance_territories,
     update_trust,
 )
 
@@ -82,31 +78,15 @@ class AllianceModel(mesa.Model):
         """Advance the world by one step."""
         t = self.steps - 1
         cfg = self.config.model
-        territories = self.territories
-
         allocation = self.fund.allocate(t)
-        territories.engineering = update_engineering(
-            territories.engineering,
-            territories.engineering_baseline,
-            allocation.engineering_eur,
-            cfg.engineering,
+        self.commons = advance_territories(
+            self.territories, self.commons, allocation, self.streams, t, cfg
         )
-        self.commons = update_commons(self.commons, allocation.structural_eur, cfg.commons)
-
-        p_up = maturity_up_probability(
-            territories.maturity,
-            territories.engineering,
-            self.commons,
-            alliance_experience(territories.alliance_successes, cfg.maturity),
-            cfg.maturity,
-        )
-        draws = self.streams.uniform("maturity", t, np.arange(territories.maturity.size))
-        territories.maturity = next_maturity(territories.maturity, p_up, draws, cfg.maturity)
 
         new = emerge(
             t,
             self.population,
-            territories,
+            self.territories,
             self.commons,
             self.streams,
             self.config.scenario,

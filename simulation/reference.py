@@ -22,15 +22,7 @@ from simulation.fund import Allocation, Fund, target_mask
 from simulation.population import Population, complementarity
 from simulation.projects import diversification, hazard, value_per_eur
 from simulation.randomness import RandomStreams
-from simulation.territories import (
-    TerritoryState,
-    alliance_experience,
-    maturity_up_probability,
-    next_maturity,
-    update_commons,
-    update_engineering,
-    update_trust,
-)
+from simulation.territories import TerritoryState, advance_territories, update_trust
 
 _MIN_PARTNER_WEIGHT = 0.01
 
@@ -129,24 +121,10 @@ class ReferenceModel(mesa.Model):
         """Advance the world by one step, one agent at a time."""
         t = self.steps - 1
         cfg = self.config.model
-        territories = self.territories
         allocation = self.fund.allocate(t)
-        territories.engineering = update_engineering(
-            territories.engineering,
-            territories.engineering_baseline,
-            allocation.engineering_eur,
-            cfg.engineering,
+        self.commons = advance_territories(
+            self.territories, self.commons, allocation, self.streams, t, cfg
         )
-        self.commons = update_commons(self.commons, allocation.structural_eur, cfg.commons)
-        p_up = maturity_up_probability(
-            territories.maturity,
-            territories.engineering,
-            self.commons,
-            alliance_experience(territories.alliance_successes, cfg.maturity),
-            cfg.maturity,
-        )
-        draws = self.streams.uniform("maturity", t, np.arange(territories.maturity.size))
-        territories.maturity = next_maturity(territories.maturity, p_up, draws, cfg.maturity)
 
         leads = [org for org in self.organisations if self._starts(org, t)]
         for org in leads:

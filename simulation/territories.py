@@ -19,12 +19,15 @@ from simulation.config import (
     CommonsConfig,
     EngineeringConfig,
     MaturityConfig,
+    ModelConfig,
     ScenarioConfig,
     TrustConfig,
 )
 
 if TYPE_CHECKING:
+    from simulation.fund import Allocation
     from simulation.model import AllianceModel
+    from simulation.randomness import RandomStreams
 
 
 @dataclass
@@ -227,6 +230,48 @@ def update_trust(
     """
     change = cfg.learning_rate * (successes - failures) / (successes + failures + cfg.pseudo_count)
     return np.clip(trust + change, 0.0, 1.0)
+
+
+def advance_territories(
+    territories: TerritoryState,
+    commons: float,
+    allocation: Allocation,
+    streams: RandomStreams,
+    step: int,
+    cfg: ModelConfig,
+) -> float:
+    """Steps 2-4 of a model step: engineering, commons, then maturity transitions.
+
+    Updates `territories` in place.
+
+    Args:
+        territories: Territory state.
+        commons: Knowledge commons `K` before the step.
+        allocation: The fund's engineering grants and structural investment this step.
+        streams: Keyed random numbers.
+        step: Current step.
+        cfg: Mechanism parameters.
+
+    Returns:
+        The new `K`.
+    """
+    territories.engineering = update_engineering(
+        territories.engineering,
+        territories.engineering_baseline,
+        allocation.engineering_eur,
+        cfg.engineering,
+    )
+    commons = update_commons(commons, allocation.structural_eur, cfg.commons)
+    p_up = maturity_up_probability(
+        territories.maturity,
+        territories.engineering,
+        commons,
+        alliance_experience(territories.alliance_successes, cfg.maturity),
+        cfg.maturity,
+    )
+    draws = streams.uniform("maturity", step, np.arange(territories.maturity.size))
+    territories.maturity = next_maturity(territories.maturity, p_up, draws, cfg.maturity)
+    return commons
 
 
 class Territory(mesa.Agent):
