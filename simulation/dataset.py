@@ -92,14 +92,14 @@ _SERIES: dict[str, tuple[str, tuple[str, ...], str, str]] = {
 }
 
 _PREMIUM: dict[str, str] = {
-    "frugality": "Resources used per unit of social value without alliance engineering, "
-    "divided by with it (present values); > 1 means more frugal",
+    "frugality": "Mean over projects of resources used per unit of social value, without "
+    "alliance engineering divided by with it (present values); > 1 means more frugal",
     "durability": "Restricted mean survival time of projects with alliance engineering "
     "divided by without it (Kaplan-Meier, censored at the horizon)",
     "leverage": "Present value of social value created plus resources mobilised, per "
-    "euro the fund invested (observed: backed projects' value per euro granted to "
-    "them; causal: extra value of the treated world over its counterfactual per "
-    "euro invested through all instruments); NaN where nothing was invested",
+    "euro (present value) the fund paid out through all instruments (observed: by the "
+    "backed projects; causal: the treated world's extra over its counterfactual); "
+    "NaN where nothing was invested",
 }
 
 

@@ -4,19 +4,20 @@ The field reports alliance engineering makes projects 2x more frugal, 3x more
 durable, with a leverage of 7 on the societal investment, without definitions.
 These are the model's:
 
-- frugality: resources used per unit of value (present values), without the
-  fund's backing divided by with it;
+- frugality: the mean over projects of each project's resources used per unit of
+  value (present values), without the fund's backing divided by with it;
 - durability: restricted mean survival time (Kaplan-Meier), with over without;
-- leverage: present value of the social value created plus the idle resources
-  mobilised, per euro (present value) the fund invested.
+- leverage: present value of social value created plus idle resources mobilised,
+  per euro (present value) the fund paid out through all its instruments.
 
 The `observed` view is what a field evaluator measures in the treated world:
 projects backed by an innovation grant against comparable unbacked projects
-(started during the fund's period in the same territories). The `causal` view
-compares the whole treated world with its counterfactual (same seed, no fund):
-the total extra value plus mobilised resources per euro invested by all three
-instruments, and the world-wide frugality and durability ratios. The gap between
-the two views is selection and spill-over.
+(started during the fund's period in the same territories), with the fund's whole
+spending attributed to the backed projects. The `causal` view compares the whole
+treated world with its counterfactual (same seed, no fund): every project of each
+world, and the extra value plus mobilised resources of the treated world. The gap
+between the two views is selection (backed projects were picked for their
+quality) and spill-over (engineering and the commons help unbacked projects too).
 """
 
 from __future__ import annotations
@@ -41,9 +42,14 @@ class Premium:
 
 
 def resources_per_value(projects: ProjectTable, rows: np.ndarray) -> float:
-    """Present value of resources used per unit of present value created."""
-    value = projects.value_pv[rows].sum()
-    return float(projects.resources_pv[rows].sum() / value) if value > 0 else float("nan")
+    """Mean over the given projects of resources used per unit of value (present values).
+
+    Each project counts once, as in a field evaluation that computes every
+    project's cost per unit of outcome and compares group means.
+    """
+    if rows.size == 0:
+        return float("nan")
+    return float(np.mean(projects.resources_pv[rows] / projects.value_pv[rows]))
 
 
 def frugality_ratio(without: float, with_: float) -> float:
@@ -86,12 +92,17 @@ def comparison_groups(
 
 
 def observed_premium(
-    projects: ProjectTable, fund_period_steps: int, n_steps: int, tau_steps: float
+    projects: ProjectTable,
+    invested_pv: float,
+    fund_period_steps: int,
+    n_steps: int,
+    tau_steps: float,
 ) -> Premium:
     """The premium an evaluator measures: backed against comparable unbacked projects.
 
     Args:
         projects: Projects of the treated world.
+        invested_pv: Present value of everything the fund paid out, euro.
         fund_period_steps: Steps during which the fund invested.
         n_steps: Steps in the run (censoring time).
         tau_steps: RMST restriction, in steps.
@@ -109,7 +120,7 @@ def observed_premium(
         ),
         durability=rmst(projects, backed, n_steps, tau_steps)
         / rmst(projects, comparable, n_steps, tau_steps),
-        leverage=leverage_ratio(gain, projects.fund_pv[backed].sum()),
+        leverage=leverage_ratio(gain, invested_pv),
     )
 
 

@@ -40,11 +40,10 @@ def run(config: RunConfig) -> xr.Dataset:
     n_steps = scenario.n_steps
     tau = config.accounting.rmst_horizon_years * scenario.steps_per_year
     period = treated.fund.period_steps
+    invested = invested_pv(treated)
     premium = {
-        "observed": observed_premium(treated.projects, period, n_steps, tau),
-        "causal": causal_premium(
-            treated.projects, counterfactual.projects, invested_pv(treated), n_steps, tau
-        ),
+        "observed": observed_premium(treated.projects, invested, period, n_steps, tau),
+        "causal": causal_premium(treated.projects, counterfactual.projects, invested, n_steps, tau),
     }
     backed, comparable = comparison_groups(treated.projects, period)
     counts = {"backed_projects": backed.size, "comparable_projects": comparable.size}

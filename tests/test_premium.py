@@ -38,17 +38,27 @@ def test_observed_premium_on_a_hand_made_table():
     backed, comparable = comparison_groups(t, fund_period_steps=4)
     np.testing.assert_array_equal(backed, [0])
     np.testing.assert_array_equal(comparable, [1, 2])
-    premium = observed_premium(t, fund_period_steps=4, n_steps=10, tau_steps=10)
-    assert premium.frugality == pytest.approx(2.0)
+    premium = observed_premium(t, invested_pv=350, fund_period_steps=4, n_steps=10, tau_steps=10)
+    assert premium.frugality == pytest.approx(2.0)  # a ratio of sums would give 325/1100 / 0.25
     # lifetimes: backed 8; comparables 2 and 4 -> RMST 3
     assert premium.durability == pytest.approx(8 / 3)
-    assert premium.leverage == pytest.approx((400 + 300) / 100)
+    assert premium.leverage == pytest.approx((400 + 300) / 350)
 
 
 def test_causal_premium_compares_whole_worlds():
-    treated = table([dict(birth=0, death=5, value_pv=300, resources_pv=100, mobilised_pv=50)])
-    counterfactual = table([dict(birth=0, death=1, value_pv=100, resources_pv=100)])
+    treated = table(
+        [
+            dict(birth=0, death=5, value_pv=300, resources_pv=100, mobilised_pv=50),
+            dict(birth=1, death=6, value_pv=300, resources_pv=100),
+        ]
+    )
+    counterfactual = table(
+        [
+            dict(birth=0, death=1, value_pv=100, resources_pv=100),
+            dict(birth=1, death=2, value_pv=300, resources_pv=300),
+        ]
+    )
     premium = causal_premium(treated, counterfactual, invested_pv=25, n_steps=10, tau_steps=10)
     assert premium.frugality == pytest.approx(3.0)
     assert premium.durability == pytest.approx(6 / 2)
-    assert premium.leverage == pytest.approx((350 - 100) / 25)
+    assert premium.leverage == pytest.approx((650 - 400) / 25)
