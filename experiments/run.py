@@ -17,10 +17,10 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from experiments.files import discard_empty_run_dir, write_netcdf_atomically
-from experiments.schema import CONFIG_DIR, register, to_run_config
+from experiments.schema import CONFIG_DIR, register, to_config
 from experiments.summary import summary
 from simulation import run
-from simulation.config import ConfigError
+from simulation.config import ConfigError, RunConfig
 
 DATASET_NAME = "dataset.nc"
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ def main(cfg: DictConfig) -> None:
     """
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
-        config = to_run_config(cfg)
+        config = to_config(cfg, RunConfig)
     except ConfigError as error:
         discard_empty_run_dir(run_dir)
         print(f"alliance-run: {error}", file=sys.stderr)
@@ -45,6 +45,7 @@ def main(cfg: DictConfig) -> None:
     dataset = run(config)
     dataset.attrs["command"] = " ".join(["alliance-run", *sys.argv[1:]])
     dataset.attrs["hydra_overrides"] = " ".join(HydraConfig.get().overrides.task)
+    dataset.attrs["calibrated_set"] = HydraConfig.get().runtime.choices.get("calibrated", "none")
     path = write_netcdf_atomically(dataset, run_dir / DATASET_NAME)
     print(summary(dataset))
     print(f"\ndataset: {path}")

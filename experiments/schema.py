@@ -7,22 +7,27 @@ from pathlib import Path
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
+from calibration.config import CalibrationConfig
 from simulation.config import RunConfig
 
 # The config tree sits beside the packages (the project is installed editable).
-CONFIG_DIR = str(Path(__file__).resolve().parents[1] / "configs")
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+CONFIG_DIR = str(PROJECT_ROOT / "configs")
 
 
 def register() -> None:
-    """Store `RunConfig` as the schema `run_schema` that `configs/config.yaml` extends."""
-    ConfigStore.instance().store(name="run_schema", node=RunConfig)
+    """Store the typed schemas that `configs/config.yaml` and `calibrate.yaml` extend."""
+    store = ConfigStore.instance()
+    store.store(name="run_schema", node=RunConfig)
+    store.store(name="calibrate_schema", node=CalibrationConfig)
 
 
-def to_run_config(cfg: DictConfig) -> RunConfig:
-    """Turn a composed Hydra config into a validated `RunConfig`.
+def to_config[T: RunConfig](cfg: DictConfig, kind: type[T]) -> T:
+    """Turn a composed Hydra config into a validated typed config.
 
     Args:
         cfg: The composed config (`hydra` node excluded).
+        kind: The expected class.
 
     Returns:
         The typed, validated config.
@@ -31,7 +36,7 @@ def to_run_config(cfg: DictConfig) -> RunConfig:
         ConfigError: A value is outside what the model accepts.
     """
     config = OmegaConf.to_object(cfg)
-    if not isinstance(config, RunConfig):
-        msg = f"expected a RunConfig, got {type(config).__name__}"
+    if not isinstance(config, kind):
+        msg = f"expected a {kind.__name__}, got {type(config).__name__}"
         raise TypeError(msg)
     return config.validate()

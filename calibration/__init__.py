@@ -1,0 +1,1 @@
+"""Calibration of the alliance-premium model by the method of simulated moments."""

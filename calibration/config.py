@@ -1,0 +1,198 @@
+"""Typed configuration of a calibration: free parameters, targets, method settings."""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass, field
+
+from simulation.config import ConfigError, RunConfig
+
+MOMENTS: tuple[str, ...] = (
+    "frugality",
+    "durability",
+    "leverage",
+    "maturity_1",
+    "maturity_2",
+    "maturity_3",
+    "maturity_4",
+)
+PRIMARY_MOMENTS: tuple[str, ...] = ("frugality", "durability", "leverage")
+
+
+@dataclass
+class Target:
+    """One moment the model should reproduce.
+
+    Attributes:
+        value: The reported figure.
+        tolerance: Relative tolerance: the fit is good when the simulated moment is
+            within a factor `1 + tolerance` of `value`.
+        source: Where the figure comes from.
+    """
+
+    value: float = 1.0
+    tolerance: float = 0.1
+    source: str = ""
+
+
+@dataclass
+class FreeParameter:
+    """A model parameter the calibration fits, with its search bounds.
+
+    Attributes:
+        lower: Lower bound.
+        upper: Upper bound.
+        drives: The moment(s) MODEL.md ties this parameter to.
+    """
+
+    lower: float = 0.0
+    upper: float = 1.0
+    drives: str = ""
+
+
+def _default_targets() -> dict[str, Target]:
+    return {name: Target() for name in MOMENTS}
+
+
+@dataclass
+class CalibrationSettings:
+    """How the calibration runs.
+
+    Attributes:
+        name: Name of the calibrated set (and of its checkpoint folder).
+        parameters: Free parameters by dotted config path (e.g.
+            `model.production.frugality_gain`).
+        seeds: Replicate seeds every evaluation runs (common random numbers).
+        holdout_seeds: Seeds kept out of the fit, to validate it.
+        maturity_observation_year: Year after the start at which maturity shares
+            are observed.
+        share_floor: Floor on simulated shares before taking logs.
+        popsize: Differential evolution population per free parameter.
+        maxiter: Differential evolution generations at most.
+        tol: Differential evolution relative convergence tolerance.
+        optimiser_seed: Seed of the optimiser itself.
+        workers: Processes evaluating in parallel (-1: all cores).
+        bootstrap_replicates: Re-fits on fresh seed sets and perturbed targets.
+        bootstrap_evaluations: Evaluations per bootstrap re-fit at most.
+        sensitivity_step: Central-difference step, as a share of each bound range.
+        output: Where the calibrated parameter set is written (relative to the
+            project root unless absolute).
+        report_dir: Where the Markdown report and its figures are written.
+    """
+
+    name: str = "default"
+    parameters: dict[str, FreeParameter] = field(default_factory=dict)
+    seeds: list[int] = field(default_factory=lambda: list(range(1000, 1006)))
+    holdout_seeds: list[int] = field(default_factory=lambda: list(range(2000, 2008)))
+    maturity_observation_year: float = 4.0
+    share_floor: float = 0.005
+    popsize: int = 6
+    maxiter: int = 25
+    tol: float = 0.005
+    optimiser_seed: int = 0
+    workers: int = -1
+    bootstrap_replicates: int = 8
+    bootstrap_evaluations: int = 60
+    sensitivity_step: float = 0.05
+    output: str = "configs/calibrated/default.yaml"
+    report_dir: str = "docs/calibration"
+
+
+@dataclass
+class CalibrationConfig(RunConfig):
+    """A run configuration plus what to fit and against which targets."""
+
+    targets: dict[str, Target] = field(default_factory=_default_targets)
+    calibration: CalibrationSettings = field(default_factory=CalibrationSettings)
+
+    def validate(self) -> CalibrationConfig:
+        """Check the model config, the targets and the free parameters.
+
+        Returns:
+            This config.
+        """
+        super().validate()
+        unknown = sorted(set(self.targets) - set(MOMENTS))
+        if unknown:
+            msg = f"invalid config: targets.{unknown[0]}; allowed: {list(MOMENTS)}"
+            raise ConfigError(msg)
+        for name, target in self.targets.items():
+            if not (target.value > 0 and target.tolerance > 0):
+                msg = (
+                    f"invalid config: targets.{name} = {target.value} "
+                    f"(tolerance {target.tolerance}); allowed: positive value and tolerance"
+                )
+                raise ConfigError(msg)
+        settings = self.calibration
+        if not settings.parameters:
+            msg = "invalid config: calibration.parameters is empty; allowed: at least one"
+            raise ConfigError(msg)
+        for path, bounds in settings.parameters.items():
+            current = get_parameter(self, path)  # raises on an unknown path
+            if not (math.isfinite(bounds.lower) and bounds.lower < bounds.upper):
+                msg = (
+                    f"invalid config: calibration.parameters.{path} bounds "
+                    f"[{bounds.lower}, {bounds.upper}]; allowed: finite lower < upper"
+                )
+                raise ConfigError(msg)
+            if not isinstance(current, float):
+                msg = f"invalid config: calibration.parameters.{path}; allowed: float parameters"
+                raise ConfigError(msg)
+        if len(settings.seeds) < 1 or set(settings.seeds) & set(settings.holdout_seeds):
+            msg = (
+                f"invalid config: calibration.seeds = {settings.seeds}; allowed: at least one "
+                "seed, none shared with calibration.holdout_seeds"
+            )
+            raise ConfigError(msg)
+        if not 0 < settings.maturity_observation_year <= self.scenario.years:
+            msg = (
+                "invalid config: calibration.maturity_observation_year = "
+                f"{settings.maturity_observation_year}; allowed: within the horizon"
+            )
+            raise ConfigError(msg)
+        for name in ("popsize", "maxiter", "bootstrap_evaluations"):
+            if getattr(settings, name) < 1:
+                msg = f"invalid config: calibration.{name}; allowed: an integer >= 1"
+                raise ConfigError(msg)
+        return self
+
+    def run_config(self) -> RunConfig:
+        """The plain run configuration (without targets and settings)."""
+        fields = {k: copy.deepcopy(getattr(self, k)) for k in RunConfig.__dataclass_fields__}
+        return RunConfig(**fields)
+
+
+def get_parameter(config: RunConfig, path: str) -> object:
+    """Read a parameter by dotted path, e.g. `model.survival.base_hazard`.
+
+    Raises:
+        ConfigError: The path names no parameter.
+    """
+    node: object = config
+    for part in path.split("."):
+        if not hasattr(node, part):
+            msg = f"invalid config: calibration.parameters.{path}: no parameter {part!r} there"
+            raise ConfigError(msg)
+        node = getattr(node, part)
+    return node
+
+
+def with_parameters(config: RunConfig, values: dict[str, float]) -> RunConfig:
+    """A copy of `config` with the given parameters set by dotted path.
+
+    Args:
+        config: The base configuration (not modified).
+        values: New values by dotted path.
+
+    Returns:
+        The modified copy.
+    """
+    changed = copy.deepcopy(config)
+    for path, value in values.items():
+        *parents, name = path.split(".")
+        node = changed
+        for part in parents:
+            node = getattr(node, part)
+        setattr(node, name, float(value))
+    return changed

@@ -1,0 +1,72 @@
+"""`alliance-calibrate`: fit the model to the field's figures, write the set and a report.
+
+alliance-calibrate                                  # resumes if a checkpoint exists
+alliance-calibrate calibration.name=quick calibration.maxiter=3 calibration.bootstrap_replicates=0
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig
+
+from calibration.config import CalibrationConfig
+from calibration.evaluation import Checkpoint, Evaluator, fingerprint
+from calibration.fit import Calibration
+from experiments.calibration_report import write_calibrated_set, write_report
+from experiments.files import discard_empty_run_dir
+from experiments.schema import CONFIG_DIR, PROJECT_ROOT, register, to_config
+from simulation.config import ConfigError
+from simulation.dataset import config_json
+
+register()
+
+
+def _project_path(path: str) -> Path:
+    candidate = Path(path)
+    return candidate if candidate.is_absolute() else PROJECT_ROOT / candidate
+
+
+@hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="calibrate")
+def main(cfg: DictConfig) -> None:
+    """Calibrate, then write the calibrated set and the report.
+
+    Args:
+        cfg: The config Hydra composed from `configs/calibrate.yaml` and the command line.
+    """
+    run_dir = Path(HydraConfig.get().runtime.output_dir)
+    try:
+        config = to_config(cfg, CalibrationConfig)
+    except ConfigError as error:
+        discard_empty_run_dir(run_dir)
+        print(f"alliance-calibrate: {error}", file=sys.stderr)
+        sys.exit(2)
+    settings = config.calibration
+    resumable = {k: v for k, v in vars(settings).items() if k not in ("output", "report_dir")}
+    checkpoint_path = run_dir / "checkpoint.json"
+    try:
+        checkpoint = Checkpoint(
+            checkpoint_path, fingerprint(config_json(config.run_config()), repr(resumable))
+        )
+    except ValueError as error:
+        print(f"alliance-calibrate: {error}", file=sys.stderr)
+        sys.exit(2)
+    if checkpoint.evaluations:
+        print(f"resuming from {checkpoint_path}: {len(checkpoint.evaluations)} simulations done")
+    evaluator = Evaluator(
+        config.run_config(),
+        list(settings.parameters),
+        settings.maturity_observation_year,
+        checkpoint,
+        settings.workers,
+    )
+    with evaluator:
+        result = Calibration(config, evaluator, progress=lambda line: print(line, flush=True)).run(
+            uncertainty=settings.bootstrap_replicates > 0
+        )
+    output = write_calibrated_set(config, result, _project_path(settings.output))
+    report = write_report(config, result, _project_path(settings.report_dir))
+    print(f"\ncalibrated set: {output}\nreport: {report}")
