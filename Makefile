@@ -4,7 +4,7 @@ PYTHON ?= python3.12
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint bench clean
+.PHONY: run test calibrate bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,9 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+calibrate: $(VENV)/.installed
+	$(BIN)/alliance-calibrate $(ARGS)
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/run_benchmarks.py

@@ -74,7 +74,7 @@ class CalibrationSettings:
         optimiser_seed: Seed of the optimiser itself.
         workers: Processes evaluating in parallel (-1: all cores).
         bootstrap_replicates: Re-fits on fresh seed sets and perturbed targets.
-        bootstrap_evaluations: Evaluations per bootstrap re-fit at most.
+        bootstrap_steps: Gauss-Newton steps per bootstrap re-fit.
         sensitivity_step: Central-difference step, as a share of each bound range.
         output: Where the calibrated parameter set is written (relative to the
             project root unless absolute).
@@ -92,8 +92,8 @@ class CalibrationSettings:
     tol: float = 0.005
     optimiser_seed: int = 0
     workers: int = -1
-    bootstrap_replicates: int = 8
-    bootstrap_evaluations: int = 60
+    bootstrap_replicates: int = 20
+    bootstrap_steps: int = 3
     sensitivity_step: float = 0.05
     output: str = "configs/calibrated/default.yaml"
     report_dir: str = "docs/calibration"
@@ -151,7 +151,7 @@ class CalibrationConfig(RunConfig):
                 f"{settings.maturity_observation_year}; allowed: within the horizon"
             )
             raise ConfigError(msg)
-        for name in ("popsize", "maxiter", "bootstrap_evaluations"):
+        for name in ("popsize", "maxiter", "bootstrap_steps"):
             if getattr(settings, name) < 1:
                 msg = f"invalid config: calibration.{name}; allowed: an integer >= 1"
                 raise ConfigError(msg)

@@ -33,9 +33,10 @@ def scaled_log_ratios(
         if name.startswith("maturity"):
             value = max(value, share_floor)
         target = targets[name]
+        # A moment that is 0 or undefined (NaN: nothing backed) is infinitely far.
         ratio = np.log(value / target.value) if value > 0 else np.inf
         out.append(ratio / np.log1p(target.tolerance))
-    return np.nan_to_num(np.array(out), nan=np.inf)
+    return np.array(out)
 
 
 def loss(mean_moments: np.ndarray, targets: dict[str, Target], share_floor: float) -> float:

@@ -96,6 +96,39 @@ def identification(config: CalibrationConfig, result: FitResult) -> list[dict]:
     return rows
 
 
+_HEADER_PREFIX = "#| "
+
+
+def read_calibrated_set(path: Path) -> tuple[dict[str, float], dict]:
+    """Read a calibrated set written by `write_calibrated_set`.
+
+    Args:
+        path: The calibrated config file.
+
+    Returns:
+        (parameter values by dotted path, header with targets, moments and seeds).
+    """
+    text = path.read_text()
+    header = yaml.safe_load(
+        "\n".join(
+            line[len(_HEADER_PREFIX) :]
+            for line in text.splitlines()
+            if line.startswith(_HEADER_PREFIX)
+        )
+    )
+    values: dict[str, float] = {}
+
+    def flatten(node: dict, prefix: str) -> None:
+        for key, value in node.items():
+            if isinstance(value, dict):
+                flatten(value, f"{prefix}{key}.")
+            else:
+                values[f"{prefix}{key}"] = value
+
+    flatten(yaml.safe_load(text), "")
+    return values, header
+
+
 def write_calibrated_set(config: CalibrationConfig, result: FitResult, path: Path) -> Path:
     """Write the calibrated parameters as a Hydra config group option, with a header.
 
@@ -128,7 +161,7 @@ def write_calibrated_set(config: CalibrationConfig, result: FitResult, path: Pat
         },
     }
     header_lines = yaml.safe_dump(header, sort_keys=False).splitlines()
-    comment = "\n".join(f"# {line}" for line in header_lines)
+    comment = "\n".join(f"{_HEADER_PREFIX}{line}" for line in header_lines)
     body = yaml.safe_dump(
         _nested(dict(zip(result.names, result.best, strict=True))), sort_keys=False
     )
@@ -267,7 +300,8 @@ def write_report(config: CalibrationConfig, result: FitResult, folder: Path) -> 
         f"popsize {settings.popsize}, at most {settings.maxiter} generations, seed "
         f"{settings.optimiser_seed}). Uncertainty comes from a bootstrap over seed sets: "
         f"{settings.bootstrap_replicates} re-fits, each on fresh seeds with targets "
-        "perturbed within their tolerance (read as a 95 % interval).",
+        "perturbed within their tolerance (read as a 95 % interval), by "
+        f"{settings.bootstrap_steps} Gauss-Newton steps from the optimum.",
         "",
         f"**Result.** Loss {result.loss:.4f} (below 1 means every moment is, on average, "
         f"within its tolerance), {result.generations} generations, {result.evaluations} "

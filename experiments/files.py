@@ -41,6 +41,9 @@ def discard_empty_run_dir(run_dir: Path) -> None:
     Args:
         run_dir: The job's output directory.
     """
-    bookkeeping = {".hydra", "run.log"}
-    if run_dir.is_dir() and {p.name for p in run_dir.iterdir()} <= bookkeeping:
+    def is_bookkeeping(path: Path) -> bool:
+        # Hydra's resolved configs, and the job's log (named after the job).
+        return path.name == ".hydra" or path.suffix == ".log"
+
+    if run_dir.is_dir() and all(is_bookkeeping(p) for p in run_dir.iterdir()):
         shutil.rmtree(run_dir)

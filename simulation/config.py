@@ -257,7 +257,7 @@ class ProductionConfig:
 class SurvivalConfig:
     """Project hazard h = h0 exp(-gQ Q - gD D), times a factor once backed."""
 
-    base_hazard: float = 0.12
+    base_hazard: float = 0.3
     quality_effect: float = 1.5
     diversification_effect: float = 1.0
     backing_hazard_factor: float = 0.5

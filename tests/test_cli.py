@@ -57,3 +57,59 @@ def test_multirun_writes_one_dataset_per_job(tmp_path):
     result = alliance_run(tmp_path, "-m", *SMALL, "seed=1,2")
     assert result.returncode == 0, result.stderr
     assert len(list((tmp_path / "multi").glob("*/dataset.nc"))) == 2
+
+
+CALIBRATE = str(Path(sys.executable).parent / "alliance-calibrate")
+TINY_CALIBRATION = [
+    *SMALL,
+    "calibration.name=tiny",
+    "calibration.maxiter=1",
+    "calibration.popsize=1",
+    "calibration.seeds=[1]",
+    "calibration.holdout_seeds=[2]",
+    "calibration.maturity_observation_year=2",
+    "calibration.bootstrap_replicates=2",
+    "calibration.bootstrap_steps=1",
+    "calibration.workers=1",
+]
+
+
+def alliance_calibrate(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [
+            CALIBRATE,
+            *args,
+            f"hydra.run.dir={tmp_path}/calibration",
+            f"calibration.output={tmp_path}/calibrated.yaml",
+            f"calibration.report_dir={tmp_path}/report",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_calibrate_writes_the_set_and_the_report_and_resumes(tmp_path):
+    first = alliance_calibrate(tmp_path, *TINY_CALIBRATION)
+    assert first.returncode == 0, first.stderr
+    assert "generation" in first.stdout
+    calibrated = (tmp_path / "calibrated.yaml").read_text()
+    assert calibrated.startswith("# @package _global_")
+    assert "frugality_gain" in calibrated and "holdout_mean" in calibrated
+    for name in ("calibration.md", "moments.png", "sensitivity.png", "bootstrap.png"):
+        assert (tmp_path / "report" / name).stat().st_size > 0
+    assert (tmp_path / "calibration" / "checkpoint.json").exists()
+
+    again = alliance_calibrate(tmp_path, *TINY_CALIBRATION)
+    assert again.returncode == 0, again.stderr
+    assert "resuming from" in again.stdout
+    assert "(new 0)" in again.stdout  # nothing simulated twice
+
+
+def test_calibrate_refuses_a_bad_setting_before_any_work(tmp_path):
+    result = alliance_calibrate(tmp_path, *TINY_CALIBRATION, "calibration.popsize=0")
+    assert result.returncode != 0
+    assert "calibration.popsize" in result.stderr
+    assert not (tmp_path / "calibrated.yaml").exists()
+    assert not (tmp_path / "calibration").exists()
