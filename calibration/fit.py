@@ -28,7 +28,7 @@ from scipy.optimize import OptimizeResult, differential_evolution
 
 from calibration.config import MOMENTS, CalibrationConfig, Target
 from calibration.evaluation import Evaluator
-from calibration.loss import loss
+from calibration.loss import log_moment, loss
 
 Progress = Callable[[str], None]
 
@@ -180,7 +180,7 @@ class Calibration:
             seeds = [10_000 + b * n_seeds + i for i in range(n_seeds)]
             log_targets = np.array(
                 [
-                    np.log(self.config.targets[MOMENTS[k]].value)
+                    log_moment(self.config.targets[MOMENTS[k]].value, MOMENTS[k], s.share_floor)
                     + rng.normal(0.0, np.log1p(self.config.targets[MOMENTS[k]].tolerance) / 1.96)
                     for k in targeted
                 ]
@@ -188,7 +188,9 @@ class Calibration:
             theta = best.copy()
             for _ in range(s.bootstrap_steps):
                 moments = self.evaluator.moments(theta[None, :], seeds).mean(axis=1)[0]
-                logs = np.log(np.maximum(moments[targeted], s.share_floor))
+                logs = np.array(
+                    [log_moment(moments[k], MOMENTS[k], s.share_floor) for k in targeted]
+                )
                 step, *_ = np.linalg.lstsq(jacobian, (log_targets - logs) / scale, rcond=1e-6)
                 theta = np.clip(theta + step * span, self.lower, self.upper)
             refits.append(theta)

@@ -12,6 +12,18 @@ import numpy as np
 from calibration.config import MOMENTS, Target
 
 
+def log_moment(value: float, name: str, share_floor: float) -> float:
+    """Log of a moment; maturity shares are floored first, since a share of 0 is possible.
+
+    Targets and simulated moments go through the same floor, so shares below it
+    count as equal.
+    """
+    if name.startswith("maturity"):
+        value = max(value, share_floor)
+    # A moment that is 0 or undefined (NaN: nothing backed) is infinitely far.
+    return float(np.log(value)) if value > 0 else -np.inf
+
+
 def scaled_log_ratios(
     mean_moments: np.ndarray, targets: dict[str, Target], share_floor: float
 ) -> np.ndarray:
@@ -29,12 +41,10 @@ def scaled_log_ratios(
     for k, name in enumerate(MOMENTS):
         if name not in targets:
             continue
-        value = mean_moments[k]
-        if name.startswith("maturity"):
-            value = max(value, share_floor)
         target = targets[name]
-        # A moment that is 0 or undefined (NaN: nothing backed) is infinitely far.
-        ratio = np.log(value / target.value) if value > 0 else np.inf
+        ratio = log_moment(mean_moments[k], name, share_floor) - log_moment(
+            target.value, name, share_floor
+        )
         out.append(ratio / np.log1p(target.tolerance))
     return np.array(out)
 

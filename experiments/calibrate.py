@@ -17,9 +17,7 @@ from calibration.config import CalibrationConfig
 from calibration.evaluation import Checkpoint, Evaluator, fingerprint
 from calibration.fit import Calibration
 from experiments.calibration_report import write_calibrated_set, write_report
-from experiments.files import discard_empty_run_dir
-from experiments.schema import CONFIG_DIR, PROJECT_ROOT, register, to_config
-from simulation.config import ConfigError
+from experiments.schema import CONFIG_DIR, PROJECT_ROOT, register, validated_or_exit
 from simulation.dataset import config_json
 
 register()
@@ -38,12 +36,7 @@ def main(cfg: DictConfig) -> None:
         cfg: The config Hydra composed from `configs/calibrate.yaml` and the command line.
     """
     run_dir = Path(HydraConfig.get().runtime.output_dir)
-    try:
-        config = to_config(cfg, CalibrationConfig)
-    except ConfigError as error:
-        discard_empty_run_dir(run_dir)
-        print(f"alliance-calibrate: {error}", file=sys.stderr)
-        sys.exit(2)
+    config = validated_or_exit(cfg, CalibrationConfig, "alliance-calibrate")
     settings = config.calibration
     resumable = {k: v for k, v in vars(settings).items() if k not in ("output", "report_dir")}
     checkpoint_path = run_dir / "checkpoint.json"

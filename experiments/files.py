@@ -41,6 +41,7 @@ def discard_empty_run_dir(run_dir: Path) -> None:
     Args:
         run_dir: The job's output directory.
     """
+
     def is_bookkeeping(path: Path) -> bool:
         # Hydra's resolved configs, and the job's log (named after the job).
         return path.name == ".hydra" or path.suffix == ".log"

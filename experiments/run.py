@@ -16,11 +16,11 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from experiments.files import discard_empty_run_dir, write_netcdf_atomically
-from experiments.schema import CONFIG_DIR, register, to_config
+from experiments.files import write_netcdf_atomically
+from experiments.schema import CONFIG_DIR, register, validated_or_exit
 from experiments.summary import summary
 from simulation import run
-from simulation.config import ConfigError, RunConfig
+from simulation.config import RunConfig
 
 DATASET_NAME = "dataset.nc"
 log = logging.getLogger(__name__)
@@ -36,12 +36,7 @@ def main(cfg: DictConfig) -> None:
         cfg: The config Hydra composed from `configs/` and the command line.
     """
     run_dir = Path(HydraConfig.get().runtime.output_dir)
-    try:
-        config = to_config(cfg, RunConfig)
-    except ConfigError as error:
-        discard_empty_run_dir(run_dir)
-        print(f"alliance-run: {error}", file=sys.stderr)
-        sys.exit(2)
+    config = validated_or_exit(cfg, RunConfig, "alliance-run")
     dataset = run(config)
     dataset.attrs["command"] = " ".join(["alliance-run", *sys.argv[1:]])
     dataset.attrs["hydra_overrides"] = " ".join(HydraConfig.get().overrides.task)

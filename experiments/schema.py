@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from hydra.core.config_store import ConfigStore
+from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from calibration.config import CalibrationConfig
-from simulation.config import RunConfig
+from experiments.files import discard_empty_run_dir
+from simulation.config import ConfigError, RunConfig
 
 # The config tree sits beside the packages (the project is installed editable).
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -40,3 +43,25 @@ def to_config[T: RunConfig](cfg: DictConfig, kind: type[T]) -> T:
         msg = f"expected a {kind.__name__}, got {type(config).__name__}"
         raise TypeError(msg)
     return config.validate()
+
+
+def validated_or_exit[T: RunConfig](cfg: DictConfig, kind: type[T], program: str) -> T:
+    """The typed, validated config, or exit with status 2 and a message on stderr.
+
+    On a bad config, the run directory Hydra already created is removed if it holds
+    nothing but Hydra's own bookkeeping, so a rejected job leaves nothing behind.
+
+    Args:
+        cfg: The composed config.
+        kind: The expected class.
+        program: Command name for the message.
+
+    Returns:
+        The validated config.
+    """
+    try:
+        return to_config(cfg, kind)
+    except ConfigError as error:
+        discard_empty_run_dir(Path(HydraConfig.get().runtime.output_dir))
+        print(f"{program}: {error}", file=sys.stderr)
+        sys.exit(2)

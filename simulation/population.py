@@ -51,10 +51,6 @@ class Population:
         """Number of organisations."""
         return self.profile.size
 
-    def own_resources_eur(self, rows: np.ndarray) -> np.ndarray:
-        """Human and financial resources the given organisations bring per step, in euro."""
-        return self.pillar_eur[rows, :4].sum(axis=-1)
-
     def member_pillars(self, members: np.ndarray) -> np.ndarray:
         """Pillar amounts of each project's members, zeros for empty slots (-1).
 

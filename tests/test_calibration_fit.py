@@ -25,6 +25,7 @@ def recovery_config(
     base,
     seeds,
     moments_used,
+    tolerance=0.02,
     **settings,
 ) -> CalibrationConfig:
     fields = {f.name: getattr(base, f.name) for f in dataclasses.fields(base)}
@@ -32,7 +33,9 @@ def recovery_config(
     true_config = with_parameters(base, truth)
     simulated = replicate_moments(true_config, seeds, 2.0).mean(axis=0)
     config.targets = {
-        name: Target(float(simulated[MOMENTS.index(name)]), 0.02, "simulated at known parameters")
+        name: Target(
+            float(simulated[MOMENTS.index(name)]), tolerance, "simulated at known parameters"
+        )
         for name in moments_used
     }
     config.calibration.parameters = {p: FreeParameter(*b) for p, b in bounds.items()}

@@ -36,3 +36,10 @@ def test_a_zero_share_is_floored_and_a_missing_ratio_is_infinitely_bad():
     assert np.isfinite(loss(zero_share, TARGETS, 0.005))
     undefined = moments(frugality=np.nan, durability=3.0, maturity_4=0.03)
     assert loss(undefined, TARGETS, 0.005) == np.inf
+
+
+def test_shares_below_the_floor_count_as_equal_on_both_sides():
+    """A target share under the floor must not make the truth look wrong."""
+    targets = {"maturity_4": Target(0.002, 0.1)}
+    assert loss(moments(maturity_4=0.0), targets, 0.005) == 0.0
+    assert loss(moments(maturity_4=0.002), targets, 0.005) == 0.0
