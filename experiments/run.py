@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import logging
 import sys
+import traceback
 from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from experiments.files import write_netcdf_atomically
@@ -23,6 +25,7 @@ from simulation import run
 from simulation.config import RunConfig
 
 DATASET_NAME = "dataset.nc"
+ERROR_NAME = "error.txt"
 log = logging.getLogger(__name__)
 
 register()
@@ -35,13 +38,28 @@ def main(cfg: DictConfig) -> None:
     Args:
         cfg: The config Hydra composed from `configs/` and the command line.
     """
-    run_dir = Path(HydraConfig.get().runtime.output_dir)
+    hydra_config = HydraConfig.get()
+    run_dir = Path(hydra_config.runtime.output_dir)
     config = validated_or_exit(cfg, RunConfig, "alliance-run")
-    dataset = run(config)
+    path = run_dir / DATASET_NAME
+    if path.exists():
+        # Re-running a sweep skips the jobs that already finished.
+        print(f"already complete: {path}")
+        return
+    try:
+        dataset = run(config)
+    except Exception:
+        if hydra_config.mode != RunMode.MULTIRUN:
+            raise
+        # One failed job must not stop a sweep: record it for alliance-collect.
+        (run_dir / ERROR_NAME).write_text(traceback.format_exc())
+        log.exception("job failed; the sweep goes on")
+        return
     dataset.attrs["command"] = " ".join(["alliance-run", *sys.argv[1:]])
-    dataset.attrs["hydra_overrides"] = " ".join(HydraConfig.get().overrides.task)
-    dataset.attrs["calibrated_set"] = HydraConfig.get().runtime.choices.get("calibrated", "none")
-    path = write_netcdf_atomically(dataset, run_dir / DATASET_NAME)
+    dataset.attrs["hydra_overrides"] = " ".join(hydra_config.overrides.task)
+    dataset.attrs["calibrated_set"] = hydra_config.runtime.choices.get("calibrated", "none")
+    (run_dir / ERROR_NAME).unlink(missing_ok=True)
+    write_netcdf_atomically(dataset, path)
     print(summary(dataset))
     print(f"\ndataset: {path}")
     log.info("wrote %s", path)
