@@ -1,0 +1,119 @@
+"""A small sweep end to end: alliance-run -m (joblib) -> alliance-collect -> alliance-report."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from experiments.collect import collect, find_jobs
+from experiments.report import paired_differences, per_seed_metrics, summary_table
+
+BIN = Path(sys.executable).parent
+SMALL = [
+    "scenario.n_territories=10",
+    "scenario.n_organisations=800",
+    "scenario.years=4",
+    "fund.years=2",
+    "accounting.rmst_horizon_years=3",
+]
+
+
+def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(BIN / args[0]), *args[1:]], cwd=cwd, capture_output=True, text=True, timeout=600
+    )
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("sweep")
+    result = cli(
+        "alliance-run",
+        "-m",
+        "+experiment=strategy_comparison",
+        "fund/strategy=none,uniform,small_territories",
+        "seed=0,1",
+        *SMALL,
+        f"hydra.sweep.dir={root}/sweep",
+        cwd=root,
+    )
+    assert result.returncode == 0, result.stderr
+    return root / "sweep"
+
+
+def test_collect_merges_swept_values_into_dimensions(sweep):
+    merged, jobs = collect(sweep)
+    assert len(jobs.done) == 6 and not jobs.failed
+    assert merged.sizes["strategy"] == 3 and merged.sizes["seed"] == 2
+    assert set(merged.strategy.values) == {"none", "uniform", "small_territories"}
+    none = merged.sel(strategy="none")
+    # The no-investment arm creates no causal value: both worlds are the same.
+    np.testing.assert_array_equal(
+        none.value_created_pv.sel(world="treated"),
+        none.value_created_pv.sel(world="counterfactual"),
+    )
+    uniform = merged.sel(strategy="uniform")
+    assert (
+        uniform.value_created_pv.sel(world="treated")
+        > uniform.value_created_pv.sel(world="counterfactual")
+    ).all()
+
+
+def test_collect_command_and_rerun_skips_finished_jobs(sweep):
+    result = cli("alliance-collect", str(sweep), cwd=sweep)
+    assert result.returncode == 0, result.stderr
+    with xr.open_dataset(sweep / "collected.nc") as ds:
+        assert ds.attrs["runs"] == 6
+    again = cli(
+        "alliance-run",
+        "-m",
+        "+experiment=strategy_comparison",
+        "fund/strategy=none,uniform,small_territories",
+        "seed=0,1",
+        *SMALL,
+        f"hydra.sweep.dir={sweep}",
+        cwd=sweep.parent,
+    )
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.count("already complete") == 6
+
+
+def test_a_failed_job_is_listed_and_the_rest_still_merge(sweep, tmp_path):
+    copy = tmp_path / "copy"
+    subprocess.run(["cp", "-r", str(sweep), str(copy)], check=True)
+    broken = next(p.parent.parent for p in copy.rglob(".hydra/overrides.yaml"))
+    (broken / "dataset.nc").unlink()
+    (broken / "error.txt").write_text("Traceback ...\nRuntimeError: boom\n")
+    merged, jobs = collect(copy)
+    assert list(jobs.failed.values()) == ["RuntimeError: boom"]
+    assert len(jobs.done) == 5
+    assert merged.attrs["failed_runs"] == 1
+    assert len(find_jobs(copy).failed) == 1
+
+
+def test_report_tables_and_html(sweep, tmp_path):
+    merged, _ = collect(sweep)
+    frame = per_seed_metrics(merged)
+    table = summary_table(frame)
+    assert table.loc[table.arm == "none", "extra_value_meur"].item() == 0.0
+    assert table.iloc[0]["extra_value_meur"] > 0  # the best arm is not "none"
+    best = table.iloc[0]["arm"]
+    differences = paired_differences(frame, best)
+    assert set(differences.other) == set(table.arm) - {best}
+    assert differences.probability_best_beats_other.between(0, 1).all()
+    merged.to_netcdf(tmp_path / "merged.nc", engine="h5netcdf")
+    result = cli(
+        "alliance-report",
+        str(tmp_path / "merged.nc"),
+        "--output",
+        str(tmp_path / "r"),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    page = (tmp_path / "r" / "report.html").read_text()
+    assert "data:image/png;base64," in page and "creates the most social value" in page
+    for name in ("summary.csv", "paired_differences.csv", "per_seed.csv"):
+        assert (tmp_path / "r" / name).stat().st_size > 0
