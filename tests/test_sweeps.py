@@ -117,3 +117,27 @@ def test_report_tables_and_html(sweep, tmp_path):
     assert "data:image/png;base64," in page and "creates the most social value" in page
     for name in ("summary.csv", "paired_differences.csv", "per_seed.csv"):
         assert (tmp_path / "r" / name).stat().st_size > 0
+
+
+def test_the_submitit_launcher_runs_a_sweep(tmp_path):
+    """SLURM's launcher, exercised with submitit's local executor."""
+    result = cli(
+        "alliance-run",
+        "-m",
+        "hydra/launcher=submitit_local",
+        "hydra.launcher.timeout_min=10",
+        "fund/strategy=none,uniform",
+        "seed=0",
+        *SMALL,
+        f"hydra.sweep.dir={tmp_path}/s",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    merged, jobs = collect(tmp_path / "s")
+    assert len(jobs.done) == 2 and merged.sizes["strategy"] == 2
+
+
+def test_the_slurm_option_composes():
+    result = cli("alliance-run", "hydra/launcher=slurm", "--cfg", "hydra", cwd=Path.cwd())
+    assert result.returncode == 0, result.stderr
+    assert "SlurmLauncher" in result.stdout and "mem_gb: 4" in result.stdout
