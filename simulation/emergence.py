@@ -16,7 +16,7 @@ from simulation.randomness import RandomStreams
 from simulation.territories import TerritoryState
 
 # Complementarity floor, so that identical organisations can still ally.
-_MIN_PARTNER_WEIGHT = 0.01
+MIN_PARTNER_WEIGHT = 0.01
 
 
 def start_probability(
@@ -123,7 +123,7 @@ def choose_partners(
             candidates[:, c] = start + local
         weights = (
             complementarity(lead_shares[:, None, :], population.pillar_share[candidates])
-            + _MIN_PARTNER_WEIGHT
+            + MIN_PARTNER_WEIGHT
         )
         cumulative = np.cumsum(weights, axis=1)
         u = streams.uniform("partners", step, leads, slot=slot)

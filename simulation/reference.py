@@ -18,13 +18,12 @@ import mesa
 import numpy as np
 
 from simulation.config import PROFILES, RunConfig
+from simulation.emergence import MIN_PARTNER_WEIGHT
 from simulation.fund import Allocation, Fund, target_mask
 from simulation.population import Population, complementarity
 from simulation.projects import diversification, hazard, value_per_eur
 from simulation.randomness import RandomStreams
 from simulation.territories import TerritoryState, advance_territories, update_trust
-
-_MIN_PARTNER_WEIGHT = 0.01
 
 
 class Organisation(mesa.Agent):
@@ -227,7 +226,7 @@ class ReferenceModel(mesa.Model):
             weights = np.array(
                 [
                     complementarity(lead.pillar_share, self.organisations[c].pillar_share)
-                    + _MIN_PARTNER_WEIGHT
+                    + MIN_PARTNER_WEIGHT
                     for c in candidates
                 ]
             )

@@ -22,3 +22,13 @@ def small_config(seed: int = 0, **fund_changes) -> RunConfig:
 @pytest.fixture
 def small() -> RunConfig:
     return small_config()
+
+
+# The same small world as command-line overrides, for the CLI and sweep tests.
+SMALL_OVERRIDES = [
+    "scenario.n_territories=10",
+    "scenario.n_organisations=800",
+    "scenario.years=4",
+    "fund.years=2",
+    "accounting.rmst_horizon_years=3",
+]

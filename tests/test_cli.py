@@ -6,15 +6,10 @@ from pathlib import Path
 
 import xarray as xr
 
+from .conftest import SMALL_OVERRIDES
+
 # The console script installed beside the interpreter running the tests.
 RUN = str(Path(sys.executable).parent / "alliance-run")
-SMALL = [
-    "scenario.n_territories=10",
-    "scenario.n_organisations=800",
-    "scenario.years=4",
-    "fund.years=2",
-    "accounting.rmst_horizon_years=3",
-]
 
 
 def alliance_run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
@@ -28,7 +23,7 @@ def alliance_run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_run_writes_a_dataset_and_prints_the_summary(tmp_path):
-    result = alliance_run(tmp_path, *SMALL, "fund/strategy=small_territories", "seed=3")
+    result = alliance_run(tmp_path, *SMALL_OVERRIDES, "fund/strategy=small_territories", "seed=3")
     assert result.returncode == 0, result.stderr
     assert "frugality" in result.stdout and "causal" in result.stdout
     with xr.open_dataset(tmp_path / "run" / "dataset.nc") as ds:
@@ -40,7 +35,7 @@ def test_run_writes_a_dataset_and_prints_the_summary(tmp_path):
 
 
 def test_bad_config_fails_before_anything_is_written(tmp_path):
-    result = alliance_run(tmp_path, *SMALL, "fund.budget_eur=-1")
+    result = alliance_run(tmp_path, *SMALL_OVERRIDES, "fund.budget_eur=-1")
     assert result.returncode != 0
     assert "fund.budget_eur" in result.stderr and "allowed" in result.stderr
     assert not (tmp_path / "run").exists()
@@ -54,14 +49,14 @@ def test_unknown_strategy_lists_the_available_ones(tmp_path):
 
 
 def test_multirun_writes_one_dataset_per_job(tmp_path):
-    result = alliance_run(tmp_path, "-m", *SMALL, "seed=1,2")
+    result = alliance_run(tmp_path, "-m", *SMALL_OVERRIDES, "seed=1,2")
     assert result.returncode == 0, result.stderr
     assert len(list((tmp_path / "multi").glob("*/dataset.nc"))) == 2
 
 
 CALIBRATE = str(Path(sys.executable).parent / "alliance-calibrate")
 TINY_CALIBRATION = [
-    *SMALL,
+    *SMALL_OVERRIDES,
     "calibration.name=tiny",
     "calibration.maxiter=1",
     "calibration.popsize=1",

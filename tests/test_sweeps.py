@@ -11,14 +11,9 @@ import xarray as xr
 from experiments.collect import collect, find_jobs
 from experiments.report import paired_differences, per_seed_metrics, summary_table
 
+from .conftest import SMALL_OVERRIDES
+
 BIN = Path(sys.executable).parent
-SMALL = [
-    "scenario.n_territories=10",
-    "scenario.n_organisations=800",
-    "scenario.years=4",
-    "fund.years=2",
-    "accounting.rmst_horizon_years=3",
-]
 
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -36,7 +31,7 @@ def sweep(tmp_path_factory) -> Path:
         "+experiment=strategy_comparison",
         "fund/strategy=none,uniform,small_territories",
         "seed=0,1",
-        *SMALL,
+        *SMALL_OVERRIDES,
         f"hydra.sweep.dir={root}/sweep",
         cwd=root,
     )
@@ -73,7 +68,7 @@ def test_collect_command_and_rerun_skips_finished_jobs(sweep):
         "+experiment=strategy_comparison",
         "fund/strategy=none,uniform,small_territories",
         "seed=0,1",
-        *SMALL,
+        *SMALL_OVERRIDES,
         f"hydra.sweep.dir={sweep}",
         cwd=sweep.parent,
     )
@@ -128,7 +123,7 @@ def test_the_submitit_launcher_runs_a_sweep(tmp_path):
         "hydra.launcher.timeout_min=10",
         "fund/strategy=none,uniform",
         "seed=0",
-        *SMALL,
+        *SMALL_OVERRIDES,
         f"hydra.sweep.dir={tmp_path}/s",
         cwd=tmp_path,
     )
