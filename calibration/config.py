@@ -125,20 +125,7 @@ class CalibrationConfig(RunConfig):
                 )
                 raise ConfigError(msg)
         settings = self.calibration
-        if not settings.parameters:
-            msg = "invalid config: calibration.parameters is empty; allowed: at least one"
-            raise ConfigError(msg)
-        for path, bounds in settings.parameters.items():
-            current = get_parameter(self, path)  # raises on an unknown path
-            if not (math.isfinite(bounds.lower) and bounds.lower < bounds.upper):
-                msg = (
-                    f"invalid config: calibration.parameters.{path} bounds "
-                    f"[{bounds.lower}, {bounds.upper}]; allowed: finite lower < upper"
-                )
-                raise ConfigError(msg)
-            if not isinstance(current, float):
-                msg = f"invalid config: calibration.parameters.{path}; allowed: float parameters"
-                raise ConfigError(msg)
+        check_free_parameters(self, settings.parameters, "calibration.parameters")
         if len(settings.seeds) < 1 or set(settings.seeds) & set(settings.holdout_seeds):
             msg = (
                 f"invalid config: calibration.seeds = {settings.seeds}; allowed: at least one "
@@ -163,8 +150,42 @@ class CalibrationConfig(RunConfig):
         return RunConfig(**fields)
 
 
-def get_parameter(config: RunConfig, path: str) -> object:
+def check_free_parameters(
+    config: RunConfig, parameters: dict[str, FreeParameter], key: str
+) -> None:
+    """Check that free parameters name float parameters of `config`, with valid bounds.
+
+    Args:
+        config: The run configuration the paths point into.
+        parameters: Bounds by dotted parameter path.
+        key: Where the parameters sit in the config, for messages.
+
+    Raises:
+        ConfigError: No parameter, an unknown path, a non-float parameter or bad bounds.
+    """
+    if not parameters:
+        msg = f"invalid config: {key} is empty; allowed: at least one"
+        raise ConfigError(msg)
+    for path, bounds in parameters.items():
+        current = get_parameter(config, path, key)
+        if not (math.isfinite(bounds.lower) and bounds.lower < bounds.upper):
+            msg = (
+                f"invalid config: {key}.{path} bounds "
+                f"[{bounds.lower}, {bounds.upper}]; allowed: finite lower < upper"
+            )
+            raise ConfigError(msg)
+        if not isinstance(current, float):
+            msg = f"invalid config: {key}.{path}; allowed: float parameters"
+            raise ConfigError(msg)
+
+
+def get_parameter(config: RunConfig, path: str, key: str = "calibration.parameters") -> object:
     """Read a parameter by dotted path, e.g. `model.survival.base_hazard`.
+
+    Args:
+        config: The configuration to read.
+        path: Dotted path of the parameter.
+        key: Where the path was given, for the message.
 
     Raises:
         ConfigError: The path names no parameter.
@@ -172,7 +193,7 @@ def get_parameter(config: RunConfig, path: str) -> object:
     node: object = config
     for part in path.split("."):
         if not hasattr(node, part):
-            msg = f"invalid config: calibration.parameters.{path}: no parameter {part!r} there"
+            msg = f"invalid config: {key}.{path}: no parameter {part!r} there"
             raise ConfigError(msg)
         node = getattr(node, part)
     return node

@@ -1,17 +1,23 @@
 """`alliance-collect SWEEP_DIR`: merge every run of a sweep into one dataset.
 
     alliance-collect multirun/strategy_comparison   # writes SWEEP_DIR/collected.nc
+    alliance-collect multirun/big_sweep --lazy      # through dask, larger than memory
 
 Each job folder of a Hydra sweep holds `.hydra/overrides.yaml` and either
 `dataset.nc` (done) or `error.txt` (failed). The overrides that vary between jobs
 become dimensions of the merged dataset (`fund/strategy` -> `strategy`,
 `fund.budget_eur` -> `budget_eur`, `seed` -> `seed`); those that are the same in
 every job are kept as attributes. Failed and unfinished jobs are listed and left out.
+
+Runs are read into memory when the sweep fits comfortably (fast), and otherwise
+opened lazily with dask and written chunk by chunk, so the merge never holds the
+whole sweep in memory.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +29,15 @@ from experiments.files import write_netcdf_atomically
 from experiments.run import DATASET_NAME, ERROR_NAME
 
 COLLECTED_NAME = "collected.nc"
+# Attributes every run of a sweep shares, kept on the merged dataset.
+SHARED_ATTRS = ("package_version", "mesa_version", "calibrated_set", "sensitivity_design")
+# Attributes that differ by run, kept as string variables over the swept dimensions.
+PER_RUN_ATTRS = {
+    "run_config": ("config_json", "the run's full resolved configuration (JSON)"),
+    "run_command": ("command", "the command that ran it"),
+}
+# Eager merges hold the runs plus the merged copy: stay well under the machine's RAM.
+MEMORY_SHARE = 0.25
 
 
 @dataclass
@@ -77,11 +92,32 @@ def find_jobs(sweep_dir: Path) -> SweepJobs:
     return jobs
 
 
-def collect(sweep_dir: Path) -> tuple[xr.Dataset, SweepJobs]:
+def available_memory() -> int:
+    """Physical memory of this machine, in bytes."""
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def fits_in_memory(jobs: SweepJobs) -> bool:
+    """Whether the sweep's runs, decoded, fit in a share of this machine's memory."""
+    with xr.open_dataset(next(iter(jobs.done)) / DATASET_NAME, engine="h5netcdf") as first:
+        run_bytes = first.nbytes
+    return run_bytes * len(jobs.done) < MEMORY_SHARE * available_memory()
+
+
+def _open_run(path: Path, lazy: bool) -> xr.Dataset:
+    if lazy:
+        return xr.open_dataset(path, engine="h5netcdf", chunks={})
+    with xr.open_dataset(path, engine="h5netcdf") as opened:
+        return opened.load()
+
+
+def collect(sweep_dir: Path, lazy: bool | None = None) -> tuple[xr.Dataset, SweepJobs]:
     """Merge the datasets of a sweep's finished jobs.
 
     Args:
         sweep_dir: The sweep's folder.
+        lazy: Open the runs with dask instead of reading them; None decides by
+            whether the sweep fits in memory.
 
     Returns:
         The merged dataset and the job census.
@@ -97,16 +133,27 @@ def collect(sweep_dir: Path) -> tuple[xr.Dataset, SweepJobs]:
     varying = [k for k in keys if len({str(o.get(k)) for o in jobs.done.values()}) > 1]
     if "seed" not in varying:
         varying.append("seed")
+    if lazy is None:
+        lazy = not fits_in_memory(jobs)
+    if lazy:
+        # Every run stays open until the merged dataset is written: without a large
+        # enough file cache, each variable's write would reopen every file.
+        xr.set_options(file_cache_maxsize=max(128, len(jobs.done) + 16))
     parts = []
+    shared: dict[str, set[str]] = {k: set() for k in SHARED_ATTRS}
     for job, overrides in jobs.done.items():
-        with xr.open_dataset(job / DATASET_NAME, engine="h5netcdf") as opened:
-            dataset = opened.load()
-        seed = dataset.attrs["seed"]
+        dataset = _open_run(job / DATASET_NAME, lazy)
+        for key in SHARED_ATTRS:
+            if key in dataset.attrs:
+                shared[key].add(str(dataset.attrs[key]))
+        values = {**overrides, "seed": dataset.attrs["seed"]}
+        per_run = {
+            name: ((), str(dataset.attrs.get(attr, "")), {"long_name": long_name})
+            for name, (attr, long_name) in PER_RUN_ATTRS.items()
+        }
         # Territory size classes are drawn per seed: a variable, not a shared coordinate.
-        dataset = dataset.reset_coords("size_class").drop_attrs(deep=False)
-        values = {**overrides, "seed": seed}
-        dataset = dataset.expand_dims({dimension_name(k): [values[k]] for k in varying})
-        parts.append(dataset)
+        dataset = dataset.reset_coords("size_class").drop_attrs(deep=False).assign(per_run)
+        parts.append(dataset.expand_dims({dimension_name(k): [values[k]] for k in varying}))
     merged = xr.combine_by_coords(parts, combine_attrs="drop", join="outer")
     merged.attrs = {
         "title": "Alliance premium simulation: merged sweep",
@@ -117,11 +164,9 @@ def collect(sweep_dir: Path) -> tuple[xr.Dataset, SweepJobs]:
         ),
         "runs": len(jobs.done),
         "failed_runs": len(jobs.failed),
+        # Runs of one sweep share these; differing values are kept, all of them.
+        **{k: "; ".join(sorted(v)) for k, v in shared.items() if v},
     }
-    first = next(iter(jobs.done))
-    with xr.open_dataset(first / DATASET_NAME, engine="h5netcdf") as opened:
-        merged.attrs["package_version"] = opened.attrs["package_version"]
-        merged.attrs["calibrated_set"] = opened.attrs.get("calibrated_set", "")
     return merged, jobs
 
 
@@ -130,9 +175,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="alliance-collect", description=__doc__.splitlines()[0])
     parser.add_argument("sweep_dir", type=Path, help="the sweep folder (hydra.sweep.dir)")
     parser.add_argument("--output", type=Path, help=f"default: SWEEP_DIR/{COLLECTED_NAME}")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--lazy", action="store_true", help="always merge through dask")
+    mode.add_argument("--eager", action="store_true", help="always read runs into memory")
     args = parser.parse_args(argv)
+    lazy = True if args.lazy else False if args.eager else None
     try:
-        merged, jobs = collect(args.sweep_dir)
+        merged, jobs = collect(args.sweep_dir, lazy=lazy)
     except ValueError as error:
         print(f"alliance-collect: {error}", file=sys.stderr)
         sys.exit(1)

@@ -2,6 +2,9 @@
 
     alliance-report multirun/strategy_comparison/collected.nc     # writes ..._report/
 
+(A sensitivity sweep, with a `sample` dimension, gets the sensitivity report of
+`experiments/sensitivity_report.py` instead.)
+
 Reads a merged sweep (`alliance-collect`). Every combination of swept values
 other than `seed` is one *arm* (for example `strategy=uniform`). It writes a
 self-contained HTML report (figures embedded) and the same tables as CSV:
@@ -19,20 +22,19 @@ self-contained HTML report (figures embedded) and the same tables as CSV:
 from __future__ import annotations
 
 import argparse
-import base64
 import html
-import io
 import sys
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import xarray as xr
 from scipy import stats
+
+from experiments.html import page, png
+from experiments.html import table as html_table
+from experiments.sensitivity_report import write_sensitivity_report
 
 _BASE_DIMS = {
     "seed",
@@ -55,8 +57,9 @@ def per_seed_metrics(dataset: xr.Dataset) -> pd.DataFrame:
     """One row per (arm, seed) with the metrics the report compares."""
     treated = dataset.sel(world="treated", drop=True)
     counterfactual = dataset.sel(world="counterfactual", drop=True)
-    extra = treated.value_created_pv - counterfactual.value_created_pv
-    invested = treated.fund_invested_pv
+    # Small per-run scalars: computed now, so a lazily opened sweep is read once.
+    extra = (treated.value_created_pv - counterfactual.value_created_pv).compute()
+    invested = treated.fund_invested_pv.compute()
     metrics = xr.Dataset(
         {
             "extra_value_meur": extra / 1e6,
@@ -130,13 +133,6 @@ def paired_differences(frame: pd.DataFrame, best: str) -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values("difference_meur", ignore_index=True)
 
 
-def _png(fig: plt.Figure) -> str:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-    plt.close(fig)
-    return base64.b64encode(buffer.getvalue()).decode()
-
-
 def figure_summary(table: pd.DataFrame) -> str:
     """Bar charts with 95 % intervals for the headline metrics."""
     fig, axes = plt.subplots(1, 3, figsize=(14, 4))
@@ -153,7 +149,7 @@ def figure_summary(table: pd.DataFrame) -> str:
     axes[2].set_title("Cost per euro of extra value")
     fig.suptitle("Strategies compared (mean and 95 % interval over seeds)")
     fig.tight_layout()
-    return _png(fig)
+    return png(fig)
 
 
 def figure_budget_response(frame: pd.DataFrame, dataset: xr.Dataset) -> str | None:
@@ -180,7 +176,7 @@ def figure_budget_response(frame: pd.DataFrame, dataset: xr.Dataset) -> str | No
     )
     axes[0].legend(fontsize=8)
     fig.tight_layout()
-    return _png(fig)
+    return png(fig)
 
 
 def figure_time_series(dataset: xr.Dataset) -> str:
@@ -208,7 +204,7 @@ def figure_time_series(dataset: xr.Dataset) -> str:
     axes[0, 0].legend(fontsize=7)
     fig.suptitle("Over time, by territory size (mean over seeds)")
     fig.tight_layout()
-    return _png(fig)
+    return png(fig)
 
 
 def verdict(table: pd.DataFrame, differences: pd.DataFrame) -> str:
@@ -238,10 +234,6 @@ def verdict(table: pd.DataFrame, differences: pd.DataFrame) -> str:
     return text
 
 
-def _table_html(frame: pd.DataFrame) -> str:
-    return frame.to_html(index=False, float_format=lambda v: f"{v:,.3g}", na_rep="n/a")
-
-
 def write_report(dataset: xr.Dataset, folder: Path) -> Path:
     """Write `report.html` and the CSV tables into `folder`.
 
@@ -264,30 +256,17 @@ def write_report(dataset: xr.Dataset, folder: Path) -> Path:
     if budget:
         figures.append(budget)
     figures.append(figure_time_series(dataset))
-    images = "\n".join(
-        f'<img src="data:image/png;base64,{png}" style="max-width:100%">' for png in figures
-    )
-    page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<title>Alliance premium: strategy comparison</title>
-<style>body{{font-family:sans-serif;max-width:1200px;margin:2em auto;}}
-table{{border-collapse:collapse;font-size:0.85em}}
-td,th{{border:1px solid #ccc;padding:3px 6px}}</style>
-</head><body>
-<h1>Alliance premium: strategy comparison</h1>
-<p><b>{html.escape(verdict(table, differences))}</b></p>
+    body = f"""<p><b>{html.escape(verdict(table, differences))}</b></p>
 <p>Swept: {html.escape(str(dataset.attrs.get("swept", "")))}; {frame["seed"].nunique()} seeds;
 calibrated set: {html.escape(str(dataset.attrs.get("calibrated_set", "")))}; package version
 {html.escape(str(dataset.attrs.get("package_version", "")))}. Intervals are 95 % confidence
 intervals of the mean over seeds. Extra value is the treated world's present value of social
 value minus its counterfactual's (same seed, no fund).</p>
-<h2>Per arm</h2>{_table_html(table)}
-<h2>Paired differences against the best arm</h2>{_table_html(differences)}
-<h2>Figures</h2>{images}
-</body></html>
-"""
+<h2>Per arm</h2>{html_table(table)}
+<h2>Paired differences against the best arm</h2>{html_table(differences)}"""
+    page_text = page("Alliance premium: strategy comparison", body, figures)
     path = folder / "report.html"
-    path.write_text(page)
+    path.write_text(page_text)
     return path
 
 
@@ -300,8 +279,15 @@ def main(argv: list[str] | None = None) -> None:
     if not args.dataset.exists():
         print(f"alliance-report: no such file: {args.dataset}", file=sys.stderr)
         sys.exit(1)
-    with xr.open_dataset(args.dataset, engine="h5netcdf") as dataset:
-        path = write_report(
-            dataset.load(), args.output or args.dataset.with_name(f"{args.dataset.stem}_report")
-        )
+    # Lazily: only the reductions the report needs are read, so it works on a
+    # merged sweep larger than memory.
+    folder = args.output or args.dataset.with_name(f"{args.dataset.stem}_report")
+    with xr.open_dataset(args.dataset, engine="h5netcdf", chunks={}) as dataset:
+        # A sensitivity sweep has a `sample` dimension and its own report.
+        write = write_sensitivity_report if "sample" in dataset.dims else write_report
+        try:
+            path = write(dataset, folder)
+        except ValueError as error:
+            print(f"alliance-report: {error}", file=sys.stderr)
+            sys.exit(1)
     print(f"report: {path}")

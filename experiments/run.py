@@ -8,6 +8,7 @@ alliance-run -m fund/strategy=uniform,concentrated seed=0,1,2   # a sweep
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import traceback
@@ -19,10 +20,9 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from experiments.files import write_netcdf_atomically
-from experiments.schema import CONFIG_DIR, register, validated_or_exit
+from experiments.schema import CONFIG_DIR, JobConfig, register, validated_or_exit
 from experiments.summary import summary
 from simulation import run
-from simulation.config import RunConfig
 
 DATASET_NAME = "dataset.nc"
 ERROR_NAME = "error.txt"
@@ -40,14 +40,14 @@ def main(cfg: DictConfig) -> None:
     """
     hydra_config = HydraConfig.get()
     run_dir = Path(hydra_config.runtime.output_dir)
-    config = validated_or_exit(cfg, RunConfig, "alliance-run")
+    job = validated_or_exit(cfg, JobConfig, "alliance-run")
     path = run_dir / DATASET_NAME
     if path.exists():
         # Re-running a sweep skips the jobs that already finished.
         print(f"already complete: {path}")
         return
     try:
-        dataset = run(config)
+        dataset = run(job.run_config())
     except Exception:
         if hydra_config.mode != RunMode.MULTIRUN:
             raise
@@ -58,6 +58,9 @@ def main(cfg: DictConfig) -> None:
     dataset.attrs["command"] = " ".join(["alliance-run", *sys.argv[1:]])
     dataset.attrs["hydra_overrides"] = " ".join(hydra_config.overrides.task)
     dataset.attrs["calibrated_set"] = hydra_config.runtime.choices.get("calibrated", "none")
+    if job.sensitivity is not None:
+        dataset.attrs["sensitivity_design"] = json.dumps(job.sensitivity.description())
+        dataset.attrs["sensitivity_sample"] = job.sensitivity.sample
     (run_dir / ERROR_NAME).unlink(missing_ok=True)
     write_netcdf_atomically(dataset, path)
     print(summary(dataset))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from hydra.core.config_store import ConfigStore
@@ -11,6 +13,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from calibration.config import CalibrationConfig
 from experiments.files import discard_empty_run_dir
+from experiments.sensitivity import SensitivityDesign, design_size, sample_config
 from simulation.config import ConfigError, RunConfig
 
 # The config tree sits beside the packages (the project is installed editable).
@@ -18,11 +21,51 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CONFIG_DIR = str(PROJECT_ROOT / "configs")
 
 
+@dataclass
+class JobConfig(RunConfig):
+    """What one `alliance-run` job runs: a run, or one row of a sensitivity design.
+
+    Attributes:
+        sensitivity: In a sensitivity sweep (`+experiment=sensitivity`), the design
+            and the row this job runs; None otherwise.
+    """
+
+    sensitivity: SensitivityDesign | None = None
+
+    def validate(self) -> JobConfig:
+        """Check the run and, if any, the design and its row.
+
+        Returns:
+            This config.
+        """
+        super().validate()
+        if self.sensitivity is not None:
+            self.sensitivity.validate(self)
+            self.run_config().validate()  # the row's values, before any work
+        return self
+
+    def run_config(self) -> RunConfig:
+        """The configuration to simulate: the design's row applied, if any."""
+        fields = {k: copy.deepcopy(getattr(self, k)) for k in RunConfig.__dataclass_fields__}
+        config = RunConfig(**fields)
+        if self.sensitivity is not None:
+            config = sample_config(config, self.sensitivity)
+        return config
+
+
 def register() -> None:
     """Store the typed schemas that `configs/config.yaml` and `calibrate.yaml` extend."""
     store = ConfigStore.instance()
-    store.store(name="run_schema", node=RunConfig)
+    store.store(name="run_schema", node=JobConfig)
     store.store(name="calibrate_schema", node=CalibrationConfig)
+    # The sensitivity sweep's range follows its design: `range(0,${sensitivity_rows:...})`.
+    OmegaConf.register_new_resolver(
+        "sensitivity_rows",
+        lambda design: design_size(
+            design.method, design.base_samples, len(design.problem.parameters)
+        ),
+        replace=True,
+    )
 
 
 def to_config[T: RunConfig](cfg: DictConfig, kind: type[T]) -> T:

@@ -1,5 +1,6 @@
 """A small sweep end to end: alliance-run -m (joblib) -> alliance-collect -> alliance-report."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -55,6 +56,16 @@ def test_collect_merges_swept_values_into_dimensions(sweep):
         uniform.value_created_pv.sel(world="treated")
         > uniform.value_created_pv.sel(world="counterfactual")
     ).all()
+
+
+def test_lazy_collect_gives_the_eager_result_and_keeps_every_run_config(sweep):
+    eager, _ = collect(sweep, lazy=False)
+    lazy, _ = collect(sweep, lazy=True)
+    assert lazy.value_created_pv.chunks is not None  # dask-backed until written
+    xr.testing.assert_identical(lazy.compute(), eager)
+    config = json.loads(str(eager.run_config.sel(strategy="uniform", seed=1).item()))
+    assert config["seed"] == 1 and config["fund"]["strategy"]["name"] == "uniform"
+    assert eager.attrs["package_version"] and eager.attrs["calibrated_set"] == "default"
 
 
 def test_collect_command_and_rerun_skips_finished_jobs(sweep):
