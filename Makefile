@@ -4,7 +4,7 @@ PYTHON ?= python3.12
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test calibrate bench clean
+.PHONY: run test test-ray calibrate bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,13 @@ test: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
+# The Ray launcher in its own environment: hydra-ray-launcher pins cloudpickle < 3,
+# which holds joblib and dask back, so it stays out of the main one.
+test-ray:
+	$(PYTHON) -m venv $(VENV)-ray
+	$(VENV)-ray/bin/python -m pip install --quiet -e ".[test,ray]"
+	$(VENV)-ray/bin/python -m pytest tests/test_sweeps.py -k ray_launcher
+
 calibrate: $(VENV)/.installed
 	$(BIN)/alliance-calibrate $(ARGS)
 
@@ -28,4 +35,4 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/run_benchmarks.py
 
 clean:
-	rm -rf $(VENV) outputs multirun .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(VENV)-ray outputs multirun .pytest_cache .ruff_cache

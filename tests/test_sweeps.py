@@ -143,6 +143,26 @@ def test_the_submitit_launcher_runs_a_sweep(tmp_path):
     assert len(jobs.done) == 2 and merged.sizes["strategy"] == 2
 
 
+def test_the_ray_launcher_runs_a_sweep(tmp_path):
+    """A Ray cluster started on this machine; needs the `ray` extra (`make test-ray`)."""
+    pytest.importorskip("hydra_plugins.hydra_ray_launcher", reason="the ray extra is not installed")
+    result = cli(
+        "alliance-run",
+        "-m",
+        "hydra/launcher=ray_cluster",
+        "fund/strategy=none,uniform",
+        "seed=0",
+        *SMALL_OVERRIDES,
+        f"hydra.sweep.dir={tmp_path}/s",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    merged, jobs = collect(tmp_path / "s")
+    assert len(jobs.done) == 2 and merged.sizes["strategy"] == 2
+    none = merged.sel(strategy="none").value_created_pv
+    assert (none.sel(world="treated") == none.sel(world="counterfactual")).all()
+
+
 def test_the_slurm_option_composes():
     result = cli("alliance-run", "hydra/launcher=slurm", "--cfg", "hydra", cwd=Path.cwd())
     assert result.returncode == 0, result.stderr
