@@ -33,8 +33,8 @@ COLLECTED_NAME = "collected.nc"
 SHARED_ATTRS = ("package_version", "mesa_version", "calibrated_set", "sensitivity_design")
 # Attributes that differ by run, kept as string variables over the swept dimensions.
 PER_RUN_ATTRS = {
-    "run_config": ("config_json", "the run's full resolved configuration (JSON)"),
-    "run_command": ("command", "the command that ran it"),
+    "run_config": ("config_json", "Run configuration", "The run's full resolved config (JSON)"),
+    "run_command": ("command", "Run command", "The command line that ran the job"),
 }
 # Eager merges hold the runs plus the merged copy: stay well under the machine's RAM.
 MEMORY_SHARE = 0.25
@@ -148,8 +148,8 @@ def collect(sweep_dir: Path, lazy: bool | None = None) -> tuple[xr.Dataset, Swee
                 shared[key].add(str(dataset.attrs[key]))
         values = {**overrides, "seed": dataset.attrs["seed"]}
         per_run = {
-            name: ((), str(dataset.attrs.get(attr, "")), {"long_name": long_name})
-            for name, (attr, long_name) in PER_RUN_ATTRS.items()
+            name: ((), str(dataset.attrs.get(attr, "")), {"long_name": long, "description": text})
+            for name, (attr, long, text) in PER_RUN_ATTRS.items()
         }
         # Territory size classes are drawn per seed: a variable, not a shared coordinate.
         dataset = dataset.reset_coords("size_class").drop_attrs(deep=False).assign(per_run)

@@ -16,12 +16,14 @@ from simulation.premium import VIEWS, Premium
 
 WORLDS: tuple[str, ...] = ("treated", "counterfactual")
 
-# name in Recorder -> (dataset name, dimensions after (world, time), units, description)
-_SERIES: dict[str, tuple[str, tuple[str, ...], str, str]] = {
+# name in Recorder -> (dataset name, dimensions after (world, time), units, long name,
+# description)
+_SERIES: dict[str, tuple[str, tuple[str, ...], str, str, str]] = {
     "value_eur": (
         "value_created",
         ("territory",),
         "EUR",
+        "Social value created per step",
         "Social value created during the step (euro-equivalent, undiscounted), by the "
         "projects of the territory, including value persisting after a project ended",
     ),
@@ -29,6 +31,7 @@ _SERIES: dict[str, tuple[str, tuple[str, ...], str, str]] = {
         "resources_used",
         ("territory",),
         "EUR",
+        "Resources used per step",
         "Resources used by the territory's projects during the step: members' human "
         "(valued at the wage) and financial resources, mobilised resources, fund "
         "grants and set-up costs",
@@ -37,6 +40,7 @@ _SERIES: dict[str, tuple[str, tuple[str, ...], str, str]] = {
         "resources_mobilised",
         ("territory",),
         "EUR",
+        "Resources mobilised per step",
         "Idle resources (volunteers, skills sponsorship, co-funding) that alliances "
         "mobilised during the step",
     ),
@@ -44,49 +48,57 @@ _SERIES: dict[str, tuple[str, tuple[str, ...], str, str]] = {
         "active_projects",
         ("territory",),
         "1",
+        "Active projects",
         "Projects that ran during the step, solo and alliance",
     ),
     "active_alliances": (
         "active_alliances",
         ("territory",),
         "1",
+        "Active alliances",
         "Alliance projects (at least one partner) that ran during the step",
     ),
     "engineering": (
         "engineering_capacity",
         ("territory",),
         "1",
+        "Engineering capacity",
         "Territorial engineering capacity E in [0, 1] at the end of the step",
     ),
-    "trust": ("trust", ("territory",), "1", "Trust T in [0, 1] at the end of the step"),
+    "trust": ("trust", ("territory",), "1", "Trust", "Trust T in [0, 1] at the end of the step"),
     "maturity": (
         "maturity",
         ("territory",),
         "1",
+        "Maturity level",
         "Territory maturity level (1 first steps, 2 skills, 3 sustain, 4 new model)",
     ),
     "value_by_profile_eur": (
         "value_by_profile",
         ("profile",),
         "EUR",
+        "Social value created per step by lead profile",
         "Social value created during the step by projects led by each profile",
     ),
     "maturity_share": (
         "maturity_share",
         ("maturity_level",),
         "1",
+        "Share of territories by maturity level",
         "Share of territories at each maturity level at the end of the step",
     ),
     "commons": (
         "knowledge_commons",
         (),
         "1",
+        "Knowledge commons",
         "Knowledge commons K in [0, 1] at the end of the step",
     ),
     "fund_spending_eur": (
         "fund_spending",
         ("instrument",),
         "EUR",
+        "Fund spending per step",
         "Money the fund paid out during the step, by instrument",
     ),
 }
@@ -100,6 +112,14 @@ _PREMIUM: dict[str, str] = {
     "euro (present value) the fund paid out through all instruments (observed: by the "
     "backed projects; causal: the treated world's extra over its counterfactual); "
     "NaN where nothing was invested",
+}
+
+
+_COUNTS: dict[str, str] = {
+    "backed_projects": "Projects the fund backed during its investment period (the "
+    "observed premium's treated group)",
+    "comparable_projects": "Unbacked projects started in the same period (the observed "
+    "premium's comparison group)",
 }
 
 
@@ -137,42 +157,64 @@ def build_dataset(
     scenario = config.scenario
     records = [treated.recorder.as_dict(), counterfactual.recorder.as_dict()]
     data_vars: dict[str, xr.DataArray] = {}
-    for key, (name, dims, units, description) in _SERIES.items():
+    for key, (name, dims, units, long_name, description) in _SERIES.items():
         data_vars[name] = xr.DataArray(
             np.stack([r[key] for r in records]),
             dims=("world", "time", *dims),
-            attrs={"units": units, "long_name": description},
+            attrs={"units": units, "long_name": long_name, "description": description},
         )
     for ratio, description in _PREMIUM.items():
         data_vars[f"premium_{ratio}"] = xr.DataArray(
             [getattr(premium[view], ratio) for view in VIEWS],
             dims=("view",),
-            attrs={"units": "1", "long_name": f"Alliance premium, {ratio}: {description}"},
+            attrs={
+                "units": "1",
+                "long_name": f"Alliance premium: {ratio}",
+                "description": description,
+            },
         )
+    discounted = "discounted to the start at accounting.discount_rate_per_year"
     present_values = {
-        "value_pv": ("value_created_pv", "Present value of all social value created"),
-        "resources_pv": ("resources_used_pv", "Present value of all resources used"),
+        "value_pv": ("value_created_pv", "Present value of social value created"),
+        "resources_pv": ("resources_used_pv", "Present value of resources used"),
         "mobilised_pv": ("resources_mobilised_pv", "Present value of resources mobilised"),
     }
-    for column, (name, description) in present_values.items():
+    for column, (name, long_name) in present_values.items():
         data_vars[name] = xr.DataArray(
             [m.projects.column(column).sum() for m in (treated, counterfactual)],
             dims=("world",),
-            attrs={"units": "EUR", "long_name": f"{description} over the horizon"},
+            attrs={
+                "units": "EUR",
+                "long_name": long_name,
+                "description": f"{long_name} by every project over the horizon, {discounted}",
+            },
         )
     data_vars["fund_invested_pv"] = xr.DataArray(
         [invested_pv(m) for m in (treated, counterfactual)],
         dims=("world",),
-        attrs={"units": "EUR", "long_name": "Present value of everything the fund paid out"},
+        attrs={
+            "units": "EUR",
+            "long_name": "Present value of fund payouts",
+            "description": f"Everything the fund paid out through all instruments, {discounted}",
+        },
     )
     data_vars["projects_started"] = xr.DataArray(
         [m.projects.size for m in (treated, counterfactual)],
         dims=("world",),
-        attrs={"units": "1", "long_name": "Projects started over the horizon"},
+        attrs={
+            "units": "1",
+            "long_name": "Projects started",
+            "description": "Projects started over the horizon, solo and alliance",
+        },
     )
     for name, count in counts.items():
         data_vars[name] = xr.DataArray(
-            count, attrs={"units": "1", "long_name": name.replace("_", " ").capitalize()}
+            count,
+            attrs={
+                "units": "1",
+                "long_name": name.replace("_", " ").capitalize(),
+                "description": _COUNTS[name],
+            },
         )
 
     time = np.arange(1, scenario.n_steps + 1)
@@ -180,23 +222,59 @@ def build_dataset(
         "world": (
             "world",
             list(WORLDS),
-            {"long_name": "treated (with the fund) or counterfactual"},
+            {
+                "long_name": "World",
+                "description": "treated: with the fund; counterfactual: the same world "
+                "(same seed, same draws) without it",
+            },
         ),
-        "time": ("time", time, {"units": "step", "long_name": "End of step (one quarter)"}),
-        "year": ("time", time / scenario.steps_per_year, {"units": "year"}),
-        "territory": ("territory", np.arange(scenario.n_territories), {"long_name": "Territory"}),
+        "time": (
+            "time",
+            time,
+            {"units": "1", "long_name": "Step", "description": "End of step (one quarter)"},
+        ),
+        "year": (
+            "time",
+            time / scenario.steps_per_year,
+            {"units": "year", "long_name": "Years since the start of the simulation"},
+        ),
+        "territory": (
+            "territory",
+            np.arange(scenario.n_territories),
+            {"long_name": "Territory", "description": "Territory index within the run"},
+        ),
         "size_class": (
             "territory",
             [SIZE_CLASSES[i] for i in treated.territories.size_class],
-            {"long_name": "Territory size class"},
+            {"long_name": "Territory size class", "description": "Drawn per seed"},
         ),
-        "profile": ("profile", list(PROFILES), {"long_name": "Lead organisation profile"}),
-        "maturity_level": ("maturity_level", list(MATURITY_LEVELS), {"units": "1"}),
-        "instrument": ("instrument", list(INSTRUMENTS), {"long_name": "Fund instrument"}),
+        "profile": (
+            "profile",
+            list(PROFILES),
+            {"long_name": "Lead organisation profile", "description": "Who leads the project"},
+        ),
+        "maturity_level": (
+            "maturity_level",
+            list(MATURITY_LEVELS),
+            {
+                "units": "1",
+                "long_name": "Maturity level",
+                "description": "1 first steps, 2 skills, 3 sustain, 4 new model",
+            },
+        ),
+        "instrument": (
+            "instrument",
+            list(INSTRUMENTS),
+            {"long_name": "Fund instrument", "description": "The fund's three instruments"},
+        ),
         "view": (
             "view",
             list(VIEWS),
-            {"long_name": "observed (backed vs comparable projects) or causal (vs counterfactual)"},
+            {
+                "long_name": "Premium view",
+                "description": "observed: backed vs comparable projects; causal: treated "
+                "world vs its counterfactual",
+            },
         ),
     }
     dataset = xr.Dataset(data_vars, coords=coords)

@@ -12,7 +12,10 @@ def test_every_variable_and_coordinate_is_described():
     for name, variable in ds.data_vars.items():
         assert variable.attrs.get("units"), name
         assert variable.attrs.get("long_name"), name
-    assert ds.time.attrs["units"] == "step"
+        assert len(variable.attrs.get("description", "")) > len(variable.attrs["long_name"]), name
+    for name, coordinate in ds.coords.items():
+        assert coordinate.attrs.get("long_name"), name
+    assert ds.time.attrs["units"] == "1"
     assert ds.year.attrs["units"] == "year"
     assert set(ds.premium_leverage.view.values) == {"observed", "causal"}
 
