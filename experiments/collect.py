@@ -30,7 +30,13 @@ from experiments.run import DATASET_NAME, ERROR_NAME
 
 COLLECTED_NAME = "collected.nc"
 # Attributes every run of a sweep shares, kept on the merged dataset.
-SHARED_ATTRS = ("package_version", "mesa_version", "calibrated_set", "sensitivity_design")
+SHARED_ATTRS = (
+    "package_version",
+    "git_commit",
+    "mesa_version",
+    "calibrated_set",
+    "sensitivity_design",
+)
 # Attributes that differ by run, kept as string variables over the swept dimensions.
 PER_RUN_ATTRS = {
     "run_config": ("config_json", "Run configuration", "The run's full resolved config (JSON)"),
@@ -148,13 +154,27 @@ def collect(sweep_dir: Path, lazy: bool | None = None) -> tuple[xr.Dataset, Swee
                 shared[key].add(str(dataset.attrs[key]))
         values = {**overrides, "seed": dataset.attrs["seed"]}
         per_run = {
-            name: ((), str(dataset.attrs.get(attr, "")), {"long_name": long, "description": text})
+            name: (
+                (),
+                str(dataset.attrs.get(attr, "")),
+                {"units": "1", "long_name": long, "description": text},
+            )
             for name, (attr, long, text) in PER_RUN_ATTRS.items()
         }
         # Territory size classes are drawn per seed: a variable, not a shared coordinate.
         dataset = dataset.reset_coords("size_class").drop_attrs(deep=False).assign(per_run)
         parts.append(dataset.expand_dims({dimension_name(k): [values[k]] for k in varying}))
-    merged = xr.combine_by_coords(parts, combine_attrs="drop", join="outer")
+    # "override": each variable keeps its units and descriptions (those of the first run).
+    merged = xr.combine_by_coords(parts, combine_attrs="override", join="outer")
+    for key in varying:
+        merged[dimension_name(key)].attrs = (
+            {"long_name": "Seed", "description": "Root of every random number of the run"}
+            if key == "seed"
+            else {"long_name": dimension_name(key), "description": f"Swept override {key}"}
+        )
+    for name in PER_RUN_ATTRS:
+        # A run missing from the Cartesian sweep (failed) has no config: empty, not NaN.
+        merged[name] = merged[name].fillna("")
     merged.attrs = {
         "title": "Alliance premium simulation: merged sweep",
         "sweep_dir": str(sweep_dir),

@@ -20,6 +20,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from experiments.files import write_netcdf_atomically
+from experiments.provenance import git_commit
 from experiments.schema import CONFIG_DIR, JobConfig, register, validated_or_exit
 from experiments.summary import summary
 from simulation import run
@@ -58,6 +59,7 @@ def main(cfg: DictConfig) -> None:
     dataset.attrs["command"] = " ".join(["alliance-run", *sys.argv[1:]])
     dataset.attrs["hydra_overrides"] = " ".join(hydra_config.overrides.task)
     dataset.attrs["calibrated_set"] = hydra_config.runtime.choices.get("calibrated", "none")
+    dataset.attrs["git_commit"] = git_commit()
     if job.sensitivity is not None:
         dataset.attrs["sensitivity_design"] = json.dumps(job.sensitivity.description())
         dataset.attrs["sensitivity_sample"] = job.sensitivity.sample

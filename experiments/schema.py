@@ -13,6 +13,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from calibration.config import CalibrationConfig
 from experiments.files import discard_empty_run_dir
+from experiments.publication import PublishConfig
 from experiments.sensitivity import SensitivityDesign, design_size, sample_config
 from simulation.config import ConfigError, RunConfig
 
@@ -58,6 +59,7 @@ def register() -> None:
     store = ConfigStore.instance()
     store.store(name="run_schema", node=JobConfig)
     store.store(name="calibrate_schema", node=CalibrationConfig)
+    store.store(name="publish_schema", node=PublishConfig)
     # The sensitivity sweep's range follows its design: `range(0,${sensitivity_rows:...})`.
     OmegaConf.register_new_resolver(
         "sensitivity_rows",

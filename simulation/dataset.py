@@ -246,7 +246,7 @@ def build_dataset(
         "size_class": (
             "territory",
             [SIZE_CLASSES[i] for i in treated.territories.size_class],
-            {"long_name": "Territory size class", "description": "Drawn per seed"},
+            {"units": "1", "long_name": "Territory size class", "description": "Drawn per seed"},
         ),
         "profile": (
             "profile",

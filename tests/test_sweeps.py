@@ -66,6 +66,7 @@ def test_lazy_collect_gives_the_eager_result_and_keeps_every_run_config(sweep):
     config = json.loads(str(eager.run_config.sel(strategy="uniform", seed=1).item()))
     assert config["seed"] == 1 and config["fund"]["strategy"]["name"] == "uniform"
     assert eager.attrs["package_version"] and eager.attrs["calibrated_set"] == "default"
+    assert eager.value_created_pv.attrs["units"] == "EUR"  # variables keep their metadata
 
 
 def test_collect_command_and_rerun_skips_finished_jobs(sweep):

@@ -1,0 +1,394 @@
+r"""`alliance-publish DATASET OUT_DIR [KEY=VALUE ...]`: a dataset package to deposit as is.
+
+    alliance-publish multirun/strategy_comparison/collected.nc published/ \
+        title="Alliance premium: strategy comparison" \
+        'creators=[{given_names: Ada, family_names: Lovelace}]'
+
+DATASET is one run's `dataset.nc` or a merged sweep (`alliance-collect`). The
+metadata come from `configs/publish.yaml` and the KEY=VALUE overrides; they are
+checked before anything is written. OUT_DIR must not exist yet; the package is
+built in a temporary folder next to it and renamed at the end:
+
+    data/<name>.nc                  NetCDF-4 (h5netcdf), CF-1.11 and ACDD-1.3 attributes
+    data/<name>.zarr/               the same data as Zarr (format 2, consolidated)
+    tables/runs.csv                 headline figures, one row per run
+    tables/arms.csv                 sweeps: mean and 95 % interval per arm over seeds
+    provenance/provenance.json      versions, git commits, seeds, commands, dates, metadata
+    provenance/run_configs.json     the full resolved config of every run
+    provenance/calibrated_set.yaml  the calibrated parameter set the runs used, with its fit
+    README.md, CITATION.cff, datapackage.json
+    MANIFEST.sha256                 SHA-256 of every other file
+
+Data and tables depend on the runs and the metadata only: publishing the same run
+twice gives byte-identical data files. Dates live in the metadata files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import itertools
+import json
+import os
+import shutil
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+import yaml
+from hydra import compose, initialize_config_dir
+from hydra.errors import HydraException
+from omegaconf import OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from calibration.config import Target
+from experiments.card import citation_cff, data_package, dataset_card
+from experiments.manifest import write_manifest
+from experiments.provenance import git_commit, library_versions
+from experiments.publication import PublishConfig
+from experiments.report import per_seed_metrics, summary_table
+from experiments.schema import CONFIG_DIR, PROJECT_ROOT, register
+from simulation.config import ConfigError
+
+CONVENTIONS = "CF-1.11, ACDD-1.3"
+# Attributes of the runs carried into the published data (all deterministic).
+_KEPT_ATTRS = (
+    "package_version",
+    "git_commit",
+    "mesa_version",
+    "calibrated_set",
+    "scenario",
+    "strategy",
+    "seed",
+    "discount_rate_per_year",
+    "swept",
+    "fixed_overrides",
+    "runs",
+    "failed_runs",
+    "sensitivity_design",
+    "config_json",
+)
+_PER_RUN_DIMS = {"world", "view"}
+
+
+def load_publish_config(overrides: list[str]) -> PublishConfig:
+    """Compose `configs/publish.yaml` with command-line overrides and validate it.
+
+    Args:
+        overrides: Hydra overrides, e.g. `["title=My data"]`.
+
+    Returns:
+        The validated metadata.
+
+    Raises:
+        ConfigError: An unknown key, a wrong type or a value the fields do not allow.
+    """
+    register()
+    try:
+        with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+            cfg = compose(config_name="publish", overrides=overrides)
+        config = OmegaConf.to_object(cfg)
+    except (HydraException, OmegaConfBaseException) as error:
+        # Hydra's message suggests appending the key; the cause says what is wrong.
+        lines = [line.strip() for line in str(error.__cause__ or error).splitlines()]
+        lines = [line for line in lines if line]
+        msg = f"invalid config: {'; '.join(lines)} (keys and defaults: configs/publish.yaml)"
+        raise ConfigError(msg) from None
+    if not isinstance(config, PublishConfig):
+        msg = f"expected a PublishConfig, got {type(config).__name__}"
+        raise TypeError(msg)
+    return config.validate()
+
+
+def as_runs(dataset: xr.Dataset) -> xr.Dataset:
+    """A single run shaped like a merged sweep: a `seed` dimension and `run_config`.
+
+    A merged sweep is returned unchanged, so callers handle one shape.
+    """
+    if "run_config" in dataset:
+        return dataset
+    run = dataset.reset_coords("size_class").expand_dims(seed=[dataset.attrs["seed"]])
+    text = {"units": "1", "long_name": "Run configuration"}
+    return run.assign(
+        run_config=("seed", [dataset.attrs["config_json"]], text),
+        run_command=("seed", [dataset.attrs.get("command", "")], text),
+    )
+
+
+def run_index(runs: xr.Dataset) -> list[dict[str, object]]:
+    """The coordinates of every run that finished (a non-empty config), in order."""
+    dims = runs.run_config.dims
+    index = []
+    for values in itertools.product(*(runs[d].values.tolist() for d in dims)):
+        position = dict(zip(dims, values, strict=True))
+        config = runs.run_config.sel(position).item()
+        if isinstance(config, str) and config:
+            index.append(position)
+    return index
+
+
+def _unique(values: xr.DataArray) -> list[str]:
+    return sorted({str(v) for v in np.ravel(values.values) if isinstance(v, str) and v})
+
+
+def _without_hydra_settings(command: str) -> str:
+    # Output folders and launchers do not change the numbers, and would make two
+    # publications of the same run differ.
+    return " ".join(t for t in command.split() if not t.lstrip("+~").startswith("hydra"))
+
+
+def _references() -> str:
+    targets = yaml.safe_load((Path(CONFIG_DIR) / "calibration" / "targets.yaml").read_text())
+    sources = dict.fromkeys(Target(**target).source for target in targets.values())
+    return "; ".join(
+        [
+            *sources,
+            "Documents of the Fonds ODD 17 and Le RAMEAU; figures and sources in the "
+            "model's docs/model.md and SOURCES.md",
+        ]
+    )
+
+
+def data_attributes(dataset: xr.Dataset, meta: PublishConfig) -> dict[str, object]:
+    """Global CF and ACDD attributes of the published data, from the runs and the metadata.
+
+    Nothing here depends on the time or place of publication, so the data files
+    of two publications of the same run are identical.
+    """
+    runs = as_runs(dataset)
+    creators = meta.creators
+    affiliations = dict.fromkeys(c.affiliation for c in creators if c.affiliation)
+    attrs: dict[str, object] = {
+        "Conventions": CONVENTIONS,
+        "title": meta.title,
+        "summary": meta.summary,
+        "keywords": ", ".join(meta.keywords),
+        "license": meta.license,
+        "creator_name": ", ".join(c.full_name for c in creators),
+        "creator_email": ", ".join(c.email for c in creators if c.email),
+        "creator_institution": ", ".join(affiliations),
+        "creator_type": "person",
+        "institution": meta.institution,
+        "publisher_name": meta.publisher_name,
+        "publisher_email": meta.publisher_email,
+        "publisher_url": meta.publisher_url,
+        "publisher_institution": meta.publisher_institution,
+        "project": meta.project,
+        "product_version": meta.version,
+        "source": (
+            f"alliance-premium {dataset.attrs.get('package_version', 'unknown')} "
+            f"(git {dataset.attrs.get('git_commit', 'unknown')}): agent-based simulation "
+            f"with Mesa {dataset.attrs.get('mesa_version', 'unknown')}"
+        ),
+        "history": "\n".join(
+            [
+                *sorted({_without_hydra_settings(c) for c in _unique(runs.run_command)}),
+                *(["alliance-collect (merged the runs)"] if "run_config" in dataset else []),
+                "alliance-publish (this package)",
+            ]
+        ),
+        "references": _references(),
+        "comment": "Provenance (every run's config, versions, seeds) is in provenance/ next "
+        "to the data; README.md describes every variable.",
+    }
+    if meta.doi:
+        attrs["id"] = meta.doi
+        attrs["naming_authority"] = "org.doi"
+    if meta.date_created:
+        attrs["date_created"] = meta.date_created
+    attrs = {k: v for k, v in attrs.items() if v != ""}
+    attrs.update({k: dataset.attrs[k] for k in _KEPT_ATTRS if k in dataset.attrs})
+    return attrs
+
+
+def published_data(dataset: xr.Dataset, meta: PublishConfig) -> xr.Dataset:
+    """The data as published: the same variables, CF and ACDD global attributes."""
+    data = dataset.copy()
+    data.attrs = data_attributes(dataset, meta)
+    return data
+
+
+def run_table(dataset: xr.Dataset) -> tuple[pd.DataFrame, list[dict[str, str]]]:
+    """Headline figures, one row per run, and a description of every column.
+
+    Every variable that is one number per run and world or view becomes one column
+    per world or view, named `<variable>_<world or view>`.
+
+    Returns:
+        The table and its fields (name, type, unit, description) for datapackage.json.
+    """
+    runs = as_runs(dataset)
+    run_dims = list(runs.run_config.dims)
+    columns: dict[str, xr.DataArray] = {}
+    fields = []
+    for dim in run_dims:
+        coordinate = runs[dim]
+        fields.append(
+            {
+                "name": dim,
+                "type": "integer"
+                if coordinate.dtype.kind in "iu"
+                else "number"
+                if coordinate.dtype.kind == "f"
+                else "string",
+                "description": f"swept value: {dim}",
+            }
+        )
+    for name, variable in runs.data_vars.items():
+        extra = [d for d in variable.dims if d not in run_dims]
+        if not set(extra) <= _PER_RUN_DIMS or variable.dtype.kind not in "iuf":
+            continue
+        for combination in itertools.product(*(runs[d].values.tolist() for d in extra)):
+            selection = dict(zip(extra, combination, strict=True))
+            column = "_".join([name, *map(str, combination)])
+            columns[column] = variable.sel(selection, drop=True)
+            where = ", ".join(f"{d} {v}" for d, v in selection.items())
+            description = variable.attrs.get("description", variable.attrs.get("long_name", ""))
+            fields.append(
+                {
+                    "name": column,
+                    "type": "integer" if variable.dtype.kind in "iu" else "number",
+                    "unit": variable.attrs.get("units", ""),
+                    "description": f"{description} ({where})" if where else description,
+                }
+            )
+    frame = xr.Dataset(columns).to_dataframe().reset_index()
+    frame = frame.dropna(how="all", subset=list(columns))
+    return frame[[f["name"] for f in fields]], fields
+
+
+def arm_table(dataset: xr.Dataset) -> pd.DataFrame | None:
+    """Per swept arm, mean and 95 % interval over seeds (the report's table); None for one run."""
+    runs = as_runs(dataset)
+    if runs.sizes["seed"] < 2 and len(runs.run_config.dims) < 2:
+        return None
+    return summary_table(per_seed_metrics(runs))
+
+
+def _write_json(path: Path, content: object) -> None:
+    path.write_text(json.dumps(content, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def _calibrated_set_file(name: str) -> Path | None:
+    path = Path(CONFIG_DIR) / "calibrated" / f"{name}.yaml"
+    return path if name and name != "none" and path.exists() else None
+
+
+def provenance(dataset: xr.Dataset, source: Path, meta: PublishConfig) -> dict[str, object]:
+    """What produced the data and when it was published (metadata, not data)."""
+    runs = as_runs(dataset)
+    return {
+        "published": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "publisher_command": " ".join(["alliance-publish", *sys.argv[1:]]),
+        "source_dataset": str(source),
+        "package_version": dataset.attrs.get("package_version", "unknown"),
+        "git_commit_of_runs": dataset.attrs.get("git_commit", "unknown"),
+        "git_commit_of_publisher": git_commit(),
+        "libraries": library_versions(),
+        "calibrated_set": dataset.attrs.get("calibrated_set", "none"),
+        "seeds": sorted(int(s) for s in np.unique(runs.seed.values)),
+        "runs": len(run_index(runs)),
+        "commands": _unique(runs.run_command),
+        "metadata": asdict(meta),
+    }
+
+
+def run_configs(dataset: xr.Dataset) -> list[dict[str, object]]:
+    """The full resolved config of every run, with the run's coordinates."""
+    runs = as_runs(dataset)
+    return [
+        {"run": position, "config": json.loads(runs.run_config.sel(position).item())}
+        for position in run_index(runs)
+    ]
+
+
+def build_package(dataset: xr.Dataset, source: Path, meta: PublishConfig, folder: Path) -> None:
+    """Write every file of the package into `folder` (which exists and is empty)."""
+    name = source.stem
+    data = published_data(dataset, meta)
+    (folder / "data").mkdir()
+    data.to_netcdf(folder / "data" / f"{name}.nc", engine="h5netcdf")
+    data.to_zarr(folder / "data" / f"{name}.zarr", zarr_format=2, consolidated=True)
+    (folder / "tables").mkdir()
+    runs_frame, runs_fields = run_table(dataset)
+    runs_frame.to_csv(folder / "tables" / "runs.csv", index=False, lineterminator="\n")
+    tables = [("runs", "tables/runs.csv", "Headline figures, one row per run", runs_fields)]
+    arms = arm_table(dataset)
+    if arms is not None:
+        arms.to_csv(folder / "tables" / "arms.csv", index=False, lineterminator="\n")
+        arm_fields = [
+            {"name": c, "type": "string" if c == "arm" else "number", "description": c}
+            for c in arms.columns
+        ]
+        tables.append(
+            ("arms", "tables/arms.csv", "Per arm: mean and 95 % interval over seeds", arm_fields)
+        )
+    (folder / "provenance").mkdir()
+    record = provenance(dataset, source, meta)
+    _write_json(folder / "provenance" / "provenance.json", record)
+    _write_json(folder / "provenance" / "run_configs.json", run_configs(dataset))
+    calibrated = _calibrated_set_file(record["calibrated_set"])
+    if calibrated is not None:
+        shutil.copyfile(calibrated, folder / "provenance" / "calibrated_set.yaml")
+    _write_json(folder / "datapackage.json", data_package(meta, tables))
+    (folder / "CITATION.cff").write_text(citation_cff(meta, record))
+    (folder / "README.md").write_text(dataset_card(data, meta, record, name, tables))
+    write_manifest(folder)
+
+
+def publish(source: Path, out_dir: Path, meta: PublishConfig) -> Path:
+    """Publish `source` into `out_dir`, atomically.
+
+    Args:
+        source: A run's or a merged sweep's NetCDF file.
+        out_dir: The package folder; must not exist, or be empty.
+        meta: Validated metadata.
+
+    Returns:
+        `out_dir`.
+
+    Raises:
+        ValueError: `source` is missing or `out_dir` is not empty.
+    """
+    if not source.is_file():
+        msg = f"no such dataset: {source}"
+        raise ValueError(msg)
+    if out_dir.exists() and any(out_dir.iterdir()):
+        msg = f"{out_dir} exists and is not empty; choose a new folder"
+        raise ValueError(msg)
+    temporary = out_dir.with_name(f".{out_dir.name}.tmp-{os.getpid()}")
+    shutil.rmtree(temporary, ignore_errors=True)
+    temporary.mkdir(parents=True)
+    try:
+        with xr.open_dataset(source, engine="h5netcdf") as opened:
+            build_package(opened.load(), source, meta, temporary)
+        if out_dir.exists():
+            out_dir.rmdir()
+        os.replace(temporary, out_dir)
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+    return out_dir
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line: validate the metadata, then write the package."""
+    parser = argparse.ArgumentParser(
+        prog="alliance-publish",
+        description=__doc__.splitlines()[0],
+        epilog=f"Metadata keys and defaults: {PROJECT_ROOT / 'configs' / 'publish.yaml'}",
+    )
+    parser.add_argument("dataset", type=Path, help="a run's dataset.nc or a merged sweep")
+    parser.add_argument("out_dir", type=Path, help="the package folder (new)")
+    parser.add_argument("overrides", nargs="*", help="metadata, e.g. title='...'")
+    args = parser.parse_args(argv)
+    try:
+        meta = load_publish_config(args.overrides)
+        path = publish(args.dataset, args.out_dir, meta)
+    except (ConfigError, ValueError) as error:
+        print(f"alliance-publish: {error}", file=sys.stderr)
+        sys.exit(2)
+    print(f"published: {path}")
+    print(f"check it with: alliance-verify {path} --rerun")

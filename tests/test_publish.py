@@ -1,0 +1,216 @@
+"""alliance-publish and alliance-verify as a user runs them, on a run and on a sweep."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import xarray as xr
+
+from experiments.manifest import sha256
+
+from .conftest import SMALL_OVERRIDES
+
+BIN = Path(sys.executable).parent
+METADATA = [
+    "title=Alliance premium test data",
+    "creators=[{given_names: Ada, family_names: Lovelace, affiliation: Le RAMEAU}]",
+]
+
+
+def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(BIN / args[0]), *args[1:]], cwd=cwd, capture_output=True, text=True, timeout=600
+    )
+
+
+def simulate(folder: Path, *overrides: str) -> Path:
+    result = cli(
+        "alliance-run", *overrides, *SMALL_OVERRIDES, f"hydra.run.dir={folder}", cwd=folder.parent
+    )
+    assert result.returncode == 0, result.stderr
+    return folder / "dataset.nc"
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("publish")
+    dataset = simulate(root / "run", "seed=4")
+    result = cli("alliance-publish", str(dataset), str(root / "package"), *METADATA, cwd=root)
+    assert result.returncode == 0, result.stderr
+    return root / "package"
+
+
+def data_checksums(package: Path) -> dict[str, str]:
+    return {
+        p.relative_to(package).as_posix(): sha256(p)
+        for folder in ("data", "tables")
+        for p in sorted((package / folder).rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_the_package_holds_every_promised_file(package):
+    for name in (
+        "data/dataset.nc",
+        "data/dataset.zarr/.zmetadata",
+        "tables/runs.csv",
+        "provenance/provenance.json",
+        "provenance/run_configs.json",
+        "provenance/calibrated_set.yaml",
+        "README.md",
+        "CITATION.cff",
+        "datapackage.json",
+        "MANIFEST.sha256",
+    ):
+        assert (package / name).is_file(), name
+    listed = (package / "MANIFEST.sha256").read_text()
+    assert "data/dataset.zarr/.zmetadata" in listed and "MANIFEST" not in listed
+
+
+def test_the_data_open_with_plain_xarray_and_follow_cf_and_acdd(package):
+    with xr.open_dataset(package / "data" / "dataset.nc") as netcdf:
+        data = netcdf.load()
+    with xr.open_zarr(package / "data" / "dataset.zarr") as zarr:
+        xr.testing.assert_identical(data, zarr.load())
+    assert data.attrs["Conventions"] == "CF-1.11, ACDD-1.3"
+    assert data.attrs["title"] == "Alliance premium test data"
+    assert data.attrs["license"] == "CC-BY-4.0"
+    assert data.attrs["creator_name"] == "Ada Lovelace"
+    assert "deux fois plus frugal" in data.attrs["references"]
+    assert data.attrs["seed"] == 4 and json.loads(data.attrs["config_json"])["seed"] == 4
+    for name, variable in data.data_vars.items():
+        assert variable.attrs.get("units") and variable.attrs.get("description"), name
+    for name, coordinate in data.coords.items():
+        assert coordinate.attrs.get("long_name"), name
+
+
+def test_provenance_card_citation_and_datapackage(package):
+    record = json.loads((package / "provenance" / "provenance.json").read_text())
+    assert record["seeds"] == [4] and record["runs"] == 1
+    assert record["calibrated_set"] == "default"
+    assert record["git_commit_of_runs"] != ""
+    assert record["commands"][0].startswith("alliance-run seed=4")
+    configs = json.loads((package / "provenance" / "run_configs.json").read_text())
+    assert configs[0]["run"] == {"seed": 4} and configs[0]["config"]["scenario"]["years"] == 4
+    card = (package / "README.md").read_text()
+    assert "| `premium_leverage` | view | 1 |" in card
+    assert "alliance-verify . --rerun" in card and "make run ARGS='seed=4" in card
+    citation = (package / "CITATION.cff").read_text()
+    assert "family-names: Lovelace" in citation and "type: dataset" in citation
+    described = json.loads((package / "datapackage.json").read_text())
+    fields = described["resources"][0]["schema"]["fields"]
+    header = (package / "tables" / "runs.csv").read_text().splitlines()[0].split(",")
+    assert [f["name"] for f in fields] == header
+    assert {"seed", "premium_leverage_causal", "value_created_pv_treated"} <= set(header)
+
+
+def test_verify_passes_and_reproduces_the_run(package):
+    result = cli("alliance-verify", str(package), "--rerun", cwd=package)
+    assert result.returncode == 0, result.stderr
+    assert "1 run(s) reproduced exactly" in result.stdout
+
+
+def test_one_changed_byte_fails_verify_with_the_files_name(package, tmp_path):
+    copy = tmp_path / "copy"
+    subprocess.run(["cp", "-r", str(package), str(copy)], check=True)
+    table = copy / "tables" / "runs.csv"
+    content = bytearray(table.read_bytes())
+    content[-2] = ord("7") if content[-2] != ord("7") else ord("8")
+    table.write_bytes(bytes(content))
+    result = cli("alliance-verify", str(copy), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "modified: tables/runs.csv" in result.stderr
+
+
+def test_a_changed_number_fails_the_rerun(package, tmp_path):
+    copy = tmp_path / "copy"
+    subprocess.run(["cp", "-r", str(package), str(copy)], check=True)
+    stored = json.loads((copy / "provenance" / "run_configs.json").read_text())
+    stored[0]["config"]["seed"] = 5  # the data no longer come from this config
+    (copy / "provenance" / "run_configs.json").write_text(json.dumps(stored))
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"from experiments.manifest import write_manifest as w; "
+            f"from pathlib import Path; w(Path({str(copy)!r}))",
+        ],
+        check=True,
+    )
+    result = cli("alliance-verify", str(copy), "--rerun", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "run seed=4: value_created differs" in result.stderr
+
+
+def test_same_config_and_seed_give_identical_data_files(package, tmp_path):
+    dataset = simulate(tmp_path / "again", "seed=4")
+    result = cli(
+        "alliance-publish", str(dataset), str(tmp_path / "package"), *METADATA, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    first, second = data_checksums(package), data_checksums(tmp_path / "package")
+    assert first == second and len(first) > 10
+    # The metadata carry the publication time, so they may differ; the data may not.
+    assert "published" in json.loads((package / "provenance" / "provenance.json").read_text())
+
+
+@pytest.mark.parametrize(
+    ("metadata", "message"),
+    [
+        (["title=T", "license=CC-BY-5.0", METADATA[1]], "license = 'CC-BY-5.0'"),
+        ([METADATA[1]], "title is missing"),
+    ],
+)
+def test_bad_metadata_fails_before_anything_is_written(package, tmp_path, metadata, message):
+    dataset = package / "data" / "dataset.nc"
+    result = cli("alliance-publish", str(dataset), str(tmp_path / "out"), *metadata, cwd=tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_existing_package_is_never_overwritten(package, tmp_path):
+    before = data_checksums(package)
+    result = cli(
+        "alliance-publish",
+        str(package / "data" / "dataset.nc"),
+        str(package),
+        *METADATA,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2 and "is not empty" in result.stderr
+    assert data_checksums(package) == before
+
+
+def test_a_merged_sweep_publishes_and_reproduces(tmp_path):
+    run = cli(
+        "alliance-run",
+        "-m",
+        "fund/strategy=none,uniform",
+        "seed=0,1",
+        *SMALL_OVERRIDES,
+        f"hydra.sweep.dir={tmp_path}/sweep",
+        cwd=tmp_path,
+    )
+    assert run.returncode == 0, run.stderr
+    assert cli("alliance-collect", str(tmp_path / "sweep"), cwd=tmp_path).returncode == 0
+    merged = tmp_path / "sweep" / "collected.nc"
+    result = cli(
+        "alliance-publish", str(merged), str(tmp_path / "package"), *METADATA, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    package = tmp_path / "package"
+    configs = json.loads((package / "provenance" / "run_configs.json").read_text())
+    assert [c["run"] for c in configs] == [
+        {"strategy": s, "seed": n} for s in ("none", "uniform") for n in (0, 1)
+    ]
+    arms = (package / "tables" / "arms.csv").read_text()
+    assert arms.startswith("arm,seeds,extra_value_meur") and "uniform" in arms
+    with xr.open_dataset(package / "data" / "collected.nc") as data:
+        assert data.sizes["strategy"] == 2 and data.sizes["seed"] == 2
+        assert data.strategy.attrs["description"] == "Swept override fund/strategy"
+    verify = cli("alliance-verify", str(package), "--rerun", "--max-runs", "2", cwd=tmp_path)
+    assert verify.returncode == 0, verify.stderr
+    assert "2 run(s) reproduced exactly" in verify.stdout
