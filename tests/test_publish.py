@@ -112,16 +112,18 @@ def test_verify_passes_and_reproduces_the_run(package):
     assert "1 run(s) reproduced exactly" in result.stdout
 
 
-def test_one_changed_byte_fails_verify_with_the_files_name(package, tmp_path):
+@pytest.mark.parametrize("name", ["data/dataset.nc", "tables/runs.csv"])
+def test_one_changed_byte_fails_verify_with_the_files_name(package, tmp_path, name):
     copy = tmp_path / "copy"
     subprocess.run(["cp", "-r", str(package), str(copy)], check=True)
-    table = copy / "tables" / "runs.csv"
-    content = bytearray(table.read_bytes())
-    content[-2] = ord("7") if content[-2] != ord("7") else ord("8")
-    table.write_bytes(bytes(content))
+    target = copy / name
+    content = bytearray(target.read_bytes())
+    middle = len(content) // 2
+    content[middle] = (content[middle] + 1) % 256
+    target.write_bytes(bytes(content))
     result = cli("alliance-verify", str(copy), cwd=tmp_path)
     assert result.returncode == 1
-    assert "modified: tables/runs.csv" in result.stderr
+    assert f"modified: {name}" in result.stderr
 
 
 def test_a_changed_number_fails_the_rerun(package, tmp_path):
