@@ -351,7 +351,8 @@ def publish(source: Path, out_dir: Path, meta: PublishConfig) -> Path:
         `out_dir`.
 
     Raises:
-        ValueError: `source` is missing or `out_dir` is not empty.
+        ValueError: `source` is missing or has undescribed variables, or `out_dir`
+            is not empty.
     """
     if not source.is_file():
         msg = f"no such dataset: {source}"
@@ -359,12 +360,24 @@ def publish(source: Path, out_dir: Path, meta: PublishConfig) -> Path:
     if out_dir.exists() and any(out_dir.iterdir()):
         msg = f"{out_dir} exists and is not empty; choose a new folder"
         raise ValueError(msg)
+    with xr.open_dataset(source, engine="h5netcdf") as opened:
+        dataset = opened.load()
+    undescribed = [
+        name
+        for name, variable in dataset.data_vars.items()
+        if not (variable.attrs.get("units") and variable.attrs.get("description"))
+    ]
+    if undescribed:
+        msg = (
+            f"{source}: variables without units or description: {', '.join(undescribed)} "
+            "(written by an older version? re-run it, then publish)"
+        )
+        raise ValueError(msg)
     temporary = out_dir.with_name(f".{out_dir.name}.tmp-{os.getpid()}")
     shutil.rmtree(temporary, ignore_errors=True)
     temporary.mkdir(parents=True)
     try:
-        with xr.open_dataset(source, engine="h5netcdf") as opened:
-            build_package(opened.load(), source, meta, temporary)
+        build_package(dataset, source, meta, temporary)
         if out_dir.exists():
             out_dir.rmdir()
         os.replace(temporary, out_dir)

@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> None:
         for problem in problems:
             print(f"alliance-verify: {problem}", file=sys.stderr)
         sys.exit(1)
-    print("manifest: every file matches its SHA-256")
+    print("manifest: every file matches its SHA-256", flush=True)
     problems = check_data(args.folder)
     if not problems:
         print("data: NetCDF and Zarr open, agree, and every variable has units and a description")

@@ -216,3 +216,15 @@ def test_a_merged_sweep_publishes_and_reproduces(tmp_path):
     verify = cli("alliance-verify", str(package), "--rerun", "--max-runs", "2", cwd=tmp_path)
     assert verify.returncode == 0, verify.stderr
     assert "2 run(s) reproduced exactly" in verify.stdout
+
+
+def test_a_dataset_without_descriptions_is_refused(package, tmp_path):
+    with xr.open_dataset(package / "data" / "dataset.nc") as opened:
+        data = opened.load()
+    del data.trust.attrs["description"]
+    data.to_netcdf(tmp_path / "old.nc", engine="h5netcdf")
+    result = cli(
+        "alliance-publish", str(tmp_path / "old.nc"), str(tmp_path / "out"), *METADATA, cwd=tmp_path
+    )
+    assert result.returncode == 2 and "without units or description: trust" in result.stderr
+    assert not (tmp_path / "out").exists()
