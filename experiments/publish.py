@@ -40,7 +40,7 @@ import pandas as pd
 import xarray as xr
 import yaml
 from hydra import compose, initialize_config_dir
-from hydra.errors import HydraException
+from hydra.errors import HydraException, OverrideParseException
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
@@ -95,7 +95,12 @@ def load_publish_config(overrides: list[str]) -> PublishConfig:
         # Hydra's message suggests appending the key; the cause says what is wrong.
         lines = [line.strip() for line in str(error.__cause__ or error).splitlines()]
         lines = [line for line in lines if line]
-        msg = f"invalid config: {'; '.join(lines)} (keys and defaults: configs/publish.yaml)"
+        hint = (
+            "; quote values with commas, parentheses or quotes: \"title='A (B, C)'\""
+            if isinstance(error, OverrideParseException)
+            else ""
+        )
+        msg = f"invalid config: {'; '.join(lines)}{hint} (keys and defaults: configs/publish.yaml)"
         raise ConfigError(msg) from None
     if not isinstance(config, PublishConfig):
         msg = f"expected a PublishConfig, got {type(config).__name__}"
@@ -261,9 +266,12 @@ def run_table(dataset: xr.Dataset) -> tuple[pd.DataFrame, list[dict[str, str]]]:
 
 
 def arm_table(dataset: xr.Dataset) -> pd.DataFrame | None:
-    """Per swept arm, mean and 95 % interval over seeds (the report's table); None for one run."""
+    """Per swept arm, mean and 95 % interval over seeds (the report's table).
+
+    None without replicate seeds: an interval needs at least two.
+    """
     runs = as_runs(dataset)
-    if runs.sizes["seed"] < 2 and len(runs.run_config.dims) < 2:
+    if runs.sizes["seed"] < 2:
         return None
     return summary_table(per_seed_metrics(runs))
 

@@ -49,3 +49,8 @@ def test_the_yaml_default_has_no_title_and_unknown_keys_are_refused():
         load_publish_config(["creators=[{family_names: Lovelace}]"])
     with pytest.raises(ConfigError, match="titel"):
         load_publish_config(["titel=x", "title=T", "creators=[{family_names: L}]"])
+
+
+def test_an_unquoted_special_value_gets_a_quoting_hint():
+    with pytest.raises(ConfigError, match="quote values with commas"):
+        load_publish_config(["title=Sensitivity (Sobol, N=64)"])
