@@ -72,6 +72,8 @@ _KEPT_ATTRS = (
     "config_json",
 )
 _PER_RUN_DIMS = {"world", "view"}
+# numpy dtype kind -> Frictionless field type
+_FRICTIONLESS_TYPES = {"b": "boolean", "i": "integer", "u": "integer", "f": "number"}
 
 
 def load_publish_config(overrides: list[str]) -> PublishConfig:
@@ -234,12 +236,8 @@ def run_table(dataset: xr.Dataset) -> tuple[pd.DataFrame, list[dict[str, str]]]:
         fields.append(
             {
                 "name": dim,
-                "type": "integer"
-                if coordinate.dtype.kind in "iu"
-                else "number"
-                if coordinate.dtype.kind == "f"
-                else "string",
-                "description": f"swept value: {dim}",
+                "type": _FRICTIONLESS_TYPES.get(coordinate.dtype.kind, "string"),
+                "description": coordinate.attrs.get("description", f"swept value: {dim}"),
             }
         )
     for name, variable in runs.data_vars.items():
@@ -255,7 +253,7 @@ def run_table(dataset: xr.Dataset) -> tuple[pd.DataFrame, list[dict[str, str]]]:
             fields.append(
                 {
                     "name": column,
-                    "type": "integer" if variable.dtype.kind in "iu" else "number",
+                    "type": _FRICTIONLESS_TYPES.get(variable.dtype.kind, "string"),
                     "unit": variable.attrs.get("units", ""),
                     "description": f"{description} ({where})" if where else description,
                 }
