@@ -26,7 +26,7 @@ test: $(VENV)/.installed
 test-ray:
 	$(PYTHON) -m venv $(VENV)-ray
 	$(VENV)-ray/bin/python -m pip install --quiet -e ".[test,ray]"
-	$(VENV)-ray/bin/python -m pytest tests/test_sweeps.py -k ray_launcher
+	$(VENV)-ray/bin/python -m pytest tests/test_sweeps.py -k "launcher and ray"
 
 calibrate: $(VENV)/.installed
 	$(BIN)/alliance-calibrate $(ARGS)

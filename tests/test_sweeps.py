@@ -1,5 +1,6 @@
 """A small sweep end to end: alliance-run -m (joblib) -> alliance-collect -> alliance-report."""
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -126,31 +127,29 @@ def test_report_tables_and_html(sweep, tmp_path):
         assert (tmp_path / "r" / name).stat().st_size > 0
 
 
-def test_the_submitit_launcher_runs_a_sweep(tmp_path):
-    """SLURM's launcher, exercised with submitit's local executor."""
+RAY_INSTALLED = importlib.util.find_spec("hydra_plugins.hydra_ray_launcher") is not None
+
+
+@pytest.mark.parametrize(
+    "launcher",
+    [
+        # SLURM's launcher, exercised with submitit's local executor.
+        pytest.param(
+            ["hydra/launcher=submitit_local", "hydra.launcher.timeout_min=10"], id="submitit"
+        ),
+        # A Ray cluster started on this machine; needs the `ray` extra (`make test-ray`).
+        pytest.param(
+            ["hydra/launcher=ray_cluster"],
+            id="ray",
+            marks=pytest.mark.skipif(not RAY_INSTALLED, reason="the ray extra is not installed"),
+        ),
+    ],
+)
+def test_each_launcher_runs_a_sweep(tmp_path, launcher):
     result = cli(
         "alliance-run",
         "-m",
-        "hydra/launcher=submitit_local",
-        "hydra.launcher.timeout_min=10",
-        "fund/strategy=none,uniform",
-        "seed=0",
-        *SMALL_OVERRIDES,
-        f"hydra.sweep.dir={tmp_path}/s",
-        cwd=tmp_path,
-    )
-    assert result.returncode == 0, result.stderr
-    merged, jobs = collect(tmp_path / "s")
-    assert len(jobs.done) == 2 and merged.sizes["strategy"] == 2
-
-
-def test_the_ray_launcher_runs_a_sweep(tmp_path):
-    """A Ray cluster started on this machine; needs the `ray` extra (`make test-ray`)."""
-    pytest.importorskip("hydra_plugins.hydra_ray_launcher", reason="the ray extra is not installed")
-    result = cli(
-        "alliance-run",
-        "-m",
-        "hydra/launcher=ray_cluster",
+        *launcher,
         "fund/strategy=none,uniform",
         "seed=0",
         *SMALL_OVERRIDES,
