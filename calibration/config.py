@@ -144,11 +144,6 @@ class CalibrationConfig(RunConfig):
                 raise ConfigError(msg)
         return self
 
-    def run_config(self) -> RunConfig:
-        """The plain run configuration (without targets and settings)."""
-        fields = {k: copy.deepcopy(getattr(self, k)) for k in RunConfig.__dataclass_fields__}
-        return RunConfig(**fields)
-
 
 def check_free_parameters(
     config: RunConfig, parameters: dict[str, FreeParameter], key: str

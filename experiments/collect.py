@@ -117,6 +117,24 @@ def _open_run(path: Path, lazy: bool) -> xr.Dataset:
         return opened.load()
 
 
+def mergeable(run: xr.Dataset) -> xr.Dataset:
+    """One run as a part of a merge: per-run attributes become variables.
+
+    The run's config and command become string variables (they differ between
+    runs), and the territory size classes, drawn per seed, a variable rather than
+    a shared coordinate. Global attributes are dropped.
+    """
+    per_run = {
+        name: (
+            (),
+            str(run.attrs.get(attr, "")),
+            {"units": "1", "long_name": long, "description": text},
+        )
+        for name, (attr, long, text) in PER_RUN_ATTRS.items()
+    }
+    return run.reset_coords("size_class").drop_attrs(deep=False).assign(per_run)
+
+
 def collect(sweep_dir: Path, lazy: bool | None = None) -> tuple[xr.Dataset, SweepJobs]:
     """Merge the datasets of a sweep's finished jobs.
 
@@ -153,17 +171,9 @@ def collect(sweep_dir: Path, lazy: bool | None = None) -> tuple[xr.Dataset, Swee
             if key in dataset.attrs:
                 shared[key].add(str(dataset.attrs[key]))
         values = {**overrides, "seed": dataset.attrs["seed"]}
-        per_run = {
-            name: (
-                (),
-                str(dataset.attrs.get(attr, "")),
-                {"units": "1", "long_name": long, "description": text},
-            )
-            for name, (attr, long, text) in PER_RUN_ATTRS.items()
-        }
-        # Territory size classes are drawn per seed: a variable, not a shared coordinate.
-        dataset = dataset.reset_coords("size_class").drop_attrs(deep=False).assign(per_run)
-        parts.append(dataset.expand_dims({dimension_name(k): [values[k]] for k in varying}))
+        parts.append(
+            mergeable(dataset).expand_dims({dimension_name(k): [values[k]] for k in varying})
+        )
     # "override": each variable keeps its units and descriptions (those of the first run).
     merged = xr.combine_by_coords(parts, combine_attrs="override", join="outer")
     for key in varying:

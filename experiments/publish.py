@@ -46,6 +46,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from calibration.config import Target
 from experiments.card import citation_cff, data_package, dataset_card
+from experiments.collect import SHARED_ATTRS, mergeable
 from experiments.manifest import write_manifest
 from experiments.provenance import git_commit, library_versions
 from experiments.publication import PublishConfig
@@ -56,10 +57,7 @@ from simulation.config import ConfigError
 CONVENTIONS = "CF-1.11, ACDD-1.3"
 # Attributes of the runs carried into the published data (all deterministic).
 _KEPT_ATTRS = (
-    "package_version",
-    "git_commit",
-    "mesa_version",
-    "calibrated_set",
+    *SHARED_ATTRS,
     "scenario",
     "strategy",
     "seed",
@@ -68,7 +66,6 @@ _KEPT_ATTRS = (
     "fixed_overrides",
     "runs",
     "failed_runs",
-    "sensitivity_design",
     "config_json",
 )
 _PER_RUN_DIMS = {"world", "view"}
@@ -117,12 +114,7 @@ def as_runs(dataset: xr.Dataset) -> xr.Dataset:
     """
     if "run_config" in dataset:
         return dataset
-    run = dataset.reset_coords("size_class").expand_dims(seed=[dataset.attrs["seed"]])
-    text = {"units": "1", "long_name": "Run configuration"}
-    return run.assign(
-        run_config=("seed", [dataset.attrs["config_json"]], text),
-        run_command=("seed", [dataset.attrs.get("command", "")], text),
-    )
+    return mergeable(dataset).expand_dims(seed=[dataset.attrs["seed"]])
 
 
 def run_index(runs: xr.Dataset) -> list[dict[str, object]]:

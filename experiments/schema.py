@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,8 +46,7 @@ class JobConfig(RunConfig):
 
     def run_config(self) -> RunConfig:
         """The configuration to simulate: the design's row applied, if any."""
-        fields = {k: copy.deepcopy(getattr(self, k)) for k in RunConfig.__dataclass_fields__}
-        config = RunConfig(**fields)
+        config = super().run_config()
         if self.sensitivity is not None:
             config = sample_config(config, self.sensitivity)
         return config

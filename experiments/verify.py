@@ -21,20 +21,17 @@ import numpy as np
 import xarray as xr
 from omegaconf import OmegaConf
 
+from experiments.collect import PER_RUN_ATTRS
 from experiments.manifest import check_manifest
 from experiments.publish import as_runs
+from experiments.schema import to_config
 from simulation import run
 from simulation.config import RunConfig
 
 
 def config_from_dict(values: dict) -> RunConfig:
     """A validated `RunConfig` from its stored dictionary (unknown keys are refused)."""
-    merged = OmegaConf.merge(OmegaConf.structured(RunConfig), values)
-    config = OmegaConf.to_object(merged)
-    if not isinstance(config, RunConfig):
-        msg = f"expected a RunConfig, got {type(config).__name__}"
-        raise TypeError(msg)
-    return config.validate()
+    return to_config(OmegaConf.merge(OmegaConf.structured(RunConfig), values), RunConfig)
 
 
 def data_files(folder: Path) -> tuple[Path, Path]:
@@ -84,7 +81,7 @@ def rerun(folder: Path, max_runs: int | None = None) -> tuple[int, list[str]]:
         expected = published.sel(position)
         again = as_runs(run(config_from_dict(entry["config"]))).isel(seed=0)
         for name, variable in again.data_vars.items():
-            if name in ("run_config", "run_command"):
+            if name in PER_RUN_ATTRS:
                 continue
             # A sweep's outer join can pad dimensions: compare on the run's own labels.
             published_values = expected[name].sel({d: variable[d] for d in variable.dims})

@@ -9,8 +9,9 @@ and names the offending key; the model calls it before any work starts.
 
 from __future__ import annotations
 
+import copy
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 PROFILES: tuple[str, ...] = (
     "association",
@@ -459,3 +460,13 @@ class RunConfig:
                 f"a horizon within scenario.years ({horizon})",
             )
         return self
+
+    def run_config(self) -> RunConfig:
+        """The plain run configuration, deep-copied.
+
+        Configs that extend this one (a calibration, a sensitivity job) carry more
+        than a run needs; the simulation takes only this part.
+        """
+        return RunConfig(
+            **{f.name: copy.deepcopy(getattr(self, f.name)) for f in fields(RunConfig)}
+        )
