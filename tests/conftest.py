@@ -1,4 +1,7 @@
 import dataclasses
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -32,3 +35,25 @@ SMALL_OVERRIDES = [
     "fund.years=2",
     "accounting.rmst_horizon_years=3",
 ]
+
+# The console scripts of the environment running the tests.
+BIN = Path(sys.executable).parent
+
+
+def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """Run one of the package's console scripts, capturing its output."""
+    return subprocess.run(
+        [str(BIN / args[0]), *args[1:]], cwd=cwd, capture_output=True, text=True, timeout=600
+    )
+
+
+def small_sweep(sweep_dir: Path, *overrides: str) -> subprocess.CompletedProcess:
+    """`alliance-run -m OVERRIDES` in the small world, into `sweep_dir`."""
+    return cli(
+        "alliance-run",
+        "-m",
+        *overrides,
+        *SMALL_OVERRIDES,
+        f"hydra.sweep.dir={sweep_dir}",
+        cwd=sweep_dir.parent,
+    )

@@ -10,19 +10,12 @@ import xarray as xr
 
 from experiments.manifest import sha256
 
-from .conftest import SMALL_OVERRIDES
+from .conftest import SMALL_OVERRIDES, cli, small_sweep
 
-BIN = Path(sys.executable).parent
 METADATA = [
     "title=Alliance premium test data",
     "creators=[{given_names: Ada, family_names: Lovelace, affiliation: Le RAMEAU}]",
 ]
-
-
-def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(BIN / args[0]), *args[1:]], cwd=cwd, capture_output=True, text=True, timeout=600
-    )
 
 
 def simulate(folder: Path, *overrides: str) -> Path:
@@ -187,15 +180,7 @@ def test_an_existing_package_is_never_overwritten(package, tmp_path):
 
 
 def test_a_merged_sweep_publishes_and_reproduces(tmp_path):
-    run = cli(
-        "alliance-run",
-        "-m",
-        "fund/strategy=none,uniform",
-        "seed=0,1",
-        *SMALL_OVERRIDES,
-        f"hydra.sweep.dir={tmp_path}/sweep",
-        cwd=tmp_path,
-    )
+    run = small_sweep(tmp_path / "sweep", "fund/strategy=none,uniform", "seed=0,1")
     assert run.returncode == 0, run.stderr
     assert cli("alliance-collect", str(tmp_path / "sweep"), cwd=tmp_path).returncode == 0
     merged = tmp_path / "sweep" / "collected.nc"

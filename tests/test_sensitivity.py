@@ -2,9 +2,6 @@
 
 import json
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -24,7 +21,7 @@ from experiments.sensitivity import (
 from simulation.config import ConfigError, RunConfig
 from simulation.dataset import config_json
 
-from .conftest import SMALL_OVERRIDES
+from .conftest import cli, small_sweep
 
 PARAMETERS = {
     "model.production.frugality_gain": FreeParameter(0.0, 8.0),
@@ -160,43 +157,17 @@ def test_analysis_refuses_an_incomplete_or_mismatched_sweep():
         analyse(tampered)
 
 
-BIN = Path(sys.executable).parent
-
-
 def test_sensitivity_experiment_end_to_end(tmp_path):
     """The sweep covers the design exactly; collect and report give the indices."""
-    run = subprocess.run(
-        [
-            str(BIN / "alliance-run"),
-            "-m",
-            "+experiment=sensitivity",
-            "sensitivity.base_samples=2",
-            *SMALL_OVERRIDES,
-            f"hydra.sweep.dir={tmp_path}/sweep",
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    run = small_sweep(tmp_path / "sweep", "+experiment=sensitivity", "sensitivity.base_samples=2")
     assert run.returncode == 0, run.stderr
     merged, jobs = collect(tmp_path / "sweep")
     assert len(jobs.done) == 2 * (6 + 2)  # N (D + 2) rows of the default calibration's 6
     assert merged.sizes["sample"] == 16 and merged.sizes["seed"] == 1
-    report = subprocess.run(
-        [str(BIN / "alliance-report"), str(tmp_path / "sweep" / "collected.nc")],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    report = cli("alliance-report", str(tmp_path / "sweep" / "collected.nc"), cwd=tmp_path)
     assert report.returncode == 1 and "no such file" in report.stderr
-    subprocess.run([str(BIN / "alliance-collect"), str(tmp_path / "sweep")], check=True)
-    report = subprocess.run(
-        [str(BIN / "alliance-report"), str(tmp_path / "sweep" / "collected.nc")],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    assert cli("alliance-collect", str(tmp_path / "sweep"), cwd=tmp_path).returncode == 0
+    report = cli("alliance-report", str(tmp_path / "sweep" / "collected.nc"), cwd=tmp_path)
     assert report.returncode == 0, report.stderr
     indices = pd.read_csv(tmp_path / "sweep" / "collected_report" / "sensitivity.csv")
     frugality = indices[indices.output == "observed_frugality"].set_index("parameter")
@@ -209,20 +180,7 @@ def test_sensitivity_experiment_end_to_end(tmp_path):
 
 
 def test_bad_sensitivity_setting_fails_before_any_run(tmp_path):
-    run = subprocess.run(
-        [
-            str(BIN / "alliance-run"),
-            "-m",
-            "+experiment=sensitivity",
-            "sensitivity.base_samples=3",
-            *SMALL_OVERRIDES,
-            f"hydra.sweep.dir={tmp_path}/sweep",
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    run = small_sweep(tmp_path / "sweep", "+experiment=sensitivity", "sensitivity.base_samples=3")
     assert run.returncode != 0
     assert "sensitivity.base_samples = 3; allowed: a power of two" in run.stderr
     assert not list((tmp_path / "sweep").rglob("dataset.nc"))

@@ -3,7 +3,6 @@
 import importlib.util
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,29 +12,17 @@ import xarray as xr
 from experiments.collect import collect, find_jobs
 from experiments.report import paired_differences, per_seed_metrics, summary_table
 
-from .conftest import SMALL_OVERRIDES
-
-BIN = Path(sys.executable).parent
-
-
-def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(BIN / args[0]), *args[1:]], cwd=cwd, capture_output=True, text=True, timeout=600
-    )
+from .conftest import cli, small_sweep
 
 
 @pytest.fixture(scope="module")
 def sweep(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("sweep")
-    result = cli(
-        "alliance-run",
-        "-m",
+    result = small_sweep(
+        root / "sweep",
         "+experiment=strategy_comparison",
         "fund/strategy=none,uniform,small_territories",
         "seed=0,1",
-        *SMALL_OVERRIDES,
-        f"hydra.sweep.dir={root}/sweep",
-        cwd=root,
     )
     assert result.returncode == 0, result.stderr
     return root / "sweep"
@@ -75,15 +62,11 @@ def test_collect_command_and_rerun_skips_finished_jobs(sweep):
     assert result.returncode == 0, result.stderr
     with xr.open_dataset(sweep / "collected.nc") as ds:
         assert ds.attrs["runs"] == 6
-    again = cli(
-        "alliance-run",
-        "-m",
+    again = small_sweep(
+        sweep,
         "+experiment=strategy_comparison",
         "fund/strategy=none,uniform,small_territories",
         "seed=0,1",
-        *SMALL_OVERRIDES,
-        f"hydra.sweep.dir={sweep}",
-        cwd=sweep.parent,
     )
     assert again.returncode == 0, again.stderr
     assert again.stdout.count("already complete") == 6
@@ -146,16 +129,7 @@ RAY_INSTALLED = importlib.util.find_spec("hydra_plugins.hydra_ray_launcher") is 
     ],
 )
 def test_each_launcher_runs_a_sweep(tmp_path, launcher):
-    result = cli(
-        "alliance-run",
-        "-m",
-        *launcher,
-        "fund/strategy=none,uniform",
-        "seed=0",
-        *SMALL_OVERRIDES,
-        f"hydra.sweep.dir={tmp_path}/s",
-        cwd=tmp_path,
-    )
+    result = small_sweep(tmp_path / "s", *launcher, "fund/strategy=none,uniform", "seed=0")
     assert result.returncode == 0, result.stderr
     merged, jobs = collect(tmp_path / "s")
     assert len(jobs.done) == 2 and merged.sizes["strategy"] == 2
