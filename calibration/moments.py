@@ -27,7 +27,8 @@ def simulate_moments(config: RunConfig, maturity_observation_year: float) -> np.
 
     Returns:
         One value per name in `MOMENTS`: observed frugality, durability and
-        leverage, then the shares of territories at maturity levels 1-4.
+        value leverage (social value of the backed projects per euro paid), then
+        the shares of territories at maturity levels 1-4.
     """
     model = AllianceModel(config).run()
     scenario = config.scenario
@@ -40,7 +41,7 @@ def simulate_moments(config: RunConfig, maturity_observation_year: float) -> np.
     )
     step = round(maturity_observation_year * scenario.steps_per_year) - 1
     shares = model.recorder.maturity_share[step]
-    return np.array([premium.frugality, premium.durability, premium.leverage, *shares])
+    return np.array([premium.frugality, premium.durability, premium.leverage.value, *shares])
 
 
 def replicate_moments(

@@ -68,7 +68,7 @@ _KEPT_ATTRS = (
     "failed_runs",
     "config_json",
 )
-_PER_RUN_DIMS = {"world", "view"}
+_PER_RUN_DIMS = {"world", "view", "measure", "project_type"}
 # numpy dtype kind -> Frictionless field type
 _FRICTIONLESS_TYPES = {"b": "boolean", "i": "integer", "u": "integer", "f": "number"}
 

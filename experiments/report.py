@@ -45,6 +45,8 @@ _BASE_DIMS = {
     "maturity_level",
     "instrument",
     "view",
+    "measure",
+    "project_type",
 }
 
 
@@ -63,7 +65,9 @@ def per_seed_metrics(dataset: xr.Dataset) -> pd.DataFrame:
     metrics = xr.Dataset(
         {
             "extra_value_meur": extra / 1e6,
-            "causal_leverage": dataset.premium_leverage.sel(drop=True, view="causal"),
+            "causal_leverage": dataset.premium_leverage.sel(
+                drop=True, view="causal", measure="value"
+            ),
             "observed_frugality": dataset.premium_frugality.sel(drop=True, view="observed"),
             "observed_durability": dataset.premium_durability.sel(drop=True, view="observed"),
             "cost_per_eur_of_value": (invested / extra).where(invested > 0),

@@ -108,3 +108,27 @@ def validated_or_exit[T: RunConfig](cfg: DictConfig, kind: type[T], program: str
         discard_empty_run_dir(Path(HydraConfig.get().runtime.output_dir))
         print(f"{program}: {error}", file=sys.stderr)
         sys.exit(2)
+
+
+def load_config(overrides: list[str] | tuple[str, ...] = ()) -> RunConfig:
+    """Compose a run configuration exactly as `alliance-run` does.
+
+    The same `configs/` tree, the same defaults (the calibrated parameter set
+    included) and the same override strings as on the command line, so that
+    `run(load_config(["seed=3"]))` gives the numbers of `alliance-run seed=3`.
+
+    Args:
+        overrides: Override strings, e.g. `["fund/strategy=concentrated", "seed=3"]`.
+
+    Returns:
+        The validated run configuration.
+
+    Raises:
+        ConfigError: A value is outside what the model accepts.
+    """
+    from hydra import compose, initialize_config_dir
+
+    register()
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        cfg = compose(config_name="config", overrides=list(overrides))
+    return to_config(cfg, JobConfig).run_config().validate()

@@ -191,8 +191,12 @@ def outputs(dataset: xr.Dataset) -> xr.Dataset:
         {
             "observed_frugality": dataset.premium_frugality.sel(observed, drop=True),
             "observed_durability": dataset.premium_durability.sel(observed, drop=True),
-            "observed_leverage": dataset.premium_leverage.sel(observed, drop=True),
-            "causal_leverage": dataset.premium_leverage.sel(view="causal", drop=True),
+            "observed_leverage": dataset.premium_leverage.sel(
+                observed, measure="value", drop=True
+            ),
+            "causal_leverage": dataset.premium_leverage.sel(
+                view="causal", measure="value", drop=True
+            ),
             "extra_value_meur": (treated.value_created_pv - counterfactual.value_created_pv) / 1e6,
         }
     )

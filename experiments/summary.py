@@ -6,13 +6,22 @@ import math
 
 import xarray as xr
 
+VIEW_HEADINGS = {
+    "observed": "observed",
+    "matched": "matched",
+    "effect_on_backed": "on backed",
+    "causal": "causal",
+}
+# Below this share of the budget paid out, the summary warns.
+PAID_WARNING_SHARE = 0.9
+
 
 def _fmt(value: float, digits: int = 2) -> str:
     return "n/a" if math.isnan(value) else f"{value:,.{digits}f}"
 
 
 def summary(dataset: xr.Dataset) -> str:
-    """The premium in both views, and the headline totals of both worlds.
+    """The premium in four views, its decomposition, and the headline totals.
 
     Args:
         dataset: A run's dataset.
@@ -20,33 +29,71 @@ def summary(dataset: xr.Dataset) -> str:
     Returns:
         A table as text.
     """
+    placebo = (
+        " (PLACEBO fund: selects and pays, changes nothing)" if dataset.attrs.get("placebo") else ""
+    )
     lines = [
         f"Alliance premium - scenario {dataset.attrs['scenario']}, "
-        f"strategy {dataset.attrs['strategy']}, seed {dataset.attrs['seed']}",
+        f"strategy {dataset.attrs['strategy']}, seed {dataset.attrs['seed']}{placebo}",
         "",
-        f"{'ratio':<12}{'observed':>12}{'causal':>12}   meaning",
+        f"{'':<20}" + "".join(f"{h:>11}" for h in VIEW_HEADINGS.values()) + "   meaning",
     ]
-    meanings = {
-        "frugality": "resources per value, without / with (> 1: more frugal)",
-        "durability": "mean project lifetime (RMST), with / without",
-        "leverage": "value + mobilised resources per EUR invested",
-    }
-    for ratio, meaning in meanings.items():
-        values = dataset[f"premium_{ratio}"]
-        lines.append(
-            f"{ratio:<12}{_fmt(float(values.sel(view='observed'))):>12}"
-            f"{_fmt(float(values.sel(view='causal'))):>12}   {meaning}"
-        )
-    treated = dataset.sel(world="treated")
-    counterfactual = dataset.sel(world="counterfactual")
+    rows = [
+        ("frugality", dataset.premium_frugality, "resources per value, without / with"),
+        ("durability", dataset.premium_durability, "mean lifetime (RMST), with / without"),
+    ]
+    for measure, meaning in (
+        ("value", "social value per EUR paid"),
+        ("net", "value minus private resources, per EUR paid"),
+        ("resources", "private resources per EUR paid"),
+    ):
+        rows.append((f"leverage {measure}", dataset.premium_leverage.sel(measure=measure), meaning))
+    for label, values, meaning in rows:
+        cells = "".join(f"{_fmt(float(values.sel(view=v))):>11}" for v in VIEW_HEADINGS)
+        lines.append(f"{label:<20}{cells}   {meaning}")
+
+    def scalar(name: str) -> float:
+        return float(dataset[name])
+
     lines += [
         "",
-        f"backed projects: {int(dataset.backed_projects)}, "
-        f"comparable unbacked projects: {int(dataset.comparable_projects)}",
-        f"fund paid out (present value): {_fmt(float(treated.fund_invested_pv), 0)} EUR",
+        "observed = effect on backed x selection (frugality, durability); "
+        "+ selection (leverage); causal = effect on backed + spill-over:",
+        f"  selection: frugality x{_fmt(scalar('selection_frugality'))}, "
+        f"durability x{_fmt(scalar('selection_durability'))}, value leverage "
+        f"{_fmt(float(dataset.selection_leverage.sel(measure='value')))}; "
+        f"spill-over: value leverage {_fmt(float(dataset.spillover_leverage.sel(measure='value')))}",
+        f"  backed projects: {int(scalar('backed_projects'))}, matched: "
+        f"{_fmt(100 * scalar('matched_share'), 0)} % ({_fmt(100 * scalar('matched_same_territory_share'), 0)} % "
+        f"in their own territory), twins found: {_fmt(100 * scalar('twins_found_share'), 0)} %",
+    ]
+    treated = dataset.sel(world="treated")
+    counterfactual = dataset.sel(world="counterfactual")
+    share = scalar("budget_paid_share")
+    lines += [
+        "",
+        f"fund budget {_fmt(scalar('fund_budget'), 0)} EUR, paid out {_fmt(100 * share, 0)} % "
+        f"(present value {_fmt(float(treated.fund_invested_pv), 0)} EUR); extra social value "
+        f"per EUR budgeted: {_fmt(scalar('value_per_eur_budgeted'))}",
         f"social value created (present value): {_fmt(float(treated.value_created_pv), 0)} EUR "
         f"with the fund, {_fmt(float(counterfactual.value_created_pv), 0)} EUR without",
         f"projects started: {int(treated.projects_started)} with the fund, "
         f"{int(counterfactual.projects_started)} without",
     ]
+    below = treated.value_below_resources_share
+    per_eur = treated.value_per_eur_of_resources
+    lines.append(
+        "projects creating less value than they use: "
+        + ", ".join(
+            f"{t} {_fmt(100 * float(below.sel(project_type=t)), 0)} % "
+            f"(mean value per EUR {_fmt(float(per_eur.sel(project_type=t)))})"
+            for t in ("solo", "alliance")
+        )
+    )
+    if not math.isnan(share) and share < PAID_WARNING_SHARE:
+        lines += [
+            "",
+            f"WARNING: only {_fmt(100 * share, 0)} % of the budget was paid out; per-EUR-paid "
+            "figures flatter this strategy, read value_per_eur_budgeted",
+        ]
     return "\n".join(lines)

@@ -176,7 +176,7 @@ class EngineeringConfig:
     baseline_by_size: list[float] = field(default_factory=lambda: [0.05, 0.10, 0.20])
     decay_per_step: float = 0.05
     grant_effect: float = 0.30
-    grant_half_saturation_eur: float = 20_000.0
+    grant_half_saturation_eur_per_organisation: float = 300.0
 
 
 @dataclass
@@ -185,7 +185,7 @@ class CommonsConfig:
 
     decay_per_step: float = 0.02
     investment_effect: float = 0.20
-    investment_half_saturation_eur: float = 50_000.0
+    investment_half_saturation_eur_per_organisation: float = 10.0
     setup_cost_reduction: float = 0.5
 
 
@@ -382,13 +382,21 @@ class StrategyConfig:
 
 @dataclass
 class FundConfig:
-    """The fund: budget, period, ticket size and strategy."""
+    """The fund: budget, period, ticket size and strategy.
+
+    With `placebo` the fund selects, backs and pays exactly as configured, but
+    its money changes nothing in the world: engineering grants do not raise `E`,
+    structural investment does not build `K`, and backed projects neither scale
+    up, nor live longer, nor use the grant. What it paid is still recorded. The
+    observed premium of a placebo fund is pure selection.
+    """
 
     budget_eur: float = 1_500_000.0
     years: float = 3.0
     ticket_eur: float = 10_000.0
     grant_steps: int = 4
     proof_of_concept_steps: int = 2
+    placebo: bool = False
     strategy: StrategyConfig = field(default_factory=StrategyConfig)
 
     def validate(self, key: str = "fund") -> None:

@@ -12,7 +12,7 @@ import xarray as xr
 
 from simulation.config import INSTRUMENTS, MATURITY_LEVELS, PROFILES, SIZE_CLASSES, RunConfig
 from simulation.model import AllianceModel
-from simulation.premium import VIEWS, Premium
+from simulation.premium import MEASURES, PROJECT_TYPES, VIEWS, Decomposition, Premium, plausibility
 
 WORLDS: tuple[str, ...] = ("treated", "counterfactual")
 
@@ -77,8 +77,18 @@ _SERIES: dict[str, tuple[str, tuple[str, ...], str, str, str]] = {
         "value_by_profile",
         ("profile",),
         "EUR",
+        "Social value created per step by member profile",
+        "Social value created during the step, each project's value credited to all its "
+        "members in proportion to the resources each commits per step (own and mobilised); "
+        "sums over profiles to the value created",
+    ),
+    "value_by_lead_profile_eur": (
+        "value_by_lead_profile",
+        ("profile",),
+        "EUR",
         "Social value created per step by lead profile",
-        "Social value created during the step by projects led by each profile",
+        "Social value created during the step, each project's whole value credited to its "
+        "lead organisation's profile",
     ),
     "maturity_share": (
         "maturity_share",
@@ -105,21 +115,73 @@ _SERIES: dict[str, tuple[str, tuple[str, ...], str, str, str]] = {
 
 _PREMIUM: dict[str, str] = {
     "frugality": "Mean over projects of resources used per unit of social value, without "
-    "alliance engineering divided by with it (present values); > 1 means more frugal",
-    "durability": "Restricted mean survival time of projects with alliance engineering "
-    "divided by without it (Kaplan-Meier, censored at the horizon)",
-    "leverage": "Present value of social value created plus resources mobilised, per "
-    "euro (present value) the fund paid out through all instruments (observed: by the "
-    "backed projects; causal: the treated world's extra over its counterfactual); "
-    "NaN where nothing was invested",
+    "the fund divided by with it (present values); > 1 means more frugal",
+    "durability": "Restricted mean survival time of projects with the fund divided by "
+    "without it (Kaplan-Meier, censored at the horizon; from the landmark of backing in "
+    "the matched view, from birth otherwise)",
+    "leverage": "Per euro (present value) the fund paid out through all instruments, by "
+    "measure: value (social value), resources (private resources: members' own and "
+    "mobilised resources and set-up costs) and net (value minus resources); observed: "
+    "the backed projects' totals; matched: the backed projects' excess over matched "
+    "controls after the landmark; effect_on_backed: their excess over their "
+    "counterfactual twins; causal: the treated world's excess over its counterfactual. "
+    "NaN where nothing was paid or backed",
 }
 
+_DIAGNOSTICS: dict[str, tuple[str, str]] = {
+    "backed_projects": (
+        "1",
+        "Projects the fund backed with an innovation grant (the treated group of the "
+        "observed, matched and effect-on-backed views)",
+    ),
+    "comparable_projects": (
+        "1",
+        "Unbacked projects started during the fund period in a territory with a backed "
+        "project (the observed view's comparison group)",
+    ),
+    "matched_share": ("1", "Share of backed projects with at least one matched control"),
+    "matched_same_territory_share": (
+        "1",
+        "Share of backed projects whose matched controls come from their own territory",
+    ),
+    "twins_found_share": (
+        "1",
+        "Share of backed projects with a twin (same lead, same birth step) in the "
+        "counterfactual world",
+    ),
+    "twins_same_members_share": (
+        "1",
+        "Share of backed projects whose counterfactual twin has exactly the same members",
+    ),
+}
 
-_COUNTS: dict[str, str] = {
-    "backed_projects": "Projects the fund backed during its investment period (the "
-    "observed premium's treated group)",
-    "comparable_projects": "Unbacked projects started in the same period (the observed "
-    "premium's comparison group)",
+_DECOMPOSITION: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "selection_frugality": (
+        (),
+        "Selection factor of observed frugality",
+        "Observed frugality divided by the effect on the backed projects: the part of "
+        "the observed figure due to which projects were backed (observed = "
+        "effect_on_backed x selection)",
+    ),
+    "selection_durability": (
+        (),
+        "Selection factor of observed durability",
+        "Observed durability divided by the effect on the backed projects (observed = "
+        "effect_on_backed x selection)",
+    ),
+    "selection_leverage": (
+        ("measure",),
+        "Selection term of observed leverage",
+        "Observed minus effect-on-backed leverage, per euro paid: what the backed "
+        "projects would have produced (value) or used (resources) without the fund, "
+        "i.e. their deadweight (observed = effect_on_backed + selection)",
+    ),
+    "spillover_leverage": (
+        ("measure",),
+        "Spill-over term of causal leverage",
+        "Causal minus effect-on-backed leverage, per euro paid: what the fund changed "
+        "outside the projects it backed (causal = effect_on_backed + spillover)",
+    ),
 }
 
 
@@ -140,7 +202,8 @@ def build_dataset(
     treated: AllianceModel,
     counterfactual: AllianceModel,
     premium: dict[str, Premium],
-    counts: dict[str, int],
+    decomposition: Decomposition,
+    diagnostics: dict[str, float],
 ) -> xr.Dataset:
     """Assemble the dataset of one run.
 
@@ -148,74 +211,140 @@ def build_dataset(
         treated: The world with the fund, after running.
         counterfactual: The same world without the fund, after running.
         premium: The premium in each of `VIEWS`.
-        counts: Scalar counts to store (backed and comparable projects).
+        decomposition: Selection and spill-over terms.
+        diagnostics: Scalars of `_DIAGNOSTICS` (group sizes, matching and twin shares).
 
     Returns:
         The dataset, with units and descriptions on every variable.
     """
     config = treated.config
     scenario = config.scenario
+    worlds = (treated, counterfactual)
     records = [treated.recorder.as_dict(), counterfactual.recorder.as_dict()]
     data_vars: dict[str, xr.DataArray] = {}
-    for key, (name, dims, units, long_name, description) in _SERIES.items():
+
+    def add(name, data, dims, units, long_name, description) -> None:
         data_vars[name] = xr.DataArray(
-            np.stack([r[key] for r in records]),
-            dims=("world", "time", *dims),
+            data,
+            dims=dims,
             attrs={"units": units, "long_name": long_name, "description": description},
         )
-    for ratio, description in _PREMIUM.items():
-        data_vars[f"premium_{ratio}"] = xr.DataArray(
-            [getattr(premium[view], ratio) for view in VIEWS],
-            dims=("view",),
-            attrs={
-                "units": "1",
-                "long_name": f"Alliance premium: {ratio}",
-                "description": description,
-            },
+
+    for key, (name, dims, units, long_name, description) in _SERIES.items():
+        add(
+            name,
+            np.stack([r[key] for r in records]),
+            ("world", "time", *dims),
+            units,
+            long_name,
+            description,
         )
+    for ratio_name in ("frugality", "durability"):
+        add(
+            f"premium_{ratio_name}",
+            [getattr(premium[v], ratio_name) for v in VIEWS],
+            ("view",),
+            "1",
+            f"Alliance premium: {ratio_name}",
+            _PREMIUM[ratio_name],
+        )
+    add(
+        "premium_leverage",
+        [[premium[v].leverage.measure(m) for m in MEASURES] for v in VIEWS],
+        ("view", "measure"),
+        "1",
+        "Alliance premium: leverage",
+        _PREMIUM["leverage"],
+    )
+    for name, (dims, long_name, description) in _DECOMPOSITION.items():
+        value = getattr(decomposition, name)
+        data = [value[m] for m in MEASURES] if dims else value
+        add(name, data, dims, "1", long_name, description)
+    for name, count in diagnostics.items():
+        units, description = _DIAGNOSTICS[name]
+        add(name, count, (), units, name.replace("_", " ").capitalize(), description)
+
+    checks = [plausibility(m.projects) for m in worlds]
+    add(
+        "value_below_resources_share",
+        np.stack([c["value_below_resources_share"] for c in checks]),
+        ("world", "project_type"),
+        "1",
+        "Share of projects creating less than they use",
+        "Share of projects whose social value (present value) is below the resources they used",
+    )
+    add(
+        "value_per_eur_of_resources",
+        np.stack([c["value_per_eur"] for c in checks]),
+        ("world", "project_type"),
+        "1",
+        "Mean social value per euro of resources",
+        "Mean over projects of social value per euro of resources used (present values)",
+    )
+
     discounted = "discounted to the start at accounting.discount_rate_per_year"
     present_values = {
         "value_pv": ("value_created_pv", "Present value of social value created"),
         "resources_pv": ("resources_used_pv", "Present value of resources used"),
+        "private_pv": (
+            "private_resources_pv",
+            "Present value of private resources used",
+        ),
         "mobilised_pv": ("resources_mobilised_pv", "Present value of resources mobilised"),
     }
     for column, (name, long_name) in present_values.items():
-        data_vars[name] = xr.DataArray(
-            [m.projects.column(column).sum() for m in (treated, counterfactual)],
-            dims=("world",),
-            attrs={
-                "units": "EUR",
-                "long_name": long_name,
-                "description": f"{long_name} by every project over the horizon, {discounted}",
-            },
+        add(
+            name,
+            [m.projects.column(column).sum() for m in worlds],
+            ("world",),
+            "EUR",
+            long_name,
+            f"{long_name} by every project over the horizon, {discounted}",
         )
-    data_vars["fund_invested_pv"] = xr.DataArray(
-        [invested_pv(m) for m in (treated, counterfactual)],
-        dims=("world",),
-        attrs={
-            "units": "EUR",
-            "long_name": "Present value of fund payouts",
-            "description": f"Everything the fund paid out through all instruments, {discounted}",
-        },
+    data_vars["private_resources_pv"].attrs["description"] += (
+        "; private resources are everything not paid by the fund: members' own and "
+        "mobilised resources and set-up costs"
     )
-    data_vars["projects_started"] = xr.DataArray(
-        [m.projects.size for m in (treated, counterfactual)],
-        dims=("world",),
-        attrs={
-            "units": "1",
-            "long_name": "Projects started",
-            "description": "Projects started over the horizon, solo and alliance",
-        },
+    add(
+        "fund_invested_pv",
+        [invested_pv(m) for m in worlds],
+        ("world",),
+        "EUR",
+        "Present value of fund payouts",
+        f"Everything the fund paid out through all instruments, {discounted}",
     )
-    for name, count in counts.items():
-        data_vars[name] = xr.DataArray(
-            count,
-            attrs={
-                "units": "1",
-                "long_name": name.replace("_", " ").capitalize(),
-                "description": _COUNTS[name],
-            },
-        )
+    budget = config.fund.budget_eur
+    paid = float(treated.recorder.fund_spending_eur.sum())
+    extra_value = float(
+        treated.projects.column("value_pv").sum() - counterfactual.projects.column("value_pv").sum()
+    )
+    add("fund_budget", budget, (), "EUR", "Fund budget", "The budget the fund was given")
+    add(
+        "budget_paid_share",
+        paid / budget if budget > 0 else np.nan,
+        (),
+        "1",
+        "Share of the budget paid out",
+        "Money the fund paid out over the run (undiscounted) divided by its budget; the "
+        "rest stayed in the innovation pool or in grants to projects that ended early",
+    )
+    add(
+        "value_per_eur_budgeted",
+        extra_value / budget if budget > 0 else np.nan,
+        (),
+        "1",
+        "Extra social value per euro budgeted",
+        "The treated world's extra social value over its counterfactual (present value) "
+        "per euro of budget, paid out or not",
+    )
+    add(
+        "projects_started",
+        [m.projects.size for m in worlds],
+        ("world",),
+        "1",
+        "Projects started",
+        "Projects started over the horizon, solo and alliance",
+    )
 
     time = np.arange(1, scenario.n_steps + 1)
     coords = {
@@ -272,8 +401,27 @@ def build_dataset(
             list(VIEWS),
             {
                 "long_name": "Premium view",
-                "description": "observed: backed vs comparable projects; causal: treated "
-                "world vs its counterfactual",
+                "description": "observed: backed vs comparable projects from birth (naive "
+                "evaluation); matched: from the landmark of backing, against matched "
+                "eligible controls; effect_on_backed: backed projects vs their "
+                "counterfactual twins; causal: treated world vs its counterfactual",
+            },
+        ),
+        "measure": (
+            "measure",
+            list(MEASURES),
+            {
+                "long_name": "Leverage measure",
+                "description": "value: social value per euro paid; resources: private "
+                "resources per euro paid; net: value minus resources",
+            },
+        ),
+        "project_type": (
+            "project_type",
+            list(PROJECT_TYPES),
+            {
+                "long_name": "Project type",
+                "description": "solo: one organisation; alliance: a lead and at least one partner",
             },
         ),
     }
@@ -287,6 +435,7 @@ def build_dataset(
         "mesa_version": mesa.__version__,
         "config_json": config_json(config),
         "discount_rate_per_year": config.accounting.discount_rate_per_year,
+        "placebo": int(config.fund.placebo),
     }
     return dataset
 

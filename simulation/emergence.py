@@ -11,7 +11,13 @@ import numpy as np
 
 from simulation.config import PROFILES, ModelConfig, ScenarioConfig
 from simulation.population import Population, complementarity
-from simulation.projects import NewProjects, diversification, resource_cells, value_per_eur
+from simulation.projects import (
+    NewProjects,
+    diversification,
+    member_shares,
+    resource_cells,
+    value_per_eur,
+)
 from simulation.randomness import RandomStreams
 from simulation.territories import TerritoryState
 
@@ -191,8 +197,10 @@ def emerge(
     )
 
     pillars = population.member_pillars(members)
-    own_eur = pillars[:, :, :4].sum(axis=(1, 2))
-    mobilised_eur = cfg.production.mobilisation * quality * pillars[:, :, 4].sum(axis=1)
+    own_by_member = pillars[:, :, :4].sum(axis=2)
+    mobilised_by_member = cfg.production.mobilisation * quality[:, None] * pillars[:, :, 4]
+    own_eur = own_by_member.sum(axis=1)
+    mobilised_eur = mobilised_by_member.sum(axis=1)
     cells = resource_cells(pillars, mobilised_eur, np.zeros(leads.size))
 
     fragility = territories.fragility[t]
@@ -214,6 +222,7 @@ def emerge(
         alliance=alliance,
         quality=quality,
         diversification=diversification(cells),
+        member_share=member_shares(own_by_member + mobilised_by_member),
         own_eur=own_eur,
         mobilised_eur=mobilised_eur,
         value_per_eur=value_per_eur(

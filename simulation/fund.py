@@ -9,6 +9,10 @@ The budget is spread evenly over the fund's period. Engineering and structural
 money is spent in the step it is allocated; innovation money accumulates in a
 pool and is committed one ticket at a time to the most promising eligible
 alliance projects (highest quality first). Commitments never exceed the budget.
+
+A placebo fund (`fund.placebo`) spends exactly the same way, but nothing it pays
+for takes effect: `Allocation.effective` is empty, and backed projects are not
+`deployed`.
 """
 
 from __future__ import annotations
@@ -38,6 +42,13 @@ class Allocation:
 
     engineering_eur: np.ndarray
     structural_eur: float
+    placebo: bool = False
+
+    def effective(self) -> Allocation:
+        """What takes effect in the world: all of it, or nothing under a placebo fund."""
+        if not self.placebo:
+            return self
+        return Allocation(np.zeros_like(self.engineering_eur), 0.0)
 
 
 def target_mask(target: str, territories: TerritoryState, top_k: int) -> np.ndarray:
@@ -106,7 +117,7 @@ class Fund(mesa.Agent):
         territories = self.model.territories
         engineering = np.zeros(territories.engineering.size)
         if not self.is_investing(step):
-            return Allocation(engineering, 0.0)
+            return Allocation(engineering, 0.0, self.cfg.placebo)
         shares = self.cfg.strategy.shares
         targets = target_mask(
             self.cfg.strategy.engineering_target, territories, self.cfg.strategy.top_k
@@ -116,13 +127,15 @@ class Fund(mesa.Agent):
         structural = self.budget_per_step * shares["structural"]
         self.innovation_pool_eur += self.budget_per_step * shares["innovation"]
         self.committed_eur += engineering.sum() + structural
-        return Allocation(engineering, structural)
+        return Allocation(engineering, structural, self.cfg.placebo)
 
     def back_projects(self, step: int) -> np.ndarray:
         """Commit innovation grants to the best eligible alliance projects.
 
         Eligible: alive, an alliance, not yet backed, at least
-        `proof_of_concept_steps` old, in a targeted territory.
+        `proof_of_concept_steps` old, in a targeted territory. The backed
+        projects and their matched controls are recorded in the model's
+        `landmarks`.
 
         Args:
             step: Current step.
@@ -149,7 +162,12 @@ class Fund(mesa.Agent):
         # Highest quality first; stable sort keeps birth order among equals.
         best = eligible[np.argsort(-projects.quality[eligible], kind="stable")][:affordable]
         grant = ticket / self.cfg.grant_steps
+        self.model.landmarks.record(
+            projects, self.model.territories.size_class, step, best, eligible
+        )
         projects.backed[best] = True
+        projects.backed_step[best] = step
+        projects.deployed[best] = not self.cfg.placebo
         projects.grant_eur_per_step[best] = grant
         projects.grant_steps_left[best] = self.cfg.grant_steps
         cells = resource_cells(
@@ -157,7 +175,7 @@ class Fund(mesa.Agent):
             projects.mobilised_eur[best],
             np.full(best.size, grant),
         )
-        projects.diversification[best] = diversification(cells)
+        projects.diversification_granted[best] = diversification(cells)
         self.innovation_pool_eur -= ticket * best.size
         self.committed_eur += ticket * best.size
         return best

@@ -23,6 +23,7 @@ import numpy as np
 from simulation.config import PROFILES, RunConfig
 from simulation.emergence import emerge
 from simulation.fund import Fund
+from simulation.landmarks import Landmarks
 from simulation.population import Population
 from simulation.projects import ProjectTable, hazard
 from simulation.randomness import RandomStreams
@@ -45,6 +46,7 @@ class AllianceModel(mesa.Model):
         territories: Territory state arrays.
         population: Organisation arrays.
         projects: Every project started so far.
+        landmarks: Backing events with their matched controls (the matched view).
         commons: Knowledge commons `K`.
         fund: The fund agent.
         recorder: Time series recorded each step.
@@ -65,6 +67,7 @@ class AllianceModel(mesa.Model):
             max_members=1 + cfg.emergence.max_partners,
             capacity=max(1024, 2 * scenario.n_organisations),
         )
+        self.landmarks = Landmarks()
         self._active = np.empty(0, dtype=np.int64)
         self.commons = 0.0
         for index in range(scenario.n_territories):
@@ -80,7 +83,13 @@ class AllianceModel(mesa.Model):
         cfg = self.config.model
         allocation = self.fund.allocate(t)
         self.commons = advance_territories(
-            self.territories, self.commons, allocation, self.streams, t, cfg
+            self.territories,
+            self.commons,
+            allocation.effective(),
+            self.population.territory_count,
+            self.streams,
+            t,
+            cfg,
         )
 
         new = emerge(
@@ -96,58 +105,79 @@ class AllianceModel(mesa.Model):
         self.fund.back_projects(t)
 
         flows = self._produce(t)
-        ended, successes, failures = self._survive(t)
+        ended, successes, failures = self._survive(t, flows["paying"])
         self._learn(successes, failures)
         self.recorder.record(t, self, flows, allocation)
         self._active = self._active[~ended]
 
     def _produce(self, t: int) -> dict[str, np.ndarray]:
-        """Turn active projects' resources into value; accumulate present values."""
+        """Turn active projects' resources into value; accumulate present values.
+
+        A deployed project (backed by a fund that is not a placebo) scales its
+        members' resources and uses its grant instalment; a placebo fund's grant
+        is paid and recorded but not used.
+
+        Returns:
+            Per-project flows of the step: `value_rows` and `value` (active
+            projects, then ended ones whose value persists), and for active
+            projects `resources`, `mobilised`, `grant` (paid) and `paying`.
+        """
         p, rows = self.projects, self._active
-        scale = np.where(p.backed[rows], self.config.model.production.deployment_scale, 1.0)
+        deployed = p.deployed[rows]
+        scale = np.where(deployed, self.config.model.production.deployment_scale, 1.0)
         paying = p.grant_steps_left[rows] > 0
         grant = np.where(paying, p.grant_eur_per_step[rows], 0.0)
-        productive = p.own_eur[rows] * scale + p.mobilised_eur[rows] + grant
+        private = p.own_eur[rows] * scale + p.mobilised_eur[rows]
+        productive = private + np.where(deployed, grant, 0.0)
         value = p.value_per_eur[rows] * productive
-        resources = productive + np.where(p.birth[rows] == t, p.setup_eur[rows], 0.0)
+        setup = np.where(p.birth[rows] == t, p.setup_eur[rows], 0.0)
+        resources = productive + setup
         p.grant_steps_left[rows] -= paying
 
         df = self.discount[t]
         p.value_pv[rows] += value * df
         p.resources_pv[rows] += resources * df
+        p.private_pv[rows] += (private + setup) * df
         p.mobilised_pv[rows] += p.mobilised_eur[rows] * df
         p.fund_pv[rows] += grant * df
         p.last_value_eur[rows] = value
 
-        territory = p.territory[rows]
-        profile = p.profile[rows]
+        value_rows = rows
         persistence = self.config.accounting.value_persistence_per_step
         if persistence > 0:
             ended = np.flatnonzero(p.column("death") >= 0)
             legacy = p.last_value_eur[ended] * persistence ** (t - p.death[ended])
             p.value_pv[ended] += legacy * df
-            territory = np.concatenate([territory, p.territory[ended]])
-            profile = np.concatenate([profile, p.profile[ended]])
+            value_rows = np.concatenate([rows, ended])
             value = np.concatenate([value, legacy])
         return {
-            "value_territory": value,
-            "value_territory_index": territory,
-            "value_profile_index": profile,
+            "value_rows": value_rows,
+            "value": value,
             "resources": resources,
             "mobilised": p.mobilised_eur[rows],
             "grant": grant,
+            "paying": paying,
         }
 
-    def _survive(self, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _survive(self, t: int, paying: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """End projects whose cumulative hazard reached their lifetime budget.
+
+        Args:
+            t: Current step.
+            paying: Which active projects received a grant instalment this step;
+                a deployed project's `D` counts the grant as a source only then.
 
         Returns:
             Mask of active rows that ended, and rows of alliance projects that
             became a success (reached the success age) or a failure (ended younger).
         """
         p, rows = self.projects, self._active
+        deployed = p.deployed[rows]
+        diversification = np.where(
+            paying & deployed, p.diversification_granted[rows], p.diversification[rows]
+        )
         p.cumulative_hazard[rows] += hazard(
-            p.quality[rows], p.diversification[rows], p.backed[rows], self.config.model.survival
+            p.quality[rows], diversification, deployed, self.config.model.survival
         )
         ended = p.cumulative_hazard[rows] >= p.lifetime_budget[rows]
         p.death[rows[ended]] = t

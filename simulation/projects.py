@@ -30,6 +30,9 @@ class NewProjects:
         alliance: Whether the project has at least one partner.
         quality: Alliance quality `Q` (0 for solo projects).
         diversification: `D` in [0, 1).
+        member_share: Share of the project's value credited to each member, in
+            proportion to the resources it commits per step (own and mobilised),
+            0 for empty slots; rows sum to 1, shape (k, 1 + max_partners).
         own_eur: Members' own resources committed per step, euro.
         mobilised_eur: Idle resources the alliance mobilises per step, euro.
         value_per_eur: Social value per euro of resources.
@@ -46,11 +49,32 @@ class NewProjects:
     alliance: np.ndarray
     quality: np.ndarray
     diversification: np.ndarray
+    member_share: np.ndarray
     own_eur: np.ndarray
     mobilised_eur: np.ndarray
     value_per_eur: np.ndarray
     setup_eur: np.ndarray
     lifetime_budget: np.ndarray
+
+
+def member_shares(contributions: np.ndarray) -> np.ndarray:
+    """Each member's share of a project's value, from what it commits per step.
+
+    Args:
+        contributions: Euro per step each member commits (own resources plus its
+            mobilised idle resources), 0 for empty slots, shape (k, slots).
+
+    Returns:
+        Shares summing to 1 per project, shape (k, slots); equal shares among
+        the members (the lead, at least) when nobody commits anything.
+    """
+    totals = contributions.sum(axis=1, keepdims=True)
+    return np.divide(
+        contributions,
+        totals,
+        out=np.zeros_like(contributions),
+        where=totals > 0,
+    ) + np.where(totals > 0, 0.0, np.eye(1, contributions.shape[1]))
 
 
 def value_per_eur(quality: np.ndarray, fragility: np.ndarray, cfg: ProductionConfig) -> np.ndarray:
@@ -105,20 +129,21 @@ def diversification(cells: np.ndarray) -> np.ndarray:
 
 
 def hazard(
-    quality: np.ndarray, diversification: np.ndarray, backed: np.ndarray, cfg: SurvivalConfig
+    quality: np.ndarray, diversification: np.ndarray, deployed: np.ndarray, cfg: SurvivalConfig
 ) -> np.ndarray:
-    """Hazard per step: `h0 exp(-gQ Q - gD D)`, times a factor once backed.
+    """Hazard per step: `h0 exp(-gQ Q - gD D)`, times a factor once deployed.
 
     Args:
         quality: Alliance quality `Q`.
-        diversification: `D`.
-        backed: Whether a partnership innovation grant took the project to deployment.
+        diversification: `D` this step (with the grant as a source while it is paid).
+        deployed: Whether a partnership innovation grant took the project to
+            deployment (backed by a fund that is not a placebo).
         cfg: Survival parameters.
 
     Returns:
         Hazard per step.
     """
-    factor = np.where(backed, cfg.backing_hazard_factor, 1.0)
+    factor = np.where(deployed, cfg.backing_hazard_factor, 1.0)
     return (
         cfg.base_hazard
         * np.exp(-cfg.quality_effect * quality - cfg.diversification_effect * diversification)
@@ -131,7 +156,15 @@ class ProjectTable:
     """Every project ever started in one run, one row each.
 
     Columns are numpy arrays over capacity; rows `[0, size)` are in use. Accumulated
-    amounts (`*_pv`) are present values at the run's discount rate.
+    amounts (`*_pv`) are present values at the run's discount rate:
+    `resources_pv` is everything the project used, `private_pv` the part not paid
+    by the fund (members' own and mobilised resources, set-up costs), `fund_pv`
+    the grant the fund paid it (used only when `deployed`).
+
+    `backed` records the fund's selection and `backed_step` when it happened;
+    `deployed` says whether the backing took effect (false under a placebo fund).
+    `diversification_granted` is `D` with the grant as one more source, which
+    applies while the grant is paid.
     """
 
     lead: np.ndarray
@@ -142,6 +175,7 @@ class ProjectTable:
     alliance: np.ndarray
     quality: np.ndarray
     diversification: np.ndarray
+    member_share: np.ndarray
     own_eur: np.ndarray
     mobilised_eur: np.ndarray
     value_per_eur: np.ndarray
@@ -151,11 +185,15 @@ class ProjectTable:
     death: np.ndarray
     cumulative_hazard: np.ndarray
     backed: np.ndarray
+    backed_step: np.ndarray
+    deployed: np.ndarray
+    diversification_granted: np.ndarray
     grant_eur_per_step: np.ndarray
     grant_steps_left: np.ndarray
     last_value_eur: np.ndarray
     value_pv: np.ndarray
     resources_pv: np.ndarray
+    private_pv: np.ndarray
     mobilised_pv: np.ndarray
     fund_pv: np.ndarray
     size: int = 0
@@ -229,15 +267,17 @@ class ProjectTable:
         return end - birth, ended
 
 
-_INT_COLUMNS = {"lead", "territory", "birth", "death", "grant_steps_left"}
+_INT_COLUMNS = {"lead", "territory", "birth", "death", "backed_step", "grant_steps_left"}
 _SMALL_INT_COLUMNS = {"profile", "domain"}
-_BOOL_COLUMNS = {"alliance", "backed"}
+_BOOL_COLUMNS = {"alliance", "backed", "deployed"}
 
 
 def _column(name: str, capacity: int, max_members: int) -> np.ndarray:
     if name == "members":
         return np.full((capacity, max_members), -1, dtype=np.int64)
-    if name == "death":
+    if name == "member_share":
+        return np.zeros((capacity, max_members))
+    if name in {"death", "backed_step"}:
         return np.full(capacity, -1, dtype=np.int64)
     if name in _INT_COLUMNS:
         return np.zeros(capacity, dtype=np.int64)

@@ -31,6 +31,7 @@ class Recorder:
     trust: np.ndarray
     maturity: np.ndarray
     value_by_profile_eur: np.ndarray
+    value_by_lead_profile_eur: np.ndarray
     maturity_share: np.ndarray
     commons: np.ndarray
     fund_spending_eur: np.ndarray
@@ -58,6 +59,7 @@ class Recorder:
             trust=np.zeros(by_territory),
             maturity=np.zeros(by_territory, dtype=np.int8),
             value_by_profile_eur=np.zeros((n_steps, n_profiles)),
+            value_by_lead_profile_eur=np.zeros((n_steps, n_profiles)),
             maturity_share=np.zeros((n_steps, len(MATURITY_LEVELS))),
             commons=np.zeros(n_steps),
             fund_spending_eur=np.zeros((n_steps, len(INSTRUMENTS))),
@@ -79,17 +81,25 @@ class Recorder:
             allocation: The fund's direct spending of this step.
         """
         territories = model.territories
+        projects = model.projects
         n = territories.trust.size
+        n_profiles = self.value_by_profile_eur.shape[1]
         rows = model._active
-        territory = model.projects.territory[rows]
-        alliance = model.projects.alliance[rows]
+        territory = projects.territory[rows]
+        alliance = projects.alliance[rows]
+        value_rows, value = flows["value_rows"], flows["value"]
         self.value_eur[t] = np.bincount(
-            flows["value_territory_index"], weights=flows["value_territory"], minlength=n
+            projects.territory[value_rows], weights=value, minlength=n
         )
+        self.value_by_lead_profile_eur[t] = np.bincount(
+            projects.profile[value_rows], weights=value, minlength=n_profiles
+        )
+        members = projects.members[value_rows]
+        present = members >= 0
         self.value_by_profile_eur[t] = np.bincount(
-            flows["value_profile_index"],
-            weights=flows["value_territory"],
-            minlength=self.value_by_profile_eur.shape[1],
+            model.population.profile[members[present]],
+            weights=(value[:, None] * projects.member_share[value_rows])[present],
+            minlength=n_profiles,
         )
         self.resources_eur[t] = np.bincount(territory, weights=flows["resources"], minlength=n)
         self.mobilised_eur[t] = np.bincount(territory, weights=flows["mobilised"], minlength=n)

@@ -55,6 +55,7 @@ class Project:
     profile: int
     quality: float
     diversification: float
+    member_share: list[float]
     own_eur: float
     mobilised_eur: float
     value_per_eur: float
@@ -64,11 +65,14 @@ class Project:
     death: int = -1
     cumulative_hazard: float = 0.0
     backed: bool = False
+    deployed: bool = False
+    diversification_granted: float = 0.0
     grant_eur_per_step: float = 0.0
     grant_steps_left: int = 0
     last_value_eur: float = 0.0
     value_pv: float = 0.0
     resources_pv: float = 0.0
+    private_pv: float = 0.0
     mobilised_pv: float = 0.0
     fund_pv: float = 0.0
 
@@ -86,6 +90,7 @@ class StepRecord:
     resources_eur: np.ndarray
     active_projects: np.ndarray
     active_alliances: np.ndarray
+    value_by_profile_eur: np.ndarray
     fund_spending_eur: list[float] = field(default_factory=list)
 
 
@@ -122,15 +127,21 @@ class ReferenceModel(mesa.Model):
         cfg = self.config.model
         allocation = self.fund.allocate(t)
         self.commons = advance_territories(
-            self.territories, self.commons, allocation, self.streams, t, cfg
+            self.territories,
+            self.commons,
+            allocation.effective(),
+            self.territory_count,
+            self.streams,
+            t,
+            cfg,
         )
 
         leads = [org for org in self.organisations if self._starts(org, t)]
         for org in leads:
             self.projects.append(self._new_project(org, t))
         self._back_projects(t)
-        record = self._produce(t, allocation)
-        successes, failures = self._survive(t)
+        record, paying = self._produce(t, allocation)
+        successes, failures = self._survive(t, paying)
         self._learn(successes, failures)
         self.records.append(record)
 
@@ -181,9 +192,18 @@ class ReferenceModel(mesa.Model):
         else:
             quality = 0.0
         pillars = [self.organisations[m].pillar_eur for m in members]
+        commitments = [
+            float(p[:4].sum()) + cfg.production.mobilisation * quality * float(p[4])
+            for p in pillars
+        ]
         own = sum(float(p[:4].sum()) for p in pillars)
-        mobilised = cfg.production.mobilisation * quality * sum(float(p[4]) for p in pillars)
+        mobilised = sum(cfg.production.mobilisation * quality * float(p[4]) for p in pillars)
         cells = np.array([[*np.concatenate([p[:4] for p in pillars]), mobilised]])
+        total = sum(commitments)
+        if total > 0:
+            member_share = [c / total for c in commitments]
+        else:
+            member_share = [1.0] + [0.0] * (len(members) - 1)
 
         fragility = self.territories.fragility[territory]
         cumulative = np.cumsum(fragility)
@@ -196,6 +216,7 @@ class ReferenceModel(mesa.Model):
             profile=lead.profile,
             quality=quality,
             diversification=float(diversification(cells)[0]),
+            member_share=member_share,
             own_eur=own,
             mobilised_eur=mobilised,
             value_per_eur=float(
@@ -259,6 +280,7 @@ class ReferenceModel(mesa.Model):
         eligible.sort(key=lambda p: -p.quality)  # stable: birth order among equals
         for project in eligible[:affordable]:
             project.backed = True
+            project.deployed = not fund.cfg.placebo
             project.grant_eur_per_step = ticket / fund.cfg.grant_steps
             project.grant_steps_left = fund.cfg.grant_steps
             pillars = [self.organisations[m].pillar_eur for m in project.members]
@@ -271,59 +293,72 @@ class ReferenceModel(mesa.Model):
                     ]
                 ]
             )
-            project.diversification = float(diversification(cells)[0])
+            project.diversification_granted = float(diversification(cells)[0])
             fund.innovation_pool_eur -= ticket
             fund.committed_eur += ticket
 
-    def _produce(self, t: int, allocation: Allocation) -> StepRecord:
+    def _produce(self, t: int, allocation: Allocation) -> tuple[StepRecord, set[int]]:
         cfg = self.config
         n = cfg.scenario.n_territories
-        record = StepRecord(np.zeros(n), np.zeros(n), np.zeros(n, int), np.zeros(n, int))
+        record = StepRecord(
+            np.zeros(n), np.zeros(n), np.zeros(n, int), np.zeros(n, int), np.zeros(len(PROFILES))
+        )
         df = (1.0 + cfg.accounting.discount_rate_per_year) ** (-t / cfg.scenario.steps_per_year)
         persistence = cfg.accounting.value_persistence_per_step
         grants = 0.0
-        for p in self.projects:
+        paying: set[int] = set()
+        for i, p in enumerate(self.projects):
             if p.death >= 0:
                 if persistence > 0:
                     legacy = p.last_value_eur * persistence ** (t - p.death)
                     p.value_pv += legacy * df
                     record.value_eur[p.territory] += legacy
+                    self._credit(record, p, legacy)
                 continue
-            scale = cfg.model.production.deployment_scale if p.backed else 1.0
+            scale = cfg.model.production.deployment_scale if p.deployed else 1.0
             grant = p.grant_eur_per_step if p.grant_steps_left > 0 else 0.0
             if p.grant_steps_left > 0:
                 p.grant_steps_left -= 1
-            productive = p.own_eur * scale + p.mobilised_eur + grant
+                paying.add(i)
+            private = p.own_eur * scale + p.mobilised_eur
+            productive = private + (grant if p.deployed else 0.0)
             value = p.value_per_eur * productive
-            resources = productive + (p.setup_eur if p.birth == t else 0.0)
+            setup = p.setup_eur if p.birth == t else 0.0
             p.value_pv += value * df
-            p.resources_pv += resources * df
+            p.resources_pv += (productive + setup) * df
+            p.private_pv += (private + setup) * df
             p.mobilised_pv += p.mobilised_eur * df
             p.fund_pv += grant * df
             p.last_value_eur = value
             grants += grant
             record.value_eur[p.territory] += value
-            record.resources_eur[p.territory] += resources
+            record.resources_eur[p.territory] += productive + setup
             record.active_projects[p.territory] += 1
             record.active_alliances[p.territory] += p.alliance
+            self._credit(record, p, value)
         record.fund_spending_eur = [
             float(allocation.engineering_eur.sum()),
             grants,
             allocation.structural_eur,
         ]
-        return record
+        return record, paying
 
-    def _survive(self, t: int) -> tuple[list[Project], list[Project]]:
+    def _credit(self, record: StepRecord, project: Project, value: float) -> None:
+        for member, share in zip(project.members, project.member_share, strict=True):
+            record.value_by_profile_eur[self.organisations[member].profile] += value * share
+
+    def _survive(self, t: int, paying: set[int]) -> tuple[list[Project], list[Project]]:
         successes, failures = [], []
         success_age = self.config.model.trust.success_age_steps
-        for p in self.projects:
+        for i, p in enumerate(self.projects):
             if p.death >= 0:
                 continue
+            granted = p.deployed and i in paying
             p.cumulative_hazard += float(
                 hazard(
                     np.array(p.quality),
-                    np.array(p.diversification),
-                    np.array(p.backed),
+                    np.array(p.diversification_granted if granted else p.diversification),
+                    np.array(p.deployed),
                     self.config.model.survival,
                 )
             )

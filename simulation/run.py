@@ -1,10 +1,13 @@
 """Run a scenario and its counterfactual; return one dataset.
 
-This is the library's entry point for notebooks and for the command line alike:
+This is the library's entry point for notebooks:
 
     >>> from simulation import RunConfig, run
     >>> dataset = run(RunConfig(seed=3))
-    >>> dataset.premium_leverage.sel(view="causal")
+    >>> dataset.premium_leverage.sel(view="causal", measure="value")
+
+`RunConfig()` holds the uncalibrated assumptions of `configs/model/default.yaml`;
+the command line uses the calibrated set on top of them.
 """
 
 from __future__ import annotations
@@ -16,7 +19,14 @@ import xarray as xr
 from simulation.config import RunConfig
 from simulation.dataset import build_dataset, invested_pv
 from simulation.model import AllianceModel
-from simulation.premium import causal_premium, comparison_groups, observed_premium
+from simulation.premium import (
+    causal_premium,
+    comparison_groups,
+    decompose,
+    effect_on_backed_premium,
+    matched_premium,
+    observed_premium,
+)
 
 
 def counterfactual_config(config: RunConfig) -> RunConfig:
@@ -36,15 +46,43 @@ def run(config: RunConfig) -> xr.Dataset:
     config.validate()
     treated = AllianceModel(config).run()
     counterfactual = AllianceModel(counterfactual_config(config)).run()
+    return measure(treated, counterfactual)
+
+
+def measure(treated: AllianceModel, counterfactual: AllianceModel) -> xr.Dataset:
+    """The premium in every view, its decomposition, and the dataset of a pair of worlds.
+
+    Args:
+        treated: The world with the fund, after running.
+        counterfactual: The same world without it, after running.
+
+    Returns:
+        The run's dataset.
+    """
+    config = treated.config
     scenario = config.scenario
     n_steps = scenario.n_steps
     tau = config.accounting.rmst_horizon_years * scenario.steps_per_year
-    period = treated.fund.period_steps
-    invested = invested_pv(treated)
+    paid = invested_pv(treated)
+    matched = matched_premium(treated.projects, treated.landmarks.arrays(), paid, n_steps, tau)
+    effect = effect_on_backed_premium(
+        treated.projects, counterfactual.projects, paid, n_steps, tau, scenario.n_organisations
+    )
     premium = {
-        "observed": observed_premium(treated.projects, invested, period, n_steps, tau),
-        "causal": causal_premium(treated.projects, counterfactual.projects, invested, n_steps, tau),
+        "observed": observed_premium(
+            treated.projects, paid, treated.fund.period_steps, n_steps, tau
+        ),
+        "matched": matched.premium,
+        "effect_on_backed": effect.premium,
+        "causal": causal_premium(treated.projects, counterfactual.projects, paid, n_steps, tau),
     }
-    backed, comparable = comparison_groups(treated.projects, period)
-    counts = {"backed_projects": backed.size, "comparable_projects": comparable.size}
-    return build_dataset(treated, counterfactual, premium, counts)
+    backed, comparable = comparison_groups(treated.projects, treated.fund.period_steps)
+    diagnostics = {
+        "backed_projects": backed.size,
+        "comparable_projects": comparable.size,
+        "matched_share": matched.matched_share,
+        "matched_same_territory_share": matched.same_territory_share,
+        "twins_found_share": effect.twins_found_share,
+        "twins_same_members_share": effect.twins_same_members_share,
+    }
+    return build_dataset(treated, counterfactual, premium, decompose(premium), diagnostics)

@@ -11,13 +11,17 @@ from __future__ import annotations
 import numpy as np
 
 
-def kaplan_meier(durations: np.ndarray, ended: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def kaplan_meier(
+    durations: np.ndarray, ended: np.ndarray, weights: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Kaplan-Meier estimate of the survival function.
 
     Args:
         durations: Observed lifetimes (to the end, or to censoring), > 0.
         ended: True where the lifetime ended by an event, False where censored.
             At tied times, censored lifetimes are counted at risk for the events.
+        weights: Optional non-negative weight of each lifetime (a matched control
+            standing for a share of one backed project); all 1 by default.
 
     Returns:
         (times, survival): the distinct event times, ascending, and the estimated
@@ -25,16 +29,19 @@ def kaplan_meier(durations: np.ndarray, ended: np.ndarray) -> tuple[np.ndarray, 
     """
     durations = np.asarray(durations, dtype=float)
     ended = np.asarray(ended, dtype=bool)
+    weights = np.ones(durations.size) if weights is None else np.asarray(weights, dtype=float)
     times, inverse = np.unique(durations, return_inverse=True)
-    events = np.bincount(inverse, weights=ended, minlength=times.size)
-    leaving = np.bincount(inverse, minlength=times.size)
-    at_risk = durations.size - np.concatenate(([0], np.cumsum(leaving)[:-1]))
+    events = np.bincount(inverse, weights=ended * weights, minlength=times.size)
+    leaving = np.bincount(inverse, weights=weights, minlength=times.size)
+    at_risk = weights.sum() - np.concatenate(([0.0], np.cumsum(leaving)[:-1]))
     has_event = events > 0
     factors = 1.0 - events[has_event] / at_risk[has_event]
     return times[has_event], np.cumprod(factors)
 
 
-def restricted_mean_survival_time(durations: np.ndarray, ended: np.ndarray, tau: float) -> float:
+def restricted_mean_survival_time(
+    durations: np.ndarray, ended: np.ndarray, tau: float, weights: np.ndarray | None = None
+) -> float:
     """Area under the Kaplan-Meier curve from 0 to `tau`.
 
     Beyond the last observed time the curve is held at its last value, the usual
@@ -44,13 +51,14 @@ def restricted_mean_survival_time(durations: np.ndarray, ended: np.ndarray, tau:
         durations: Observed lifetimes (to the end, or to censoring), > 0.
         ended: True where the lifetime ended by an event, False where censored.
         tau: Restriction time, same unit as `durations`.
+        weights: Optional weight of each lifetime (see `kaplan_meier`).
 
     Returns:
         RMST, or NaN when there are no lifetimes.
     """
     if np.size(durations) == 0:
         return float("nan")
-    times, survival = kaplan_meier(durations, ended)
+    times, survival = kaplan_meier(durations, ended, weights)
     inside = times < tau
     knots = np.concatenate(([0.0], times[inside], [tau]))
     levels = np.concatenate(([1.0], survival[inside]))

@@ -112,24 +112,34 @@ class TerritoryState:
 
 
 def update_engineering(
-    capacity: np.ndarray, baseline: np.ndarray, grant_eur: np.ndarray, cfg: EngineeringConfig
+    capacity: np.ndarray,
+    baseline: np.ndarray,
+    grant_eur: np.ndarray,
+    organisations: np.ndarray,
+    cfg: EngineeringConfig,
 ) -> np.ndarray:
     """Engineering capacity after one step.
 
-    `E <- E - d_E (E - E_base) + eta (1 - E) g / (g + g_half)`: it relaxes to the
-    territory's own baseline without funding, and a grant adds a saturating
-    amount that cannot push it past 1.
+    `E <- E - d_E (E - E_base) + eta (1 - E) x / (x + x_half)`, with `x = g / n`
+    the grant per organisation of the territory: it relaxes to the territory's own
+    baseline without funding, and a grant adds a saturating amount that cannot
+    push it past 1. Capacity is catalysts' time per organisation, so the same
+    grant buys less of it where there are more organisations to bring together.
 
     Args:
         capacity: Current `E`.
         baseline: `E_base`, the capacity without the fund.
         grant_eur: Engineering grant received this step, euro.
+        organisations: Organisations in each territory, `n`.
         cfg: Engineering parameters.
 
     Returns:
         The new `E`.
     """
-    saturation = grant_eur / (grant_eur + cfg.grant_half_saturation_eur)
+    per_organisation = grant_eur / organisations
+    saturation = per_organisation / (
+        per_organisation + cfg.grant_half_saturation_eur_per_organisation
+    )
     return (
         capacity
         - cfg.decay_per_step * (capacity - baseline)
@@ -137,18 +147,29 @@ def update_engineering(
     )
 
 
-def update_commons(commons: float, investment_eur: float, cfg: CommonsConfig) -> float:
-    """Knowledge commons after one step: `K <- K (1 - d_K) + kappa (1 - K) s / (s + s_half)`.
+def update_commons(
+    commons: float, investment_eur: float, organisations: int, cfg: CommonsConfig
+) -> float:
+    """Knowledge commons after one step: `K <- K' + kappa (1 - K') y / (y + y_half)`.
+
+    `K' = K (1 - d_K)` and `y = s / N` is the structural investment per
+    organisation of the world. Data and methods are cheap to copy but costly to
+    spread: every organisation the commons reaches must be trained and every
+    territory must adapt it, so what a euro buys is reach per organisation.
 
     Args:
         commons: Current `K` in [0, 1].
         investment_eur: Structural investment this step, euro.
+        organisations: Organisations in the world, `N`.
         cfg: Commons parameters.
 
     Returns:
         The new `K`.
     """
-    saturation = investment_eur / (investment_eur + cfg.investment_half_saturation_eur)
+    per_organisation = investment_eur / organisations
+    saturation = per_organisation / (
+        per_organisation + cfg.investment_half_saturation_eur_per_organisation
+    )
     decayed = commons * (1.0 - cfg.decay_per_step)
     return decayed + cfg.investment_effect * (1.0 - decayed) * saturation
 
@@ -236,6 +257,7 @@ def advance_territories(
     territories: TerritoryState,
     commons: float,
     allocation: Allocation,
+    organisations: np.ndarray,
     streams: RandomStreams,
     step: int,
     cfg: ModelConfig,
@@ -247,7 +269,9 @@ def advance_territories(
     Args:
         territories: Territory state.
         commons: Knowledge commons `K` before the step.
-        allocation: The fund's engineering grants and structural investment this step.
+        allocation: The engineering grants and structural investment that take
+            effect this step (none under a placebo fund).
+        organisations: Organisations in each territory.
         streams: Keyed random numbers.
         step: Current step.
         cfg: Mechanism parameters.
@@ -259,9 +283,12 @@ def advance_territories(
         territories.engineering,
         territories.engineering_baseline,
         allocation.engineering_eur,
+        organisations,
         cfg.engineering,
     )
-    commons = update_commons(commons, allocation.structural_eur, cfg.commons)
+    commons = update_commons(
+        commons, allocation.structural_eur, int(organisations.sum()), cfg.commons
+    )
     p_up = maturity_up_probability(
         territories.maturity,
         territories.engineering,

@@ -17,7 +17,44 @@ def test_every_variable_and_coordinate_is_described():
         assert coordinate.attrs.get("long_name"), name
     assert ds.time.attrs["units"] == "1"
     assert ds.year.attrs["units"] == "year"
-    assert set(ds.premium_leverage.view.values) == {"observed", "causal"}
+    assert list(ds.premium_leverage.view.values) == [
+        "observed",
+        "matched",
+        "effect_on_backed",
+        "causal",
+    ]
+    assert list(ds.premium_leverage.measure.values) == ["value", "net", "resources"]
+
+
+def test_value_is_credited_to_every_member_and_adds_up():
+    config = small_config()
+    config.accounting.value_persistence_per_step = 0.5
+    ds = run(config)
+    by_member = ds.value_by_profile.sum("profile")
+    by_lead = ds.value_by_lead_profile.sum("profile")
+    total = ds.value_created.sum("territory")
+    np.testing.assert_allclose(by_member, total, rtol=1e-10)
+    np.testing.assert_allclose(by_lead, total, rtol=1e-10)
+    # companies and foundations rarely lead but often partner: credited more as members
+    funders = ["company", "foundation"]
+    assert float(ds.value_by_profile.sel(profile=funders).sum()) > float(
+        ds.value_by_lead_profile.sel(profile=funders).sum()
+    )
+
+
+def test_plausibility_and_budget_figures():
+    ds = run(small_config())
+    share = ds.value_below_resources_share.sel(world="treated")
+    assert ((share >= 0) & (share <= 1)).all()
+    per_eur = ds.value_per_eur_of_resources.sel(world="treated")
+    # alliances are more frugal, so they create more value per euro than solo projects
+    assert per_eur.sel(project_type="alliance") > per_eur.sel(project_type="solo")
+    paid = float(ds.fund_spending.sel(world="treated").sum())
+    assert float(ds.budget_paid_share) == paid / 1.5e6
+    extra = float(
+        ds.value_created_pv.sel(world="treated") - ds.value_created_pv.sel(world="counterfactual")
+    )
+    assert float(ds.value_per_eur_budgeted) == extra / 1.5e6
 
 
 def test_provenance_is_in_the_attributes():

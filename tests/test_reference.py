@@ -9,12 +9,17 @@ from simulation.reference import ReferenceModel
 from .conftest import small_config
 
 
-@pytest.fixture(scope="module", params=[(0, 0.0), (1, 0.3)], ids=["seed0", "seed1-persistence"])
+@pytest.fixture(
+    scope="module",
+    params=[(0, 0.0, False), (1, 0.3, False), (2, 0.0, True)],
+    ids=["seed0", "seed1-persistence", "seed2-placebo"],
+)
 def pair(request):
-    seed, persistence = request.param
+    seed, persistence, placebo = request.param
     config = small_config(seed=seed, budget_eur=2e6)
     config.scenario.n_organisations = 600
     config.accounting.value_persistence_per_step = persistence
+    config.fund.placebo = placebo
     return AllianceModel(config).run(), ReferenceModel(config).run()
 
 
@@ -40,8 +45,11 @@ def test_both_implementations_start_the_same_projects(pair):
         "setup_eur",
         "death",
         "backed",
+        "deployed",
+        "diversification_granted",
         "value_pv",
         "resources_pv",
+        "private_pv",
         "mobilised_pv",
         "fund_pv",
     ],
@@ -54,13 +62,25 @@ def test_project_outcomes_agree(pair, column):
 
 def test_time_series_agree(pair):
     fast, reference = pair
-    for name in ("value_eur", "resources_eur", "active_projects", "active_alliances"):
+    for name in (
+        "value_eur",
+        "resources_eur",
+        "active_projects",
+        "active_alliances",
+        "value_by_profile_eur",
+    ):
         expected = np.array([getattr(r, name) for r in reference.records])
         np.testing.assert_allclose(getattr(fast.recorder, name), expected, rtol=1e-10, err_msg=name)
     spending = np.array([r.fund_spending_eur for r in reference.records])
     np.testing.assert_allclose(fast.recorder.fund_spending_eur, spending, rtol=1e-12)
     np.testing.assert_allclose(fast.territories.trust, reference.territories.trust, rtol=1e-12)
     np.testing.assert_array_equal(fast.territories.maturity, reference.territories.maturity)
+    p = fast.projects
+    for row, project in enumerate(reference.projects):
+        present = p.members[row] >= 0
+        fast_shares = dict(zip(p.members[row][present], p.member_share[row][present], strict=True))
+        expected = dict(zip(project.members, project.member_share, strict=True))
+        assert fast_shares == pytest.approx(expected, rel=1e-10)
     capital = [o.capital for o in reference.organisations]
     np.testing.assert_allclose(fast.population.capital, capital, rtol=1e-10, atol=1e-12)
     assert fast.projects.column("backed").sum() > 0
