@@ -31,7 +31,10 @@ CASES: dict[str, list[str]] = {
 }
 for _instrument in ("engineering", "innovation", "structural"):
     CASES[f"default world, {_instrument} only"] = [f"fund/strategy={_instrument}_only"]
-    CASES[f"national, {_instrument} only"] = [f"fund/strategy={_instrument}_only", "scenario=national"]
+    CASES[f"national, {_instrument} only"] = [
+        f"fund/strategy={_instrument}_only",
+        "scenario=national",
+    ]
 MEASURES = ("value", "net", "resources")
 
 
@@ -71,7 +74,8 @@ def main() -> None:
         errors = array.std(axis=0, ddof=1) / np.sqrt(len(rows))
         cells = [f"{m:.2f} ({e:.2f})" for m, e in zip(means[case], errors, strict=True)]
         print(f"| {case} | {' | '.join(cells)} | {np.mean(paid[case]):.0%} |")
-    base, doubled = means["default world, uniform, 1.5 MEUR"], means["doubled world, uniform, 3 MEUR"]
+    base = means["default world, uniform, 1.5 MEUR"]
+    doubled = means["doubled world, uniform, 3 MEUR"]
     national = means["national, uniform, 1.5 MEUR"]
     print("\nChecks")
     for i, name in enumerate(MEASURES):

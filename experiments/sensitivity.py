@@ -192,7 +192,7 @@ def outputs(dataset: xr.Dataset) -> xr.Dataset:
             "observed_frugality": dataset.premium_frugality.sel(observed, drop=True),
             "observed_durability": dataset.premium_durability.sel(observed, drop=True),
             "observed_leverage": dataset.premium_leverage.sel(
-                observed, measure="value", drop=True
+                view="observed", measure="value", drop=True
             ),
             "causal_leverage": dataset.premium_leverage.sel(
                 view="causal", measure="value", drop=True

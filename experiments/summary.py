@@ -20,6 +20,10 @@ def _fmt(value: float, digits: int = 2) -> str:
     return "n/a" if math.isnan(value) else f"{value:,.{digits}f}"
 
 
+def _percent(share: float) -> str:
+    return f"{_fmt(100 * share, 0)} %"
+
+
 def summary(dataset: xr.Dataset) -> str:
     """The premium in four views, its decomposition, and the headline totals.
 
@@ -62,10 +66,12 @@ def summary(dataset: xr.Dataset) -> str:
         f"  selection: frugality x{_fmt(scalar('selection_frugality'))}, "
         f"durability x{_fmt(scalar('selection_durability'))}, value leverage "
         f"{_fmt(float(dataset.selection_leverage.sel(measure='value')))}; "
-        f"spill-over: value leverage {_fmt(float(dataset.spillover_leverage.sel(measure='value')))}",
+        "spill-over: value leverage "
+        f"{_fmt(float(dataset.spillover_leverage.sel(measure='value')))}",
         f"  backed projects: {int(scalar('backed_projects'))}, matched: "
-        f"{_fmt(100 * scalar('matched_share'), 0)} % ({_fmt(100 * scalar('matched_same_territory_share'), 0)} % "
-        f"in their own territory), twins found: {_fmt(100 * scalar('twins_found_share'), 0)} %",
+        f"{_percent(scalar('matched_share'))} "
+        f"({_percent(scalar('matched_same_territory_share'))} in their own territory), "
+        f"twins found: {_percent(scalar('twins_found_share'))}",
     ]
     treated = dataset.sel(world="treated")
     counterfactual = dataset.sel(world="counterfactual")

@@ -88,7 +88,7 @@ def test_provenance_card_citation_and_datapackage(package):
     configs = json.loads((package / "provenance" / "run_configs.json").read_text())
     assert configs[0]["run"] == {"seed": 4} and configs[0]["config"]["scenario"]["years"] == 4
     card = (package / "README.md").read_text()
-    assert "| `premium_leverage` | view | 1 |" in card
+    assert "| `premium_leverage` | view, measure | 1 |" in card
     assert "alliance-verify . --rerun" in card and "make run ARGS='seed=4" in card
     citation = (package / "CITATION.cff").read_text()
     assert "family-names: Lovelace" in citation and "type: dataset" in citation
@@ -96,7 +96,7 @@ def test_provenance_card_citation_and_datapackage(package):
     fields = described["resources"][0]["schema"]["fields"]
     header = (package / "tables" / "runs.csv").read_text().splitlines()[0].split(",")
     assert [f["name"] for f in fields] == header
-    assert {"seed", "premium_leverage_causal", "value_created_pv_treated"} <= set(header)
+    assert {"seed", "premium_leverage_causal_value", "value_created_pv_treated"} <= set(header)
 
 
 def test_verify_passes_and_reproduces_the_run(package):

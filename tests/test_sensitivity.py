@@ -94,13 +94,15 @@ def synthetic_sweep(chosen: SensitivityDesign, function) -> xr.Dataset:
         for row in matrix
     ]
     premium = np.stack([y, y], axis=-1)[:, None, :]  # (sample, seed, view)
+    leverage = np.stack([premium, premium], axis=-1)  # (sample, seed, view, measure)
     worlds = np.stack([2 * y * 1e6, y * 1e6], axis=-1)[:, None, :]  # extra value = y MEUR
     return xr.Dataset(
         {
             name: (("sample", "seed", "view"), premium)
-            for name in ("premium_frugality", "premium_durability", "premium_leverage")
+            for name in ("premium_frugality", "premium_durability")
         }
         | {
+            "premium_leverage": (("sample", "seed", "view", "measure"), leverage),
             "value_created_pv": (("sample", "seed", "world"), worlds),
             "run_config": (("sample", "seed"), np.array(configs)[:, None]),
         },
@@ -108,6 +110,7 @@ def synthetic_sweep(chosen: SensitivityDesign, function) -> xr.Dataset:
             "sample": np.arange(len(matrix)),
             "seed": [0],
             "view": ["observed", "causal"],
+            "measure": ["value", "net"],
             "world": ["treated", "counterfactual"],
         },
         attrs={"sensitivity_design": json.dumps(chosen.description())},

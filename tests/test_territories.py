@@ -1,6 +1,7 @@
 import itertools
 
 import numpy as np
+import pytest
 
 from simulation.config import CommonsConfig, EngineeringConfig, MaturityConfig, TrustConfig
 from simulation.territories import (
@@ -11,18 +12,21 @@ from simulation.territories import (
     update_trust,
 )
 
+# organisations of the territory the grants go to
+ORGS = np.array([100])
+
 
 def test_engineering_grant_raises_capacity_which_decays_without_funding():
     cfg = EngineeringConfig()
     baseline = np.array([0.1])
     capacity = baseline.copy()
     for _ in range(8):
-        capacity = update_engineering(capacity, baseline, np.array([50_000.0]), cfg)
+        capacity = update_engineering(capacity, baseline, np.array([50_000.0]), ORGS, cfg)
     funded_peak = capacity[0]
     assert funded_peak > baseline[0] + 0.2
     path = []
     for _ in range(60):
-        capacity = update_engineering(capacity, baseline, np.array([0.0]), cfg)
+        capacity = update_engineering(capacity, baseline, np.array([0.0]), ORGS, cfg)
         path.append(capacity[0])
     assert all(a > b for a, b in itertools.pairwise(path))  # decays monotonically
     assert abs(path[-1] - baseline[0]) < 0.1 * (funded_peak - baseline[0])
@@ -32,7 +36,7 @@ def test_engineering_grant_saturates_below_one():
     cfg = EngineeringConfig()
     capacity = np.array([0.5])
     for _ in range(500):
-        capacity = update_engineering(capacity, np.array([0.1]), np.array([1e9]), cfg)
+        capacity = update_engineering(capacity, np.array([0.1]), np.array([1e9]), ORGS, cfg)
     assert capacity[0] < 1.0
 
 
@@ -40,9 +44,33 @@ def test_commons_grows_with_investment_and_decays_without():
     cfg = CommonsConfig()
     k = 0.0
     for _ in range(10):
-        k = update_commons(k, 100_000.0, cfg)
+        k = update_commons(k, 100_000.0, 10_000, cfg)
     assert 0.3 < k < 1.0
-    assert update_commons(k, 0.0, cfg) == k * (1 - cfg.decay_per_step)
+    assert update_commons(k, 0.0, 10_000, cfg) == k * (1 - cfg.decay_per_step)
+
+
+def test_public_goods_buy_reach_per_organisation():
+    """The same money per organisation gives the same capacity; twice the organisations
+    need twice the money."""
+    eng, com = EngineeringConfig(), CommonsConfig()
+    capacity, baseline = np.array([0.2, 0.2]), np.array([0.1, 0.1])
+    one = update_engineering(capacity, baseline, np.array([1e4, 2e4]), np.array([50, 100]), eng)
+    assert one[0] == one[1]
+    assert update_commons(0.3, 5e4, 10_000, com) == update_commons(0.3, 1e5, 20_000, com)
+    assert update_commons(0.3, 5e4, 20_000, com) < update_commons(0.3, 5e4, 10_000, com)
+
+
+def test_linear_regime_makes_reach_proportional_to_money():
+    """Far below half-saturation, capacity-organisations bought are proportional to euros,
+    whatever the number of organisations: the per-euro figures cannot grow with the world."""
+    eng = EngineeringConfig()
+    baseline = np.zeros(2)
+    tiny = 1e-6 * eng.grant_half_saturation_eur_per_organisation
+    organisations = np.array([100.0, 10_000.0])
+    grants = tiny * np.array([100.0, 100.0])
+    gain = update_engineering(baseline, baseline, grants, organisations, eng)
+    capacity_organisations = gain * organisations
+    assert capacity_organisations[0] == pytest.approx(capacity_organisations[1], rel=1e-5)
 
 
 def test_maturity_rises_faster_with_engineering_and_never_above_four():
