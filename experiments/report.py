@@ -93,7 +93,7 @@ def _mean_ci(values: pd.Series) -> tuple[float, float, float]:
 
 METRICS = {
     "extra_value_meur": "extra social value (MEUR, present value)",
-    "causal_leverage": "causal leverage (value + mobilised per EUR)",
+    "causal_leverage": "causal value leverage (extra social value per EUR paid)",
     "observed_frugality": "observed frugality (x)",
     "observed_durability": "observed durability (x)",
     "cost_per_eur_of_value": "fund EUR per EUR of extra value",
@@ -175,7 +175,7 @@ def figure_budget_response(frame: pd.DataFrame, dataset: xr.Dataset) -> str | No
     )
     axes[1].set(
         xlabel="budget (MEUR over the fund period)",
-        ylabel="value + mobilised per EUR",
+        ylabel="extra social value per EUR paid",
         title="Budget response: causal leverage",
     )
     axes[0].legend(fontsize=8)
