@@ -61,8 +61,9 @@ def summary(dataset: xr.Dataset) -> str:
 
     lines += [
         "",
-        "observed = effect on backed x selection (frugality, durability); "
-        "+ selection (leverage); causal = effect on backed + spill-over:",
+        "decomposition: observed = on backed x selection (frugality, durability), "
+        "= on backed + selection (leverage);",
+        "               causal = on backed + spill-over (leverage)",
         f"  selection: frugality x{_fmt(scalar('selection_frugality'))}, "
         f"durability x{_fmt(scalar('selection_durability'))}, value leverage "
         f"{_fmt(float(dataset.selection_leverage.sel(measure='value')))}; "
