@@ -28,17 +28,25 @@ class Target:
         value: The reported figure.
         tolerance: Relative tolerance: the fit is good when the simulated moment is
             within a factor `1 + tolerance` of `value`.
+        precision: The precision the figure is reported to (1 for "2x", 0.01 for
+            "63 %"); its rounding error enters the likelihood.
         source: Where the figure comes from.
     """
 
     value: float = 1.0
     tolerance: float = 0.1
+    precision: float = 0.01
     source: str = ""
+
+
+PRIOR_SHAPES: tuple[str, ...] = ("uniform", "log_uniform")
 
 
 @dataclass
 class FreeParameter:
     """A model parameter the calibration fits, with its search bounds.
+
+    The bounds are also the support of its prior, uniform on them.
 
     Attributes:
         lower: Lower bound.
@@ -49,6 +57,30 @@ class FreeParameter:
     lower: float = 0.0
     upper: float = 1.0
     drives: str = ""
+
+
+@dataclass
+class Prior:
+    """A parameter no moment pins down, carried as uncertain with a stated prior.
+
+    Attributes:
+        lower: Lower end of its range.
+        upper: Upper end of its range.
+        shape: `uniform` on [lower, upper], or `log_uniform` (uniform in log,
+            for a scale known to within a factor; lower > 0).
+        source: Where the range comes from, or "assumption" with the reason.
+    """
+
+    lower: float = 0.0
+    upper: float = 1.0
+    shape: str = "uniform"
+    source: str = "assumption"
+
+    def quantile(self, u: float) -> float:
+        """The value at quantile `u` in [0, 1] of this prior."""
+        if self.shape == "log_uniform":
+            return float(self.lower * (self.upper / self.lower) ** u)
+        return float(self.lower + (self.upper - self.lower) * u)
 
 
 def _default_targets() -> dict[str, Target]:
@@ -63,8 +95,15 @@ class CalibrationSettings:
         name: Name of the calibrated set (and of its checkpoint folder).
         parameters: Free parameters by dotted config path (e.g.
             `model.production.frugality_gain`).
-        seeds: Replicate seeds every evaluation runs (common random numbers).
+        priors: Parameters that move the causal answer but that no moment pins
+            down, by dotted path, with their prior; carried as uncertain into
+            every run from the posterior.
+        seeds: Replicate seeds every likelihood evaluation averages over (common
+            random numbers).
         holdout_seeds: Seeds kept out of the fit, to validate it.
+        covariance_seeds: Seeds whose single-world moments at the optimum give the
+            likelihood's sampling covariance.
+        optimiser_replicates: How many of `seeds` the simulated-moments fit uses.
         maturity_observation_year: Year after the start at which maturity shares
             are observed.
         share_floor: Floor on simulated shares before taking logs.
@@ -73,8 +112,9 @@ class CalibrationSettings:
         tol: Differential evolution relative convergence tolerance.
         optimiser_seed: Seed of the optimiser itself.
         workers: Processes evaluating in parallel (-1: all cores).
-        bootstrap_replicates: Re-fits on fresh seed sets and perturbed targets.
-        bootstrap_steps: Gauss-Newton steps per bootstrap re-fit.
+        posterior_particles: Particles of the posterior sampler, and its draws (0:
+            no posterior; the calibrated set is then the optimum).
+        posterior_moves: Metropolis steps after each tempering stage.
         sensitivity_step: Central-difference step, as a share of each bound range.
         output: Where the calibrated parameter set is written (relative to the
             project root unless absolute).
@@ -83,8 +123,11 @@ class CalibrationSettings:
 
     name: str = "default"
     parameters: dict[str, FreeParameter] = field(default_factory=dict)
-    seeds: list[int] = field(default_factory=lambda: list(range(1000, 1006)))
-    holdout_seeds: list[int] = field(default_factory=lambda: list(range(2000, 2008)))
+    priors: dict[str, Prior] = field(default_factory=dict)
+    seeds: list[int] = field(default_factory=lambda: list(range(1000, 1020)))
+    holdout_seeds: list[int] = field(default_factory=lambda: list(range(2000, 2040)))
+    covariance_seeds: list[int] = field(default_factory=lambda: list(range(3000, 3024)))
+    optimiser_replicates: int = 6
     maturity_observation_year: float = 4.0
     share_floor: float = 0.005
     popsize: int = 6
@@ -92,8 +135,8 @@ class CalibrationSettings:
     tol: float = 0.005
     optimiser_seed: int = 0
     workers: int = -1
-    bootstrap_replicates: int = 20
-    bootstrap_steps: int = 3
+    posterior_particles: int = 100
+    posterior_moves: int = 1
     sensitivity_step: float = 0.05
     output: str = "configs/calibrated/default.yaml"
     report_dir: str = "docs/calibration"
@@ -118,18 +161,34 @@ class CalibrationConfig(RunConfig):
             msg = f"invalid config: targets.{unknown[0]}; allowed: {list(MOMENTS)}"
             raise ConfigError(msg)
         for name, target in self.targets.items():
-            if not (target.value > 0 and target.tolerance > 0):
+            if not (target.value > 0 and target.tolerance > 0 and target.precision > 0):
                 msg = (
-                    f"invalid config: targets.{name} = {target.value} "
-                    f"(tolerance {target.tolerance}); allowed: positive value and tolerance"
+                    f"invalid config: targets.{name} = {target.value} (tolerance "
+                    f"{target.tolerance}, precision {target.precision}); allowed: positive "
+                    "value, tolerance and precision"
                 )
                 raise ConfigError(msg)
         settings = self.calibration
         check_free_parameters(self, settings.parameters, "calibration.parameters")
-        if len(settings.seeds) < 1 or set(settings.seeds) & set(settings.holdout_seeds):
+        check_priors(self, settings.priors, "calibration.priors")
+        shared = sorted(set(settings.parameters) & set(settings.priors))
+        if shared:
+            msg = (
+                f"invalid config: calibration.priors.{shared[0]} is also a free parameter; "
+                "allowed: a parameter either fitted or uncertain, not both"
+            )
+            raise ConfigError(msg)
+        groups = (settings.seeds, settings.holdout_seeds, settings.covariance_seeds)
+        if len(settings.seeds) < 1 or len(set().union(*groups)) < sum(map(len, groups)):
             msg = (
                 f"invalid config: calibration.seeds = {settings.seeds}; allowed: at least one "
-                "seed, none shared with calibration.holdout_seeds"
+                "seed, none shared with calibration.holdout_seeds or covariance_seeds"
+            )
+            raise ConfigError(msg)
+        if settings.posterior_particles and len(settings.covariance_seeds) < 10:
+            msg = (
+                "invalid config: calibration.covariance_seeds; allowed: at least 10 seeds "
+                "(they estimate a covariance of six moments)"
             )
             raise ConfigError(msg)
         if not 0 < settings.maturity_observation_year <= self.scenario.years:
@@ -138,7 +197,7 @@ class CalibrationConfig(RunConfig):
                 f"{settings.maturity_observation_year}; allowed: within the horizon"
             )
             raise ConfigError(msg)
-        for name in ("popsize", "maxiter", "bootstrap_steps"):
+        for name in ("popsize", "maxiter", "posterior_moves", "optimiser_replicates"):
             if getattr(settings, name) < 1:
                 msg = f"invalid config: calibration.{name}; allowed: an integer >= 1"
                 raise ConfigError(msg)
@@ -171,6 +230,36 @@ def check_free_parameters(
             raise ConfigError(msg)
         if not isinstance(current, float):
             msg = f"invalid config: {key}.{path}; allowed: float parameters"
+            raise ConfigError(msg)
+
+
+def check_priors(config: RunConfig, priors: dict[str, Prior], key: str) -> None:
+    """Check that priors name float parameters, with a known shape and a valid range.
+
+    Args:
+        config: The run configuration the paths point into.
+        priors: Priors by dotted parameter path.
+        key: Where the priors sit in the config, for messages.
+
+    Raises:
+        ConfigError: An unknown path, a non-float parameter, a bad shape or range.
+    """
+    for path, prior in priors.items():
+        if not isinstance(get_parameter(config, path, key), float):
+            msg = f"invalid config: {key}.{path}; allowed: float parameters"
+            raise ConfigError(msg)
+        if prior.shape not in PRIOR_SHAPES:
+            msg = (
+                f"invalid config: {key}.{path}.shape = {prior.shape!r}; "
+                f"allowed: {list(PRIOR_SHAPES)}"
+            )
+            raise ConfigError(msg)
+        low_ok = prior.lower > 0 if prior.shape == "log_uniform" else math.isfinite(prior.lower)
+        if not (low_ok and prior.lower < prior.upper and math.isfinite(prior.upper)):
+            msg = (
+                f"invalid config: {key}.{path} range [{prior.lower}, {prior.upper}]; "
+                "allowed: finite lower < upper (lower > 0 for log_uniform)"
+            )
             raise ConfigError(msg)
 
 

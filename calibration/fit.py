@@ -1,4 +1,4 @@
-"""The method of simulated moments: fit, sensitivity, bootstrap, hold-out check.
+"""The calibration: simulated-moments fit, posterior, J test, sensitivity, hold-out check.
 
 Optimiser: `scipy.optimize.differential_evolution`. The loss is a repeatable
 function of the parameters (common random numbers over fixed seeds) but not a
@@ -10,11 +10,13 @@ over the cores, and it is deterministic given its seed, which makes the checkpoi
 a replay cache. Polishing with L-BFGS-B is off because gradients are meaningless
 here.
 
-Uncertainty: a bootstrap over seed sets. Each replicate draws a fresh set of
-replicate seeds and perturbs every target within its tolerance (read as a 95 %
-interval on the log scale). It then re-fits from the optimum with a few
-Gauss-Newton steps on the sensitivity matrix. The spread of the re-fitted
-parameters combines simulation noise and the imprecision of the field figures.
+The fit is the first stage: its optimum is the reference point where the
+likelihood's covariance is measured (single-seed moments). The second stage is
+the posterior (`posterior`: tempered SMC on the synthetic likelihood of
+`likelihood`), whose mean is the calibrated set: the mean minimises the expected
+squared error, and a mode read off a few hundred particles is noisier than their
+mean. Hansen's J test, the local sensitivity matrix and the hold-out moments are
+all taken at that mean.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ from scipy.optimize import OptimizeResult, differential_evolution
 
 from calibration.config import MOMENTS, CalibrationConfig, Target
 from calibration.evaluation import Evaluator
-from calibration.loss import log_moment, loss
+from calibration.likelihood import JTest, SyntheticLikelihood, j_test
+from calibration.loss import loss
+from calibration.posterior import Posterior, likelihood_of, sample_posterior
 
 Progress = Callable[[str], None]
 
@@ -39,7 +43,8 @@ class FitResult:
 
     Attributes:
         names: Free parameter paths, in vector order.
-        best: Best parameter vector.
+        best: The calibrated set: the posterior mean, or the simulated-moments
+            optimum when the posterior was skipped.
         loss: Loss at `best` on the fit seeds.
         moments: Moments at `best` per fit seed, shape (seeds, moments).
         holdout_moments: Moments at `best` per hold-out seed.
@@ -48,7 +53,10 @@ class FitResult:
         seconds: Wall time of this session's calibration.
         sensitivity: d log(moment) per full bound range of each parameter,
             shape (moments, parameters).
-        bootstrap: Re-fitted vectors, shape (replicates, parameters).
+        optimum: The simulated-moments optimum (differential evolution).
+        likelihood: The synthetic likelihood (None when the posterior was skipped).
+        posterior: Posterior draws (None when skipped).
+        j_test: Hansen's J test at `best` (None when the posterior was skipped).
     """
 
     names: list[str]
@@ -60,7 +68,10 @@ class FitResult:
     evaluations: int
     seconds: float
     sensitivity: np.ndarray
-    bootstrap: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
+    optimum: np.ndarray = field(default_factory=lambda: np.empty(0))
+    likelihood: SyntheticLikelihood | None = None
+    posterior: Posterior | None = None
+    j_test: JTest | None = None
 
 
 class Calibration:
@@ -96,9 +107,11 @@ class Calibration:
         start = time.perf_counter()
         generation = 0
 
+        seeds = s.seeds[: s.optimiser_replicates]
+
         def batch_map(function: Callable, population: object) -> list[float]:
             thetas = np.array(list(population))
-            losses = self.loss_of(thetas, s.seeds, self.config.targets)
+            losses = self.loss_of(thetas, seeds, self.config.targets)
             return list(losses)
 
         def report(intermediate_result: OptimizeResult) -> None:
@@ -113,7 +126,7 @@ class Calibration:
             )
 
         result = differential_evolution(
-            lambda theta: float(self.loss_of(theta[None, :], s.seeds, self.config.targets)[0]),
+            lambda theta: float(self.loss_of(theta[None, :], seeds, self.config.targets)[0]),
             bounds=list(zip(self.lower, self.upper, strict=True)),
             popsize=s.popsize,
             maxiter=s.maxiter,
@@ -152,76 +165,76 @@ class Calibration:
             out[:, j] = (logs[2 * j] - logs[2 * j + 1]) / width
         return out
 
-    def bootstrap(self, best: np.ndarray, sensitivity: np.ndarray) -> np.ndarray:
-        """Re-fits on fresh seed sets with targets perturbed within their tolerance.
-
-        Each re-fit takes Gauss-Newton steps from the optimum with the sensitivity
-        matrix at the optimum: a least-squares step on the tolerance-scaled
-        log-residuals, in units of the bound ranges, clipped to the bounds. A
-        direction no moment responds to gets no step (minimum-norm solution), so
-        such a parameter shows up in the sensitivity verdict, not as a spread.
+    def likelihood(self, reference: np.ndarray) -> SyntheticLikelihood:
+        """The synthetic likelihood, its covariance measured at `reference`.
 
         Args:
-            best: The optimum.
-            sensitivity: d log(moment) per full bound range at the optimum.
+            reference: The parameter vector where single-seed moments are simulated.
 
         Returns:
-            Re-fitted vectors, shape (replicates, parameters).
+            The likelihood of the targets.
         """
         s = self.settings
-        span = self.upper - self.lower
-        targeted = [k for k, name in enumerate(MOMENTS) if name in self.config.targets]
-        scale = np.array([np.log1p(self.config.targets[MOMENTS[k]].tolerance) for k in targeted])
-        jacobian = sensitivity[targeted] / scale[:, None]
-        n_seeds = len(s.seeds)
-        refits = []
-        for b in range(s.bootstrap_replicates):
-            rng = np.random.default_rng([s.optimiser_seed, b])
-            seeds = [10_000 + b * n_seeds + i for i in range(n_seeds)]
-            log_targets = np.array(
-                [
-                    log_moment(self.config.targets[MOMENTS[k]].value, MOMENTS[k], s.share_floor)
-                    + rng.normal(0.0, np.log1p(self.config.targets[MOMENTS[k]].tolerance) / 1.96)
-                    for k in targeted
-                ]
-            )
-            theta = best.copy()
-            for _ in range(s.bootstrap_steps):
-                moments = self.evaluator.moments(theta[None, :], seeds).mean(axis=1)[0]
-                logs = np.array(
-                    [log_moment(moments[k], MOMENTS[k], s.share_floor) for k in targeted]
-                )
-                step, *_ = np.linalg.lstsq(jacobian, (log_targets - logs) / scale, rcond=1e-6)
-                theta = np.clip(theta + step * span, self.lower, self.upper)
-            refits.append(theta)
-            self.progress(f"bootstrap {b + 1}/{s.bootstrap_replicates} done")
-        return np.array(refits)
+        single = self.evaluator.moments(reference[None, :], s.covariance_seeds)[0]
+        return SyntheticLikelihood.from_single_seeds(
+            single, self.config.targets, len(s.seeds), s.share_floor
+        )
+
+    def posterior(self, likelihood: SyntheticLikelihood) -> Posterior:
+        """Tempered SMC from the prior (uniform on the bounds) to the posterior."""
+        s = self.settings
+        log_likelihood = likelihood_of(
+            lambda thetas: self.evaluator.moments(thetas, s.seeds), likelihood, s.share_floor
+        )
+        return sample_posterior(
+            log_likelihood,
+            self.lower,
+            self.upper,
+            self.names,
+            particles=s.posterior_particles,
+            moves=s.posterior_moves,
+            seed=s.optimiser_seed,
+            progress=self.progress,
+        )
 
     def run(self, uncertainty: bool = True) -> FitResult:
-        """Fit, then sensitivity, bootstrap and hold-out moments at the optimum.
+        """Fit, then the posterior, and at its mean: J test, sensitivity, hold-out moments.
 
         Args:
-            uncertainty: Whether to run the bootstrap (the slowest stage).
+            uncertainty: Whether to sample the posterior (the slowest stage); without
+                it the calibrated set is the simulated-moments optimum.
 
         Returns:
             The result.
         """
         start = time.perf_counter()
         result = self.fit()
-        best = np.asarray(result.x)
-        self.progress(f"fit done: loss {result.fun:.4f}; sensitivity at the optimum")
-        sensitivity = self.sensitivity(best)
-        bootstrap = self.bootstrap(best, sensitivity) if uncertainty else np.empty((0, best.size))
+        optimum = np.asarray(result.x)
+        self.progress(f"fit done: loss {result.fun:.4f}")
         s = self.settings
+        likelihood = posterior = test = None
+        best = optimum
+        if uncertainty:
+            likelihood = self.likelihood(optimum)
+            self.progress("likelihood covariance measured at the optimum; sampling the posterior")
+            posterior = self.posterior(likelihood)
+            best = posterior.mean
+        moments = self.evaluator.moments(best[None, :], s.seeds)[0]
+        if likelihood is not None:
+            test = j_test(likelihood, moments.mean(axis=0), len(self.names), s.share_floor)
+        self.progress("sensitivity and hold-out moments at the calibrated set")
         return FitResult(
             names=self.names,
             best=best,
-            loss=float(result.fun),
-            moments=self.evaluator.moments(best[None, :], s.seeds)[0],
+            loss=loss(moments.mean(axis=0), self.config.targets, s.share_floor),
+            moments=moments,
             holdout_moments=self.evaluator.moments(best[None, :], s.holdout_seeds)[0],
             generations=result.generations,
             evaluations=len(self.evaluator.checkpoint.evaluations),
             seconds=time.perf_counter() - start,
-            sensitivity=sensitivity,
-            bootstrap=bootstrap,
+            sensitivity=self.sensitivity(best),
+            optimum=optimum,
+            likelihood=likelihood,
+            posterior=posterior,
+            j_test=test,
         )

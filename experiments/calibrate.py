@@ -1,7 +1,7 @@
 """`alliance-calibrate`: fit the model to the field's figures, write the set and a report.
 
 alliance-calibrate                                  # resumes if a checkpoint exists
-alliance-calibrate calibration.name=quick calibration.maxiter=3 calibration.bootstrap_replicates=0
+alliance-calibrate calibration.name=quick calibration.maxiter=3 calibration.posterior_particles=0
 """
 
 from __future__ import annotations
@@ -16,7 +16,11 @@ from omegaconf import DictConfig
 from calibration.config import CalibrationConfig
 from calibration.evaluation import Checkpoint, Evaluator, fingerprint
 from calibration.fit import Calibration
-from experiments.calibration_report import write_calibrated_set, write_report
+from experiments.calibration_report import (
+    write_calibrated_set,
+    write_posterior_set,
+    write_report,
+)
 from experiments.schema import CONFIG_DIR, PROJECT_ROOT, register, validated_or_exit
 from simulation.dataset import config_json
 
@@ -58,8 +62,11 @@ def main(cfg: DictConfig) -> None:
     )
     with evaluator:
         result = Calibration(config, evaluator, progress=lambda line: print(line, flush=True)).run(
-            uncertainty=settings.bootstrap_replicates > 0
+            uncertainty=settings.posterior_particles > 0
         )
     output = write_calibrated_set(config, result, _project_path(settings.output))
+    if result.posterior is not None:
+        posterior = write_posterior_set(config, result, output.parent)
+        print(f"posterior draws: {posterior}")
     report = write_report(config, result, _project_path(settings.report_dir))
     print(f"\ncalibrated set: {output}\nreport: {report}")

@@ -18,9 +18,12 @@ from calibration.fit import FitResult
 from simulation.dataset import package_version
 
 # A full-range change of the parameter must move some moment by more than this (log
-# units), and its bootstrap 95 % interval must cover less than this share of its bounds.
+# units), and its posterior 90 % interval must cover less than this share of its bounds
+# (its prior's support).
 MIN_SENSITIVITY = 0.1
 MAX_INTERVAL_SHARE = 0.5
+CREDIBLE_MASS = 0.9
+POSTERIOR_DRAWS_NAME = "posterior_draws.json"
 
 
 def _atomic_write_text(path: Path, text: str) -> None:
@@ -66,7 +69,12 @@ def moment_table(config: CalibrationConfig, result: FitResult) -> list[dict]:
 
 
 def identification(config: CalibrationConfig, result: FitResult) -> list[dict]:
-    """Per parameter: estimate, bootstrap interval, strongest moment, and a verdict."""
+    """Per parameter: estimate, posterior interval, strongest moment, and a verdict.
+
+    The verdict and the interval come from the same posterior, so they agree: a
+    parameter whose 90 % interval covers half its prior range or more is not
+    identified, whatever its estimate.
+    """
     settings = config.calibration
     rows = []
     for j, name in enumerate(result.names):
@@ -85,11 +93,12 @@ def identification(config: CalibrationConfig, result: FitResult) -> list[dict]:
         reasons = []
         if row["sensitivity"] < MIN_SENSITIVITY:
             reasons.append("no moment responds to it")
-        if result.bootstrap.size:
-            low, high = np.percentile(result.bootstrap[:, j], [2.5, 97.5])
-            row.update(bootstrap_low=float(low), bootstrap_high=float(high))
-            if (high - low) / span > MAX_INTERVAL_SHARE:
-                reasons.append("bootstrap interval covers most of its bounds")
+        if result.posterior is not None:
+            low, high = result.posterior.interval(CREDIBLE_MASS)[j]
+            row.update(interval_low=float(low), interval_high=float(high))
+            if (high - low) / span >= MAX_INTERVAL_SHARE:
+                share = (high - low) / span
+                reasons.append(f"its {CREDIBLE_MASS:.0%} interval covers {share:.0%} of its prior")
         row["identified"] = not reasons
         row["why_not"] = "; ".join(reasons)
         rows.append(row)
@@ -145,11 +154,24 @@ def write_calibrated_set(config: CalibrationConfig, result: FitResult, path: Pat
         "calibrated_set": settings.name,
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "package_version": package_version(),
-        "method": "method of simulated moments, scipy differential_evolution",
+        "method": (
+            "posterior mean, tempered SMC on a synthetic likelihood"
+            if result.posterior is not None
+            else "method of simulated moments, scipy differential_evolution"
+        ),
         "loss": round(result.loss, 6),
         "seeds": list(settings.seeds),
         "holdout_seeds": list(settings.holdout_seeds),
         "simulations": result.evaluations,
+        "j_test": (
+            {
+                "statistic": round(result.j_test.statistic, 4),
+                "dof": result.j_test.dof,
+                "p_value": round(result.j_test.p_value, 4),
+            }
+            if result.j_test is not None
+            else None
+        ),
         "moments": {
             row["moment"]: {
                 "target": row["target"],
@@ -231,37 +253,120 @@ def _figure_sensitivity(result: FitResult, path: Path) -> None:
     plt.close(fig)
 
 
-def _figure_bootstrap(config: CalibrationConfig, result: FitResult, path: Path) -> None:
+def _figure_posterior(config: CalibrationConfig, result: FitResult, path: Path) -> None:
+    """Marginals on the diagonal, pairs below it, in units of each prior's range."""
     settings = config.calibration
     lower = np.array([settings.parameters[n].lower for n in result.names])
     upper = np.array([settings.parameters[n].upper for n in result.names])
-    unit = (result.bootstrap - lower) / (upper - lower)
+    unit = (result.posterior.draws - lower) / (upper - lower)
     short = [n.split(".")[-1] for n in result.names]
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
-    for j in range(len(short)):
-        axes[0].scatter(unit[:, j], np.full(len(unit), j), color="tab:blue", alpha=0.6, s=18)
-    axes[0].scatter(
-        (result.best - lower) / (upper - lower),
-        range(len(short)),
-        marker="|",
-        s=300,
-        color="black",
-        label="estimate",
+    p = len(short)
+    fig, axes = plt.subplots(p, p, figsize=(2.2 * p, 2.2 * p))
+    for i in range(p):
+        for j in range(p):
+            ax = axes[i, j]
+            if j > i:
+                ax.axis("off")
+                continue
+            if i == j:
+                ax.hist(unit[:, i], bins=20, range=(0, 1), color="tab:blue", alpha=0.7)
+                ax.axvline((result.best[i] - lower[i]) / (upper[i] - lower[i]), color="black")
+            else:
+                ax.scatter(unit[:, j], unit[:, i], s=6, alpha=0.5, color="tab:blue")
+                ax.set_ylim(0, 1)
+            ax.set_xlim(0, 1)
+            ax.tick_params(labelsize=6)
+            if i == p - 1:
+                ax.set_xlabel(short[j], fontsize=8)
+            if j == 0 and i > 0:
+                ax.set_ylabel(short[i], fontsize=8)
+    fig.suptitle(
+        "Posterior draws, each axis from its prior's lower (0) to upper (1) bound; "
+        "line: the calibrated set (mean)",
+        fontsize=9,
     )
-    axes[0].set_yticks(range(len(short)), short)
-    axes[0].set_xlim(0, 1)
-    axes[0].set_xlabel("position within bounds (0 = lower, 1 = upper)")
-    axes[0].set_title("Bootstrap re-fits (dots) and the estimate")
-    axes[0].legend(fontsize=8)
-    corr = np.corrcoef(result.bootstrap, rowvar=False) if len(unit) > 2 else np.eye(len(short))
-    image = axes[1].imshow(np.nan_to_num(corr), cmap="RdBu_r", vmin=-1, vmax=1)
-    axes[1].set_xticks(range(len(short)), short, rotation=35, ha="right")
-    axes[1].set_yticks(range(len(short)), short)
-    fig.colorbar(image, ax=axes[1], label="correlation over bootstrap re-fits")
-    axes[1].set_title("Parameter correlations")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=100)
     plt.close(fig)
+
+
+def prior_samples(config: CalibrationConfig, draws: int) -> dict[str, list[float]]:
+    """A Latin hypercube over the uncertain parameters' priors, one row per draw."""
+    from scipy.stats import qmc
+
+    settings = config.calibration
+    names = list(settings.priors)
+    if not names:
+        return {}
+    unit = qmc.LatinHypercube(d=len(names), seed=settings.optimiser_seed).random(draws)
+    return {
+        name: [settings.priors[name].quantile(u) for u in unit[:, j]]
+        for j, name in enumerate(names)
+    }
+
+
+def write_posterior_set(config: CalibrationConfig, result: FitResult, folder: Path) -> Path:
+    """Write `calibrated=posterior`: its draws, and the config option that reads them.
+
+    Draw `i` holds the calibrated parameters of posterior draw `i` and, for every
+    uncertain parameter, row `i` of a Latin hypercube over its prior.
+
+    Args:
+        config: The calibration config.
+        result: Its result, with a posterior.
+        folder: The `configs/calibrated/` folder.
+
+    Returns:
+        The path of `posterior.yaml`.
+    """
+    import json
+
+    draws = {
+        name: [float(x) for x in result.posterior.draws[:, j]]
+        for j, name in enumerate(result.names)
+    }
+    uncertain = prior_samples(config, len(result.posterior.draws))
+    record = {
+        "calibrated_set": config.calibration.name,
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "package_version": package_version(),
+        "draws": len(result.posterior.draws),
+        "calibrated": draws,
+        "uncertain": uncertain,
+        "priors": {
+            name: {"lower": p.lower, "upper": p.upper, "shape": p.shape, "source": p.source}
+            for name, p in config.calibration.priors.items()
+        },
+    }
+    _atomic_write_text(folder / POSTERIOR_DRAWS_NAME, json.dumps(record, indent=1) + "\n")
+    paths = [*draws, *uncertain]
+    body = yaml.safe_dump(
+        _nested_strings({path: f"${{posterior_draw:{path},${{draw}}}}" for path in paths}),
+        sort_keys=False,
+    )
+    text = (
+        "# @package _global_\n"
+        "# Posterior draws, written by alliance-calibrate: do not edit by hand.\n"
+        f"# alliance-run calibrated=posterior draw=N (N in 0..{len(result.posterior.draws) - 1})\n"
+        "# runs calibrated parameters of posterior draw N and, for the parameters no moment\n"
+        f"# pins down, prior sample N; values in {POSTERIOR_DRAWS_NAME}.\n"
+        "draw: 0\n"
+        f"{body}"
+    )
+    path = folder / "posterior.yaml"
+    _atomic_write_text(path, text)
+    return path
+
+
+def _nested_strings(values: dict[str, str]) -> dict:
+    tree: dict = {}
+    for path, value in values.items():
+        node = tree
+        *parents, name = path.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[name] = value
+    return tree
 
 
 def write_report(config: CalibrationConfig, result: FitResult, folder: Path) -> Path:
@@ -279,9 +384,9 @@ def write_report(config: CalibrationConfig, result: FitResult, folder: Path) -> 
     settings = config.calibration
     _figure_moments(config, result, folder / "moments.png")
     _figure_sensitivity(result, folder / "sensitivity.png")
-    has_bootstrap = result.bootstrap.size > 0
-    if has_bootstrap:
-        _figure_bootstrap(config, result, folder / "bootstrap.png")
+    has_posterior = result.posterior is not None
+    if has_posterior:
+        _figure_posterior(config, result, folder / "posterior.png")
     moments = moment_table(config, result)
     params = identification(config, result)
     lines = [
@@ -290,26 +395,57 @@ def write_report(config: CalibrationConfig, result: FitResult, folder: Path) -> 
         f"Written by `alliance-calibrate` on {dt.date.today().isoformat()}, package "
         f"version {package_version()}.",
         "",
-        "**Method.** Method of simulated moments. The moments are the observed "
-        "frugality, durability and leverage at the evaluated experiment's scale, and the "
-        f"territory maturity shares {settings.maturity_observation_year:g} years after "
-        "the start. They are averaged over "
-        f"{len(settings.seeds)} fixed replicate seeds (common random numbers). The loss is "
-        "the mean squared log-ratio to the targets, each scaled by its tolerance. It is "
-        "minimised by `scipy.optimize.differential_evolution` (global and derivative-free, "
-        f"popsize {settings.popsize}, at most {settings.maxiter} generations, seed "
-        f"{settings.optimiser_seed}). Uncertainty comes from a bootstrap over seed sets: "
-        f"{settings.bootstrap_replicates} re-fits, each on fresh seeds with targets "
-        "perturbed within their tolerance (read as a 95 % interval), by "
-        f"{settings.bootstrap_steps} Gauss-Newton steps from the optimum.",
+        "**Moments.** The observed frugality, durability and value leverage at the "
+        "evaluated experiment's scale, and the territory maturity shares "
+        f"{settings.maturity_observation_year:g} years after the start: six independent "
+        f"moments (the four shares sum to 1) for {len(result.names)} free parameters.",
         "",
-        f"**Result.** Loss {result.loss:.4f} (below 1 means every moment is, on average, "
-        f"within its tolerance), {result.generations} generations, {result.evaluations} "
-        f"simulations in the checkpoint, {result.seconds:.0f} s wall time in the last session.",
+        "**Method.** Stage 1, simulated moments: the tolerance-scaled squared log-ratio to "
+        "the targets, averaged over the first "
+        f"{settings.optimiser_replicates} seeds, minimised by "
+        "`scipy.optimize.differential_evolution` (popsize "
+        f"{settings.popsize}, at most {settings.maxiter} generations, seed "
+        f"{settings.optimiser_seed}). Stage 2, the posterior: a Gaussian synthetic "
+        "likelihood of the reported figures (sampling covariance of single worlds at the "
+        f"stage-1 optimum over {len(settings.covariance_seeds)} seeds, plus the rounding "
+        "of each reported figure; `calibration/likelihood.py`), sampled by tempered "
+        f"sequential Monte Carlo ({settings.posterior_particles} particles, "
+        f"{settings.posterior_moves} Metropolis move(s) per stage; "
+        "`calibration/posterior.py`) from a prior uniform on the bounds. Every likelihood "
+        f"evaluation averages {len(settings.seeds)} fixed seeds (common random numbers). "
+        "The calibrated set (`calibrated=default`) is the posterior mean; "
+        "`calibrated=posterior draw=N` runs draw N.",
         "",
+        f"**Result.** Loss {result.loss:.4f} at the calibrated set (below 1 means every "
+        "moment is, on average, within its tolerance), "
+        f"{result.generations} generations, {result.evaluations} simulations in the "
+        f"checkpoint, {result.seconds:.0f} s wall time in the last session.",
+        "",
+    ]
+    if result.j_test is not None:
+        test = result.j_test
+        verdict = (
+            "the over-identifying restriction is rejected at 5 %: the moments cannot all be "
+            "matched at once"
+            if test.p_value < 0.05
+            else "no evidence against the over-identifying restriction at 5 %"
+        )
+        lines += [
+            "## Over-identification: Hansen's J test",
+            "",
+            f"J = {test.statistic:.3f} with {test.dof} degree(s) of freedom, p = "
+            f"{test.p_value:.3f}: {verdict}. J uses the likelihood's covariance (sampling "
+            "noise of one world, simulation noise of the seed average, rounding of the "
+            "reported figures).",
+            "",
+        ]
+    lines += [
         "## Fit of each moment",
         "",
         "![moments](moments.png)",
+        "",
+        f"Fit seeds: {len(settings.seeds)}; hold-out seeds: {len(settings.holdout_seeds)}, "
+        "never used in the fit.",
         "",
         "| moment | target | tolerance | fit seeds mean (sd) | hold-out seeds mean (sd) "
         "| hold-out within tolerance |",
@@ -323,15 +459,15 @@ def write_report(config: CalibrationConfig, result: FitResult, folder: Path) -> 
         )
     lines += [
         "",
-        "## Parameters and their uncertainty",
+        "## Calibrated parameters and their uncertainty",
         "",
-        "| parameter | estimate | bounds | bootstrap 95 % interval | most sensitive moment "
-        "| identified |",
+        f"| parameter | calibrated (posterior mean) | prior (uniform on) | "
+        f"{CREDIBLE_MASS:.0%} credible interval | most sensitive moment | identified |",
         "|---|---:|---|---|---|---|",
     ]
     for r in params:
         interval = (
-            f"[{r['bootstrap_low']:.4g}, {r['bootstrap_high']:.4g}]" if has_bootstrap else "n/a"
+            f"[{r['interval_low']:.4g}, {r['interval_high']:.4g}]" if has_posterior else "n/a"
         )
         verdict = "yes" if r["identified"] else f"**no**: {r['why_not']}"
         lines.append(
@@ -341,19 +477,61 @@ def write_report(config: CalibrationConfig, result: FitResult, folder: Path) -> 
     lines += [
         "",
         f"A parameter counts as identified when a full-range change moves some moment by "
-        f"more than {MIN_SENSITIVITY} in log units and its bootstrap interval covers less "
-        f"than {MAX_INTERVAL_SHARE:.0%} of its bounds. An unidentified parameter keeps its "
-        "estimate in the calibrated set, but the moments do not pin it down: results "
-        "that depend on it should be read with its whole interval in mind.",
+        f"more than {MIN_SENSITIVITY} in log units and its {CREDIBLE_MASS:.0%} credible "
+        f"interval covers less than {MAX_INTERVAL_SHARE:.0%} of its prior range. Both the "
+        "interval and the verdict come from the same posterior draws.",
+        "",
+    ]
+    if has_posterior:
+        lines += [
+            "## Posterior marginals and pairs",
+            "",
+            "![posterior](posterior.png)",
+            "",
+            f"Tempering schedule: {len(result.posterior.temperatures) - 1} stages; Metropolis "
+            "acceptance per stage: "
+            + ", ".join(f"{a:.2f}" for a in result.posterior.acceptance)
+            + f"; {result.posterior.evaluations} likelihood evaluations.",
+            "",
+        ]
+    lines += [
+        "## Parameters carried as uncertain (priors)",
+        "",
+        "No moment pins these down; every run from the posterior draws them from their "
+        "prior (`calibrated=posterior draw=N`), and the calibrated set keeps their "
+        "defaults.",
+        "",
+        "| parameter | default | prior | source |",
+        "|---|---:|---|---|",
+    ]
+    for name, prior in settings.priors.items():
+        default = _read(config, name)
+        lines.append(
+            f"| `{name}` | {default:g} | {prior.shape} on [{prior.lower:g}, {prior.upper:g}] "
+            f"| {prior.source} |"
+        )
+    lines += [
         "",
         "## Identifiability",
         "",
         "![sensitivity](sensitivity.png)",
         "",
     ]
-    if has_bootstrap:
-        lines += ["![bootstrap](bootstrap.png)", ""]
+    for extra, title in (
+        ("coverage.md", "Coverage of the credible intervals (simulation-based calibration)"),
+        ("causal_sensitivity.md", "What drives the causal answer"),
+        ("patterns.md", "Held-out patterns"),
+    ):
+        if (folder / extra).exists():
+            lines += [f"## {title}", "", f"See [{extra}]({extra}).", ""]
     text = "\n".join(lines) + "\n"
     path = folder / "calibration.md"
     _atomic_write_text(path, text)
     return path
+
+
+def _read(config: CalibrationConfig, path: str) -> float:
+    node: object = config
+    for part in path.split("."):
+        node = getattr(node, part)
+    return float(node)

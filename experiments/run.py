@@ -19,7 +19,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from experiments.files import write_netcdf_atomically
+from experiments.files import discard_empty_run_dir, write_netcdf_atomically
 from experiments.provenance import git_commit
 from experiments.schema import CONFIG_DIR, JobConfig, register, validated_or_exit
 from experiments.summary import summary
@@ -42,6 +42,15 @@ def main(cfg: DictConfig) -> None:
     hydra_config = HydraConfig.get()
     run_dir = Path(hydra_config.runtime.output_dir)
     job = validated_or_exit(cfg, JobConfig, "alliance-run")
+    calibrated = hydra_config.runtime.choices.get("calibrated", "none")
+    if job.draw is not None and calibrated != "posterior":
+        discard_empty_run_dir(run_dir)
+        print(
+            f"alliance-run: invalid config: draw = {job.draw}; allowed only with "
+            f"calibrated=posterior (this run uses calibrated={calibrated})",
+            file=sys.stderr,
+        )
+        sys.exit(2)
     path = run_dir / DATASET_NAME
     if path.exists():
         # Re-running a sweep skips the jobs that already finished.
@@ -58,7 +67,9 @@ def main(cfg: DictConfig) -> None:
         return
     dataset.attrs["command"] = " ".join(["alliance-run", *sys.argv[1:]])
     dataset.attrs["hydra_overrides"] = " ".join(hydra_config.overrides.task)
-    dataset.attrs["calibrated_set"] = hydra_config.runtime.choices.get("calibrated", "none")
+    dataset.attrs["calibrated_set"] = calibrated
+    if job.draw is not None:
+        dataset.attrs["posterior_draw"] = job.draw
     dataset.attrs["git_commit"] = git_commit()
     if job.sensitivity is not None:
         dataset.attrs["sensitivity_design"] = json.dumps(job.sensitivity.description())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import InterpolationResolutionError
 
 from calibration.config import CalibrationConfig
 from experiments.files import discard_empty_run_dir
@@ -28,9 +30,12 @@ class JobConfig(RunConfig):
     Attributes:
         sensitivity: In a sensitivity sweep (`+experiment=sensitivity`), the design
             and the row this job runs; None otherwise.
+        draw: With `calibrated=posterior`, the posterior draw this job runs (its
+            calibrated parameters, and prior sample `draw` of the uncertain ones).
     """
 
     sensitivity: SensitivityDesign | None = None
+    draw: int | None = None
 
     def validate(self) -> JobConfig:
         """Check the run and, if any, the design and its row.
@@ -59,6 +64,7 @@ def register() -> None:
     store.store(name="calibrate_schema", node=CalibrationConfig)
     store.store(name="publish_schema", node=PublishConfig)
     # The sensitivity sweep's range follows its design: `range(0,${sensitivity_rows:...})`.
+    OmegaConf.register_new_resolver("posterior_draw", posterior_draw, replace=True)
     OmegaConf.register_new_resolver(
         "sensitivity_rows",
         lambda design: design_size(
@@ -66,6 +72,38 @@ def register() -> None:
         ),
         replace=True,
     )
+
+
+POSTERIOR_DRAWS = PROJECT_ROOT / "configs" / "calibrated" / "posterior_draws.json"
+_DRAWS_CACHE: dict[str, object] = {}
+
+
+def posterior_draws() -> dict:
+    """The posterior draws written by `alliance-calibrate` (read once per process)."""
+    if "record" not in _DRAWS_CACHE:
+        if not POSTERIOR_DRAWS.exists():
+            msg = (
+                f"invalid config: calibrated = posterior; allowed once {POSTERIOR_DRAWS} "
+                "exists (run alliance-calibrate)"
+            )
+            raise ConfigError(msg)
+        _DRAWS_CACHE["record"] = json.loads(POSTERIOR_DRAWS.read_text())
+    return _DRAWS_CACHE["record"]
+
+
+def posterior_draw(path: str, draw: object) -> float:
+    """The value of parameter `path` in posterior draw `draw` (a config resolver).
+
+    Raises:
+        ConfigError: No draws file, or `draw` out of range.
+    """
+    record = posterior_draws()
+    count = record["draws"]
+    if isinstance(draw, bool) or not isinstance(draw, int) or not 0 <= draw < count:
+        msg = f"invalid config: draw = {draw!r}; allowed: an integer in 0..{count - 1}"
+        raise ConfigError(msg)
+    values = record["calibrated"].get(path) or record["uncertain"][path]
+    return float(values[draw])
 
 
 def to_config[T: RunConfig](cfg: DictConfig, kind: type[T]) -> T:
@@ -81,7 +119,13 @@ def to_config[T: RunConfig](cfg: DictConfig, kind: type[T]) -> T:
     Raises:
         ConfigError: A value is outside what the model accepts.
     """
-    config = OmegaConf.to_object(cfg)
+    try:
+        config = OmegaConf.to_object(cfg)
+    except InterpolationResolutionError as error:
+        cause = error.__cause__
+        if isinstance(cause, ConfigError):
+            raise cause from None
+        raise
     if not isinstance(config, kind):
         msg = f"expected a {kind.__name__}, got {type(config).__name__}"
         raise TypeError(msg)

@@ -198,7 +198,7 @@ class MaturityConfig:
     commons_rate: float = 0.04
     experience_rate: float = 0.04
     experience_half_saturation: float = 20.0
-    level_difficulty: float = 0.5
+    level_factor: float = 1.3
     down_probability: float = 0.003
 
 
@@ -289,7 +289,6 @@ class ModelConfig:
             "commons.decay_per_step",
             "commons.investment_effect",
             "commons.setup_cost_reduction",
-            "maturity.level_difficulty",
             "maturity.down_probability",
             "trust.initial_mean",
             "trust.learning_rate",

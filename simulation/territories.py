@@ -73,7 +73,7 @@ class TerritoryState:
         """
         n = scenario.n_territories
         size_class = rng.choice(3, size=n, p=np.asarray(scenario.size_class_shares))
-        maturity = 1 + rng.choice(4, size=n, p=np.asarray(scenario.initial_maturity_shares))
+        maturity = rng.permutation(initial_maturity_levels(scenario.initial_maturity_shares, n))
         baseline = np.asarray(engineering.baseline_by_size)[size_class]
         initial_trust = (
             trust.initial_mean
@@ -109,6 +109,29 @@ class TerritoryState:
             scenario.n_organisations - scenario.n_territories, weights / weights.sum()
         )
         return 1 + extra
+
+
+def initial_maturity_levels(shares: list[float], n: int) -> np.ndarray:
+    """Maturity levels 1-4 for `n` territories, in counts rounded from the shares.
+
+    Largest-remainder rounding: every world of `n` territories starts with the
+    same number at each level (which territory holds which level is drawn per
+    seed), so the initial shares add no noise between seeds.
+
+    Args:
+        shares: Share of territories at each level, summing to 1.
+        n: Number of territories.
+
+    Returns:
+        Levels in ascending order, shape (n,).
+    """
+    exact = np.asarray(shares) * n
+    counts = np.floor(exact).astype(np.int64)
+    remainder = exact - counts
+    # ties go to the lower level: stable sort of the negated remainders
+    order = np.argsort(-remainder, kind="stable")
+    counts[order[: n - counts.sum()]] += 1
+    return np.repeat(np.arange(1, 5), counts).astype(np.int8)
 
 
 def update_engineering(
@@ -183,8 +206,10 @@ def maturity_up_probability(
 ) -> np.ndarray:
     """Probability of moving up one maturity level this step.
 
-    Rate `(l0 + lE E + lK K + lX X) * difficulty ** (m - 1)`, turned into a
-    probability with `1 - exp(-rate)`; zero at level 4.
+    Rate `(l0 + lE E + lK K + lX X) * g ** (m - 1)`, turned into a probability
+    with `1 - exp(-rate)`; zero at level 4. The level factor `g` may exceed 1:
+    a territory that has reached level 3 has the people and methods to move on
+    faster than a territory taking its first steps.
 
     Args:
         maturity: Current level 1-4.
@@ -201,7 +226,7 @@ def maturity_up_probability(
         + cfg.engineering_rate * engineering
         + cfg.commons_rate * commons
         + cfg.experience_rate * experience
-    ) * cfg.level_difficulty ** (maturity - 1.0)
+    ) * cfg.level_factor ** (maturity - 1.0)
     return np.where(maturity < 4, -np.expm1(-rate), 0.0)
 
 

@@ -34,7 +34,9 @@ def recovery_config(
     simulated = replicate_moments(true_config, seeds, 2.0).mean(axis=0)
     config.targets = {
         name: Target(
-            float(simulated[MOMENTS.index(name)]), tolerance, "simulated at known parameters"
+            float(simulated[MOMENTS.index(name)]),
+            tolerance,
+            source="simulated at known parameters",
         )
         for name in moments_used
     }
@@ -61,7 +63,7 @@ def test_two_parameters_are_recovered(tmp_path):
         ["frugality", "durability"],
         popsize=6,
         maxiter=15,
-        bootstrap_replicates=0,
+        posterior_particles=0,
     )
     checkpoint = Checkpoint(tmp_path / "c.json", fingerprint("recovery"))
     with Evaluator(config.run_config(), list(bounds), 2.0, checkpoint, workers=1) as evaluator:
@@ -94,7 +96,7 @@ def test_every_default_free_parameter_is_recovered(tmp_path):
         list(MOMENTS),
         popsize=settings["popsize"],
         maxiter=settings["maxiter"],
-        bootstrap_replicates=0,
+        posterior_particles=0,
     )
     config.calibration.maturity_observation_year = 4.0
     # The tolerances the real calibration states (the small shares are noisy).

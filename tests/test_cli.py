@@ -1,5 +1,6 @@
 """The `alliance-run` command as a user runs it (in a subprocess, from a scratch folder)."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -87,9 +88,10 @@ TINY_CALIBRATION = [
     "calibration.popsize=1",
     "calibration.seeds=[1]",
     "calibration.holdout_seeds=[2]",
+    "calibration.covariance_seeds=[10,11,12,13,14,15,16,17,18,19,20,21]",
+    "calibration.optimiser_replicates=1",
     "calibration.maturity_observation_year=2",
-    "calibration.bootstrap_replicates=2",
-    "calibration.bootstrap_steps=1",
+    "calibration.posterior_particles=8",
     "calibration.workers=1",
 ]
 
@@ -117,9 +119,17 @@ def test_calibrate_writes_the_set_and_the_report_and_resumes(tmp_path):
     calibrated = (tmp_path / "calibrated.yaml").read_text()
     assert calibrated.startswith("# @package _global_")
     assert "frugality_gain" in calibrated and "holdout_mean" in calibrated
-    for name in ("calibration.md", "moments.png", "sensitivity.png", "bootstrap.png"):
+    for name in ("calibration.md", "moments.png", "sensitivity.png", "posterior.png"):
         assert (tmp_path / "report" / name).stat().st_size > 0
     assert (tmp_path / "calibration" / "checkpoint.json").exists()
+    assert "posterior stage" in first.stdout
+    report = (tmp_path / "report" / "calibration.md").read_text()
+    assert "Hansen's J test" in report and "credible interval" in report
+    draws = json.loads((tmp_path / "posterior_draws.json").read_text())
+    assert draws["draws"] == 8
+    assert len(draws["calibrated"]["model.production.frugality_gain"]) == 8
+    assert len(draws["uncertain"]["model.engineering.grant_effect"]) == 8
+    assert "${posterior_draw:" in (tmp_path / "posterior.yaml").read_text()
 
     again = alliance_calibrate(tmp_path, *TINY_CALIBRATION)
     assert again.returncode == 0, again.stderr
