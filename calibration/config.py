@@ -135,8 +135,8 @@ class CalibrationSettings:
     tol: float = 0.005
     optimiser_seed: int = 0
     workers: int = -1
-    posterior_particles: int = 100
-    posterior_moves: int = 1
+    posterior_particles: int = 64
+    posterior_moves: int = 3
     sensitivity_step: float = 0.05
     output: str = "configs/calibrated/default.yaml"
     report_dir: str = "docs/calibration"

@@ -33,19 +33,20 @@ class Checkpoint:
     """Evaluations and finished stages saved as one JSON file, rewritten atomically.
 
     Args:
-        path: The checkpoint file; created on first save.
+        path: The checkpoint file, created on first save; None keeps the
+            evaluations in memory only.
         fingerprint: Identifies the configuration the evaluations belong to.
 
     Raises:
         ValueError: The file holds evaluations of a different configuration.
     """
 
-    def __init__(self, path: Path, fingerprint: str) -> None:
+    def __init__(self, path: Path | None, fingerprint: str) -> None:
         self.path = path
         self.fingerprint = fingerprint
         self.evaluations: dict[Key, list[float]] = {}
         self.stages: dict[str, object] = {}
-        if path.exists():
+        if path is not None and path.exists():
             data = json.loads(path.read_text())
             if data["fingerprint"] != fingerprint:
                 msg = (
@@ -59,6 +60,8 @@ class Checkpoint:
 
     def save(self) -> None:
         """Write the checkpoint to a temporary file, then rename it."""
+        if self.path is None:
+            return
         data = {
             "fingerprint": self.fingerprint,
             "evaluations": [

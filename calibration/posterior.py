@@ -10,9 +10,12 @@ model's own likelihood, which has no closed form):
    `prior x L^beta`, `beta` rising from 0 to 1; each increase is the largest that
    keeps the effective sample size of the re-weighted particles at half of them;
 3. after each increase the particles are resampled (systematic) and moved by
-   `moves` random-walk Metropolis steps, the proposal scaled to the particles'
-   covariance (`2.38 / sqrt(p)`, Roberts and Rosenthal 2001); a proposal outside
-   the bounds is rejected (the prior is 0 there).
+   random-walk Metropolis steps, the proposal scaled to the particles' covariance
+   (`2.38 / sqrt(p)`, Roberts and Rosenthal 2001) and reflected at the bounds (a
+   symmetric proposal on the box, so the uniform prior needs no correction); the
+   steps repeat until 90 % of the particles have moved at least once since the
+   resampling, or `moves` steps were made. Resampling leaves copies of the same
+   particles; too few moves leave them copies, and the posterior too narrow.
 
 Every likelihood evaluation averages the moments over the calibration's fixed
 seeds (common random numbers): the likelihood is then a repeatable function of
@@ -39,6 +42,8 @@ from scipy.stats import qmc
 from calibration.likelihood import SyntheticLikelihood
 
 LogLikelihood = Callable[[np.ndarray], np.ndarray]
+# Metropolis steps repeat until this share of the particles has moved (or `moves`).
+MOVED_SHARE = 0.9
 Progress = Callable[[str], None]
 
 
@@ -67,10 +72,22 @@ class Posterior:
         """Posterior mean."""
         return self.draws.mean(axis=0)
 
+    @property
+    def mode(self) -> np.ndarray:
+        """The draw of highest posterior density (highest likelihood: the prior is flat)."""
+        return self.draws[int(np.argmax(self.log_likelihood))]
+
     def interval(self, mass: float = 0.9) -> np.ndarray:
         """Equal-tailed credible interval of each parameter, shape (parameters, 2)."""
         tail = (1.0 - mass) / 2.0
         return np.quantile(self.draws, [tail, 1.0 - tail], axis=0).T
+
+
+def reflect(x: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """Fold points back into the box [lower, upper] by reflection at its faces."""
+    width = upper - lower
+    y = np.mod(x - lower, 2.0 * width)
+    return lower + np.where(y > width, 2.0 * width - y, y)
 
 
 def next_temperature(log_likelihood: np.ndarray, beta: float, target_ess: float) -> float:
@@ -129,7 +146,7 @@ def sample_posterior(
         upper: Upper bounds.
         names: Parameter paths.
         particles: Particles (and posterior draws).
-        moves: Metropolis steps after each tempering stage.
+        moves: Most Metropolis steps after each tempering stage.
         seed: Seed of the sampler's own random choices.
         progress: Called with one line per stage.
 
@@ -152,21 +169,22 @@ def sample_posterior(
         theta, loglik = theta[chosen], loglik[chosen]
         beta = new_beta
         covariance = np.atleast_2d(np.cov(theta, rowvar=False)) + 1e-12 * np.eye(p)
-        accepted = 0
-        for _ in range(moves):
-            proposal = theta + scale * rng.multivariate_normal(np.zeros(p), covariance, particles)
-            inside = ((proposal >= lower) & (proposal <= upper)).all(axis=1)
-            proposed = np.full(particles, -np.inf)
-            if inside.any():
-                proposed[inside] = log_likelihood(proposal[inside])
-                evaluations += int(inside.sum())
+        accepted, steps = 0, 0
+        moved = np.zeros(particles, dtype=bool)
+        while steps < moves and moved.mean() < MOVED_SHARE:
+            step = scale * rng.multivariate_normal(np.zeros(p), covariance, particles)
+            proposal = reflect(theta + step, lower, upper)
+            proposed = log_likelihood(proposal)
+            evaluations += particles
             with np.errstate(invalid="ignore"):
                 log_ratio = beta * (proposed - loglik)
-            accept = inside & (np.log(rng.random(particles)) < log_ratio)
+            accept = np.log(rng.random(particles)) < log_ratio
             theta[accept], loglik[accept] = proposal[accept], proposed[accept]
+            moved |= accept
             accepted += int(accept.sum())
+            steps += 1
         temperatures.append(beta)
-        acceptance.append(accepted / (moves * particles))
+        acceptance.append(accepted / (steps * particles))
         elapsed = time.perf_counter() - start
         # Each stage is one more than the last's beta gain suggests; say so plainly.
         eta = elapsed / beta * (1.0 - beta) if beta > 0 else float("nan")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 import matplotlib
@@ -15,6 +14,7 @@ import yaml
 
 from calibration.config import MOMENTS, PRIMARY_MOMENTS, CalibrationConfig
 from calibration.fit import FitResult
+from experiments.files import write_text_atomically
 from simulation.dataset import package_version
 
 # A full-range change of the parameter must move some moment by more than this (log
@@ -24,13 +24,6 @@ MIN_SENSITIVITY = 0.1
 MAX_INTERVAL_SHARE = 0.5
 CREDIBLE_MASS = 0.9
 POSTERIOR_DRAWS_NAME = "posterior_draws.json"
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    temporary.write_text(text)
-    os.replace(temporary, path)
 
 
 def _nested(values: dict[str, float]) -> dict:
@@ -95,7 +88,11 @@ def identification(config: CalibrationConfig, result: FitResult) -> list[dict]:
             reasons.append("no moment responds to it")
         if result.posterior is not None:
             low, high = result.posterior.interval(CREDIBLE_MASS)[j]
-            row.update(interval_low=float(low), interval_high=float(high))
+            row.update(
+                interval_low=float(low),
+                interval_high=float(high),
+                posterior_mean=float(result.posterior.mean[j]),
+            )
             if (high - low) / span >= MAX_INTERVAL_SHARE:
                 share = (high - low) / span
                 reasons.append(f"its {CREDIBLE_MASS:.0%} interval covers {share:.0%} of its prior")
@@ -193,7 +190,7 @@ def write_calibrated_set(config: CalibrationConfig, result: FitResult, path: Pat
         "# Select with calibrated=<name>; calibrated=none runs the uncalibrated assumptions.\n"
         f"{comment}\n{body}"
     )
-    _atomic_write_text(path, text)
+    write_text_atomically(path, text)
     return path
 
 
@@ -282,7 +279,7 @@ def _figure_posterior(config: CalibrationConfig, result: FitResult, path: Path) 
                 ax.set_ylabel(short[i], fontsize=8)
     fig.suptitle(
         "Posterior draws, each axis from its prior's lower (0) to upper (1) bound; "
-        "line: the calibrated set (mean)",
+        "line: the calibrated set (mode)",
         fontsize=9,
     )
     fig.tight_layout()
@@ -338,7 +335,7 @@ def write_posterior_set(config: CalibrationConfig, result: FitResult, folder: Pa
             for name, p in config.calibration.priors.items()
         },
     }
-    _atomic_write_text(folder / POSTERIOR_DRAWS_NAME, json.dumps(record, indent=1) + "\n")
+    write_text_atomically(folder / POSTERIOR_DRAWS_NAME, json.dumps(record, indent=1) + "\n")
     paths = [*draws, *uncertain]
     body = yaml.safe_dump(
         _nested_strings({path: f"${{posterior_draw:{path},${{draw}}}}" for path in paths}),
@@ -354,7 +351,7 @@ def write_posterior_set(config: CalibrationConfig, result: FitResult, folder: Pa
         f"{body}"
     )
     path = folder / "posterior.yaml"
-    _atomic_write_text(path, text)
+    write_text_atomically(path, text)
     return path
 
 
@@ -413,7 +410,10 @@ def write_report(config: CalibrationConfig, result: FitResult, folder: Path) -> 
         f"{settings.posterior_moves} Metropolis move(s) per stage; "
         "`calibration/posterior.py`) from a prior uniform on the bounds. Every likelihood "
         f"evaluation averages {len(settings.seeds)} fixed seeds (common random numbers). "
-        "The calibrated set (`calibrated=default`) is the posterior mean; "
+        "The calibrated set (`calibrated=default`) is the posterior mode (its draw of "
+        "highest likelihood; the prior is flat): the default must reproduce the field's "
+        "figures, and the mean of this wide, skewed posterior does not "
+        "(`calibration/fit.py`); "
         "`calibrated=posterior draw=N` runs draw N.",
         "",
         f"**Result.** Loss {result.loss:.4f} at the calibrated set (below 1 means every "
@@ -461,18 +461,20 @@ def write_report(config: CalibrationConfig, result: FitResult, folder: Path) -> 
         "",
         "## Calibrated parameters and their uncertainty",
         "",
-        f"| parameter | calibrated (posterior mean) | prior (uniform on) | "
+        f"| parameter | calibrated (posterior mode) | posterior mean | prior (uniform on) | "
         f"{CREDIBLE_MASS:.0%} credible interval | most sensitive moment | identified |",
-        "|---|---:|---|---|---|---|",
+        "|---|---:|---:|---|---|---|---|",
     ]
     for r in params:
         interval = (
             f"[{r['interval_low']:.4g}, {r['interval_high']:.4g}]" if has_posterior else "n/a"
         )
         verdict = "yes" if r["identified"] else f"**no**: {r['why_not']}"
+        mean = f"{r['posterior_mean']:.4g}" if has_posterior else "n/a"
         lines.append(
-            f"| `{r['parameter']}` | {r['estimate']:.4g} | [{r['lower']:g}, {r['upper']:g}] | "
-            f"{interval} | {r['strongest_moment']} ({r['sensitivity']:.2f}) | {verdict} |"
+            f"| `{r['parameter']}` | {r['estimate']:.4g} | {mean} | "
+            f"[{r['lower']:g}, {r['upper']:g}] | {interval} | "
+            f"{r['strongest_moment']} ({r['sensitivity']:.2f}) | {verdict} |"
         )
     lines += [
         "",
@@ -526,7 +528,7 @@ def write_report(config: CalibrationConfig, result: FitResult, folder: Path) -> 
             lines += [f"## {title}", "", f"See [{extra}]({extra}).", ""]
     text = "\n".join(lines) + "\n"
     path = folder / "calibration.md"
-    _atomic_write_text(path, text)
+    write_text_atomically(path, text)
     return path
 
 

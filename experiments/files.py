@@ -48,3 +48,20 @@ def discard_empty_run_dir(run_dir: Path) -> None:
 
     if run_dir.is_dir() and all(is_bookkeeping(p) for p in run_dir.iterdir()):
         shutil.rmtree(run_dir)
+
+
+def write_text_atomically(path: Path, text: str) -> Path:
+    """Write `text` to a temporary file beside `path`, then rename it over `path`.
+
+    Args:
+        path: The file to write; its folder is created if needed.
+        text: The content.
+
+    Returns:
+        The path written.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    temporary.write_text(text)
+    os.replace(temporary, path)
+    return path

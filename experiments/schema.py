@@ -170,9 +170,24 @@ def load_config(overrides: list[str] | tuple[str, ...] = ()) -> RunConfig:
     Raises:
         ConfigError: A value is outside what the model accepts.
     """
+    return to_config(_compose("config", overrides), JobConfig).run_config().validate()
+
+
+def load_calibration_config(overrides: list[str] | tuple[str, ...] = ()) -> CalibrationConfig:
+    """Compose a calibration configuration exactly as `alliance-calibrate` does.
+
+    Args:
+        overrides: Override strings, e.g. `["calibration.posterior_particles=64"]`.
+
+    Returns:
+        The validated calibration configuration.
+    """
+    return to_config(_compose("calibrate", overrides), CalibrationConfig)
+
+
+def _compose(name: str, overrides: list[str] | tuple[str, ...]) -> DictConfig:
     from hydra import compose, initialize_config_dir
 
     register()
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        cfg = compose(config_name="config", overrides=list(overrides))
-    return to_config(cfg, JobConfig).run_config().validate()
+        return compose(config_name=name, overrides=list(overrides))

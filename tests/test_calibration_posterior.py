@@ -1,7 +1,12 @@
 import numpy as np
 import pytest
 
-from calibration.posterior import next_temperature, sample_posterior, systematic_resample
+from calibration.posterior import (
+    next_temperature,
+    reflect,
+    sample_posterior,
+    systematic_resample,
+)
 
 
 def test_smc_recovers_a_known_posterior():
@@ -52,3 +57,9 @@ def test_systematic_resampling_follows_the_weights():
     chosen = systematic_resample(weights, np.random.default_rng(0))
     assert sorted(np.bincount(chosen, minlength=4)) == [0, 1, 1, 2]
     assert 3 not in chosen
+
+
+def test_reflection_folds_points_back_into_the_box():
+    lower, upper = np.array([0.0, 1.0]), np.array([1.0, 3.0])
+    x = np.array([[1.2, 0.5], [-0.3, 3.5], [0.4, 2.0]])
+    np.testing.assert_allclose(reflect(x, lower, upper), [[0.8, 1.5], [0.3, 2.5], [0.4, 2.0]])

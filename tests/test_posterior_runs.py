@@ -1,0 +1,57 @@
+"""Runs from the posterior: `calibrated=posterior draw=N`, alone and swept."""
+
+import json
+
+import numpy as np
+import pytest
+
+from calibration.config import get_parameter
+from experiments import load_config
+from experiments.collect import collect
+from experiments.schema import POSTERIOR_DRAWS
+from simulation.config import ConfigError
+
+from .conftest import SMALL_OVERRIDES, cli, small_sweep
+
+RECORD = json.loads(POSTERIOR_DRAWS.read_text())
+
+
+def test_a_draw_sets_calibrated_and_uncertain_parameters_from_the_draws_file():
+    config = load_config(["calibrated=posterior", "draw=3"])
+    for kind in ("calibrated", "uncertain"):
+        assert RECORD[kind]
+        for path, values in RECORD[kind].items():
+            assert get_parameter(config, path) == values[3], path
+    other = load_config(["calibrated=posterior", "draw=4"])
+    assert other.model.production.productivity != config.model.production.productivity
+
+
+@pytest.mark.parametrize("draw", [-1, RECORD["draws"], "x"])
+def test_a_draw_out_of_range_is_refused_with_the_range(draw):
+    with pytest.raises((ConfigError, Exception), match="draw"):
+        load_config(["calibrated=posterior", f"draw={draw}"])
+
+
+def test_the_command_line_refuses_a_draw_without_the_posterior(tmp_path):
+    result = cli(
+        "alliance-run", *SMALL_OVERRIDES, "draw=3", f"hydra.run.dir={tmp_path}/r", cwd=tmp_path
+    )
+    assert result.returncode == 2
+    assert "draw" in result.stderr and "calibrated=posterior" in result.stderr
+    assert not (tmp_path / "r").exists()
+
+
+def test_draws_sweep_like_any_key_and_collect_gives_a_draw_dimension(tmp_path):
+    sweep = tmp_path / "sweep"
+    result = small_sweep(sweep, "calibrated=posterior", "draw=0,1,2", "seed=0")
+    assert result.returncode == 0, result.stderr
+    merged, jobs = collect(sweep)
+    assert len(jobs.done) == 3
+    assert list(merged.draw.values) == [0, 1, 2]
+    productivity = [
+        json.loads(str(merged.run_config.sel(draw=d).item()))["model"]["production"]["productivity"]
+        for d in range(3)
+    ]
+    np.testing.assert_allclose(
+        productivity, RECORD["calibrated"]["model.production.productivity"][:3]
+    )
