@@ -114,7 +114,10 @@ class CalibrationSettings:
         workers: Processes evaluating in parallel (-1: all cores).
         posterior_particles: Particles of the posterior sampler, and its draws (0:
             no posterior; the calibrated set is then the optimum).
-        posterior_moves: Metropolis steps after each tempering stage.
+        posterior_moves: Most Metropolis steps after each tempering stage.
+        posterior_draws: Posterior draws written for `calibrated=posterior`; more
+            than the particles are made by resampling and Metropolis moves at the
+            posterior.
         sensitivity_step: Central-difference step, as a share of each bound range.
         output: Where the calibrated parameter set is written (relative to the
             project root unless absolute).
@@ -137,6 +140,7 @@ class CalibrationSettings:
     workers: int = -1
     posterior_particles: int = 64
     posterior_moves: int = 3
+    posterior_draws: int = 100
     sensitivity_step: float = 0.05
     output: str = "configs/calibrated/default.yaml"
     report_dir: str = "docs/calibration"

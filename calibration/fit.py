@@ -198,6 +198,7 @@ class Calibration:
             moves=s.posterior_moves,
             seed=s.optimiser_seed,
             progress=self.progress,
+            draws=s.posterior_draws,
         )
 
     def run(self, uncertainty: bool = True) -> FitResult:

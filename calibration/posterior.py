@@ -121,9 +121,12 @@ def _normalised(log_weights: np.ndarray) -> np.ndarray:
     return w / w.sum()
 
 
-def systematic_resample(weights: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Indices drawn by systematic resampling."""
-    positions = (rng.random() + np.arange(weights.size)) / weights.size
+def systematic_resample(
+    weights: np.ndarray, rng: np.random.Generator, count: int | None = None
+) -> np.ndarray:
+    """`count` indices (default: as many as weights) drawn by systematic resampling."""
+    count = weights.size if count is None else count
+    positions = (rng.random() + np.arange(count)) / count
     return np.minimum(np.searchsorted(np.cumsum(weights), positions), weights.size - 1)
 
 
@@ -136,6 +139,7 @@ def sample_posterior(
     moves: int = 2,
     seed: int = 0,
     progress: Progress = print,
+    draws: int | None = None,
 ) -> Posterior:
     """Tempered SMC from the uniform prior on the bounds to the posterior.
 
@@ -148,6 +152,9 @@ def sample_posterior(
         particles: Particles (and posterior draws).
         moves: Most Metropolis steps after each tempering stage.
         seed: Seed of the sampler's own random choices.
+        draws: Posterior draws wanted; when more than `particles`, the final
+            particles are resampled to this many and moved by Metropolis steps at
+            the posterior (which leave it invariant) until 90 % have moved.
         progress: Called with one line per stage.
 
     Returns:
@@ -165,35 +172,78 @@ def sample_posterior(
     while beta < 1.0:
         new_beta = next_temperature(loglik, beta, particles / 2)
         weights = _normalised((new_beta - beta) * loglik)
-        chosen = systematic_resample(weights, rng)
-        theta, loglik = theta[chosen], loglik[chosen]
         beta = new_beta
-        covariance = np.atleast_2d(np.cov(theta, rowvar=False)) + 1e-12 * np.eye(p)
-        accepted, steps = 0, 0
-        moved = np.zeros(particles, dtype=bool)
-        while steps < moves and moved.mean() < MOVED_SHARE:
-            step = scale * rng.multivariate_normal(np.zeros(p), covariance, particles)
-            proposal = reflect(theta + step, lower, upper)
-            proposed = log_likelihood(proposal)
-            evaluations += particles
-            with np.errstate(invalid="ignore"):
-                log_ratio = beta * (proposed - loglik)
-            accept = np.log(rng.random(particles)) < log_ratio
-            theta[accept], loglik[accept] = proposal[accept], proposed[accept]
-            moved |= accept
-            accepted += int(accept.sum())
-            steps += 1
+        theta, loglik, rate, used = _resample_and_move(
+            theta,
+            loglik,
+            weights,
+            particles,
+            beta,
+            lower,
+            upper,
+            moves,
+            scale,
+            rng,
+            log_likelihood,
+        )
+        evaluations += used
         temperatures.append(beta)
-        acceptance.append(accepted / (steps * particles))
+        acceptance.append(rate)
         elapsed = time.perf_counter() - start
-        # Each stage is one more than the last's beta gain suggests; say so plainly.
         eta = elapsed / beta * (1.0 - beta) if beta > 0 else float("nan")
         progress(
             f"posterior stage {len(temperatures) - 1}: beta {beta:.3f}, acceptance "
             f"{acceptance[-1]:.2f}, evaluations {evaluations}, {elapsed:5.0f} s, "
-            f"ETA about {eta:4.0f} s"
+            f"ETA about {eta:4.0f} s (tempering is faster near the end)"
         )
+    if draws is not None and draws > particles:
+        uniform = np.full(particles, 1.0 / particles)
+        theta, loglik, rate, used = _resample_and_move(
+            theta, loglik, uniform, draws, 1.0, lower, upper, moves, scale, rng, log_likelihood
+        )
+        evaluations += used
+        acceptance.append(rate)
+        progress(f"posterior: {draws} draws, acceptance {rate:.2f}, evaluations {evaluations}")
     return Posterior(names, theta, loglik, temperatures, acceptance, evaluations)
+
+
+def _resample_and_move(
+    theta: np.ndarray,
+    loglik: np.ndarray,
+    weights: np.ndarray,
+    count: int,
+    beta: float,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    moves: int,
+    scale: float,
+    rng: np.random.Generator,
+    log_likelihood: LogLikelihood,
+) -> tuple[np.ndarray, np.ndarray, float, int]:
+    """Resample `count` particles, then move them at temperature `beta`.
+
+    Returns:
+        The particles, their log likelihoods, the acceptance rate and the
+        likelihood evaluations made.
+    """
+    p = theta.shape[1]
+    chosen = systematic_resample(weights, rng, count)
+    theta, loglik = theta[chosen].copy(), loglik[chosen].copy()
+    covariance = np.atleast_2d(np.cov(theta, rowvar=False)) + 1e-12 * np.eye(p)
+    accepted, steps = 0, 0
+    moved = np.zeros(count, dtype=bool)
+    while steps < moves and moved.mean() < MOVED_SHARE:
+        step = scale * rng.multivariate_normal(np.zeros(p), covariance, count)
+        proposal = reflect(theta + step, lower, upper)
+        proposed = log_likelihood(proposal)
+        with np.errstate(invalid="ignore"):
+            log_ratio = beta * (proposed - loglik)
+        accept = np.log(rng.random(count)) < log_ratio
+        theta[accept], loglik[accept] = proposal[accept], proposed[accept]
+        moved |= accept
+        accepted += int(accept.sum())
+        steps += 1
+    return theta, loglik, accepted / max(steps * count, 1), steps * count
 
 
 def likelihood_of(

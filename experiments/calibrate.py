@@ -42,7 +42,10 @@ def main(cfg: DictConfig) -> None:
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     config = validated_or_exit(cfg, CalibrationConfig, "alliance-calibrate")
     settings = config.calibration
-    resumable = {k: v for k, v in vars(settings).items() if k not in ("output", "report_dir")}
+    # What the checkpoint's evaluations do not depend on: where outputs go, and how
+    # many extra draws are made from a finished posterior.
+    kept = ("output", "report_dir", "posterior_draws")
+    resumable = {k: v for k, v in vars(settings).items() if k not in kept}
     checkpoint_path = run_dir / "checkpoint.json"
     try:
         checkpoint = Checkpoint(

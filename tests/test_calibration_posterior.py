@@ -63,3 +63,15 @@ def test_reflection_folds_points_back_into_the_box():
     lower, upper = np.array([0.0, 1.0]), np.array([1.0, 3.0])
     x = np.array([[1.2, 0.5], [-0.3, 3.5], [0.4, 2.0]])
     np.testing.assert_allclose(reflect(x, lower, upper), [[0.8, 1.5], [0.3, 2.5], [0.4, 2.0]])
+
+
+def test_more_draws_than_particles_are_moved_at_the_posterior():
+    def log_likelihood(theta):
+        return -0.5 * ((theta[:, 0] - 0.5) / 0.1) ** 2
+
+    posterior = sample_posterior(
+        log_likelihood, np.zeros(1), np.ones(1), ["a"], 64, 5, 3, lambda _: None, draws=150
+    )
+    assert posterior.draws.shape == (150, 1)
+    assert len(np.unique(posterior.draws)) > 100  # not copies of 64 particles
+    assert abs(posterior.mean[0] - 0.5) < 0.03

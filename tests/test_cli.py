@@ -92,6 +92,7 @@ TINY_CALIBRATION = [
     "calibration.optimiser_replicates=1",
     "calibration.maturity_observation_year=2",
     "calibration.posterior_particles=8",
+    "calibration.posterior_draws=12",
     "calibration.workers=1",
 ]
 
@@ -126,9 +127,9 @@ def test_calibrate_writes_the_set_and_the_report_and_resumes(tmp_path):
     report = (tmp_path / "report" / "calibration.md").read_text()
     assert "Hansen's J test" in report and "credible interval" in report
     draws = json.loads((tmp_path / "posterior_draws.json").read_text())
-    assert draws["draws"] == 8
-    assert len(draws["calibrated"]["model.production.frugality_gain"]) == 8
-    assert len(draws["uncertain"]["model.engineering.grant_effect"]) == 8
+    assert draws["draws"] == 12
+    assert len(draws["calibrated"]["model.production.frugality_gain"]) == 12
+    assert len(draws["uncertain"]["model.engineering.grant_effect"]) == 12
     assert "${posterior_draw:" in (tmp_path / "posterior.yaml").read_text()
 
     again = alliance_calibrate(tmp_path, *TINY_CALIBRATION)
