@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import json
 import sys
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,6 +122,15 @@ def to_config[T: RunConfig](cfg: DictConfig, kind: type[T]) -> T:
     Raises:
         ConfigError: A value is outside what the model accepts.
     """
+    unknown = unknown_keys(cfg, kind)
+    if unknown:
+        path, closest = unknown[0]
+        hint = f"; did you mean {closest}?" if closest else ""
+        msg = (
+            f"invalid config: {path} is not a key of the configuration{hint} "
+            "(keys and defaults: configs/)"
+        )
+        raise ConfigError(msg)
     try:
         config = OmegaConf.to_object(cfg)
     except InterpolationResolutionError as error:
@@ -130,6 +142,70 @@ def to_config[T: RunConfig](cfg: DictConfig, kind: type[T]) -> T:
         msg = f"expected a {kind.__name__}, got {type(config).__name__}"
         raise TypeError(msg)
     return config.validate()
+
+
+def _dataclass_of(annotation: object) -> type | None:
+    """The dataclass an annotation names, unwrapping `X | None`; None if it names none."""
+    if dataclasses.is_dataclass(annotation):
+        return annotation
+    for arg in typing.get_args(annotation):
+        if dataclasses.is_dataclass(arg):
+            return arg
+    return None
+
+
+def _schema_paths(node: DictConfig, cls: type, prefix: str = "") -> tuple[set[str], list[str]]:
+    """Valid leaf paths of a composed node, and the paths the schema does not have."""
+    hints = typing.get_type_hints(cls)
+    valid: set[str] = set()
+    unknown: list[str] = []
+    for key in node.keys() if isinstance(node, DictConfig) else []:
+        path = f"{prefix}{key}"
+        if key not in hints:
+            unknown.append(path)
+            continue
+        annotation = hints[key]
+        # _get_node reads the node without resolving interpolations.
+        child = node._get_node(key)
+        nested = _dataclass_of(annotation)
+        if typing.get_origin(annotation) is dict and isinstance(child, DictConfig):
+            value_type = _dataclass_of(typing.get_args(annotation)[1])
+            for item in child.keys():
+                item_node = child._get_node(item)
+                if value_type is not None and isinstance(item_node, DictConfig):
+                    inner_valid, inner_unknown = _schema_paths(
+                        item_node, value_type, f"{path}.{item}."
+                    )
+                    valid |= inner_valid
+                    unknown += inner_unknown
+                else:
+                    valid.add(f"{path}.{item}")
+        elif nested is not None and isinstance(child, DictConfig) and not child._is_none():
+            inner_valid, inner_unknown = _schema_paths(child, nested, f"{path}.")
+            valid |= inner_valid
+            unknown += inner_unknown
+        else:
+            valid.add(path)
+    return valid, unknown
+
+
+def unknown_keys(cfg: DictConfig, kind: type) -> list[tuple[str, str | None]]:
+    """Keys of a composed config that its typed schema does not have.
+
+    Hydra lets `+key=value` add a key that the schema does not know, and the typed
+    config then silently drops it: a typo would run with the default value.
+
+    Args:
+        cfg: The composed config.
+        kind: The schema class.
+
+    Returns:
+        (unknown dotted path, the closest valid path or None), for each.
+    """
+    valid, unknown = _schema_paths(cfg, kind)
+    return [
+        (path, next(iter(difflib.get_close_matches(path, valid, n=1)), None)) for path in unknown
+    ]
 
 
 def validated_or_exit[T: RunConfig](cfg: DictConfig, kind: type[T], program: str) -> T:

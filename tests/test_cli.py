@@ -60,6 +60,15 @@ def test_the_placebo_switch_on_the_command_line(tmp_path):
         assert (ds.premium_leverage.sel(view="causal") == 0).all()
 
 
+def test_a_misspelt_key_is_refused_with_or_without_plus(tmp_path):
+    for override in ("model.production.frugality_gian=5", "+model.production.frugality_gian=5"):
+        result = alliance_run(tmp_path, *SMALL_OVERRIDES, override)
+        assert result.returncode != 0, override
+        assert "frugality_gian" in result.stderr
+    assert "did you mean model.production.frugality_gain" in result.stderr
+    assert not (tmp_path / "run").exists()
+
+
 def test_bad_config_fails_before_anything_is_written(tmp_path):
     result = alliance_run(tmp_path, *SMALL_OVERRIDES, "fund.budget_eur=-1")
     assert result.returncode != 0

@@ -54,3 +54,8 @@ def test_the_yaml_default_has_no_title_and_unknown_keys_are_refused():
 def test_an_unquoted_special_value_gets_a_quoting_hint():
     with pytest.raises(ConfigError, match="quote values with commas"):
         load_publish_config(["title=Sensitivity (Sobol, N=64)"])
+
+
+def test_an_appended_unknown_key_is_refused_with_the_closest_key():
+    with pytest.raises(ConfigError, match="did you mean title"):
+        load_publish_config(["+titel=My data"])
