@@ -91,12 +91,26 @@ def rerun(folder: Path, max_runs: int | None = None) -> tuple[int, list[str]]:
     return len(stored), problems
 
 
+def _at_least_one(text: str) -> int:
+    """An integer >= 1, for --max-runs (0 would check nothing, -1 all but one)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        msg = f"invalid value {text!r}; allowed: an integer >= 1"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
 def main(argv: list[str] | None = None) -> None:
     """Command line: verify a package; print each problem; exit 1 on any."""
     parser = argparse.ArgumentParser(prog="alliance-verify", description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, help="a package written by alliance-publish")
     parser.add_argument("--rerun", action="store_true", help="re-run the runs and compare")
-    parser.add_argument("--max-runs", type=int, help="with --rerun: only the first N runs")
+    parser.add_argument(
+        "--max-runs", type=_at_least_one, help="with --rerun: only the first N runs (N >= 1)"
+    )
     args = parser.parse_args(argv)
     if not args.folder.is_dir():
         print(f"alliance-verify: no such folder: {args.folder}", file=sys.stderr)

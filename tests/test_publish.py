@@ -105,6 +105,13 @@ def test_verify_passes_and_reproduces_the_run(package):
     assert "1 run(s) reproduced exactly" in result.stdout
 
 
+@pytest.mark.parametrize("max_runs", ["0", "-1", "x"])
+def test_verify_refuses_max_runs_below_one(package, max_runs):
+    result = cli("alliance-verify", str(package), "--rerun", "--max-runs", max_runs, cwd=package)
+    assert result.returncode == 2
+    assert "--max-runs" in result.stderr and ">= 1" in result.stderr
+
+
 @pytest.mark.parametrize("name", ["data/dataset.nc", "tables/runs.csv"])
 def test_one_changed_byte_fails_verify_with_the_files_name(package, tmp_path, name):
     copy = tmp_path / "copy"
