@@ -13,6 +13,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -86,6 +87,8 @@ _WORKER: dict[str, object] = {}
 
 
 def _init_worker(base: RunConfig, paths: list[str], observation_year: float) -> None:
+    # Ctrl-C is the main process's to handle: it keeps the checkpoint and stops the pool.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER.update(base=base, paths=paths, year=observation_year)
 
 
@@ -137,7 +140,8 @@ class Evaluator:
 
     def __exit__(self, *exc: object) -> None:
         if self._pool is not None:
-            self._pool.shutdown()
+            interrupted = exc and exc[0] is not None
+            self._pool.shutdown(wait=not interrupted, cancel_futures=bool(interrupted))
 
     def moments(self, thetas: np.ndarray, seeds: list[int]) -> np.ndarray:
         """Moments of every vector over every seed, shape (vectors, seeds, moments).

@@ -56,6 +56,13 @@ def main(cfg: DictConfig) -> None:
         sys.exit(2)
     if checkpoint.evaluations:
         print(f"resuming from {checkpoint_path}: {len(checkpoint.evaluations)} simulations done")
+    print(
+        f"alliance-calibrate: {len(settings.parameters)} free parameters; the first stage "
+        f"runs {settings.maxiter} generations of "
+        f"{settings.popsize * len(settings.parameters)} x {settings.optimiser_replicates} "
+        "simulations, then the posterior (progress below)",
+        flush=True,
+    )
     evaluator = Evaluator(
         config.run_config(),
         list(settings.parameters),
@@ -63,10 +70,18 @@ def main(cfg: DictConfig) -> None:
         checkpoint,
         settings.workers,
     )
-    with evaluator:
-        result = Calibration(config, evaluator, progress=lambda line: print(line, flush=True)).run(
-            uncertainty=settings.posterior_particles > 0
+    try:
+        with evaluator:
+            result = Calibration(
+                config, evaluator, progress=lambda line: print(line, flush=True)
+            ).run(uncertainty=settings.posterior_particles > 0)
+    except KeyboardInterrupt:
+        print(
+            f"\nalliance-calibrate: interrupted; {checkpoint_path} keeps "
+            f"{len(checkpoint.evaluations)} simulations: run the same command to resume",
+            file=sys.stderr,
         )
+        sys.exit(130)
     output = write_calibrated_set(config, result, _project_path(settings.output))
     if result.posterior is not None:
         posterior = write_posterior_set(config, result, output.parent)

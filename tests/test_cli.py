@@ -147,6 +147,35 @@ def test_calibrate_writes_the_set_and_the_report_and_resumes(tmp_path):
     assert "(new 0)" in again.stdout  # nothing simulated twice
 
 
+def test_ctrl_c_in_calibrate_keeps_the_checkpoint_and_says_how_to_resume(tmp_path):
+    import signal
+
+    process = subprocess.Popen(
+        [
+            CALIBRATE,
+            *TINY_CALIBRATION,
+            "calibration.maxiter=200",
+            "calibration.workers=2",
+            f"hydra.run.dir={tmp_path}/calibration",
+            f"calibration.output={tmp_path}/calibrated.yaml",
+            f"calibration.report_dir={tmp_path}/report",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    for line in process.stdout:
+        if line.startswith("generation   2/"):
+            break
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130
+    assert "Traceback" not in stderr
+    assert "interrupted" in stderr and "run the same command to resume" in stderr
+    assert (tmp_path / "calibration" / "checkpoint.json").exists()
+
+
 def test_calibrate_refuses_a_bad_setting_before_any_work(tmp_path):
     result = alliance_calibrate(tmp_path, *TINY_CALIBRATION, "calibration.popsize=0")
     assert result.returncode != 0
