@@ -44,6 +44,8 @@ PER_RUN_ATTRS = {
 }
 # Eager merges hold the runs plus the merged copy: stay well under the machine's RAM.
 MEMORY_SHARE = 0.25
+# What opening a damaged or truncated NetCDF file raises.
+UNREADABLE = (OSError, ValueError, KeyError, RuntimeError)
 
 
 @dataclass
@@ -105,8 +107,15 @@ def available_memory() -> int:
 
 def fits_in_memory(jobs: SweepJobs) -> bool:
     """Whether the sweep's runs, decoded, fit in a share of this machine's memory."""
-    with xr.open_dataset(next(iter(jobs.done)) / DATASET_NAME, engine="h5netcdf") as first:
-        run_bytes = first.nbytes
+    for job in jobs.done:
+        try:
+            with xr.open_dataset(job / DATASET_NAME, engine="h5netcdf") as first:
+                run_bytes = first.nbytes
+            break
+        except UNREADABLE:
+            continue
+    else:
+        return True
     return run_bytes * len(jobs.done) < MEMORY_SHARE * available_memory()
 
 
@@ -165,8 +174,15 @@ def collect(sweep_dir: Path, lazy: bool | None = None) -> tuple[xr.Dataset, Swee
         xr.set_options(file_cache_maxsize=max(128, len(jobs.done) + 16))
     parts = []
     shared: dict[str, set[str]] = {k: set() for k in SHARED_ATTRS}
-    for job, overrides in jobs.done.items():
-        dataset = _open_run(job / DATASET_NAME, lazy)
+    for job, overrides in list(jobs.done.items()):
+        try:
+            dataset = _open_run(job / DATASET_NAME, lazy)
+        except UNREADABLE as error:
+            # One damaged file must not stop the merge: list it, merge the rest.
+            del jobs.done[job]
+            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+            jobs.failed[job] = f"unreadable {DATASET_NAME}: {reason}"
+            continue
         for key in SHARED_ATTRS:
             if key in dataset.attrs:
                 shared[key].add(str(dataset.attrs[key]))
@@ -174,6 +190,9 @@ def collect(sweep_dir: Path, lazy: bool | None = None) -> tuple[xr.Dataset, Swee
         parts.append(
             mergeable(dataset).expand_dims({dimension_name(k): [values[k]] for k in varying})
         )
+    if not parts:
+        msg = f"no readable run in {sweep_dir} ({len(jobs.failed)} failed)"
+        raise ValueError(msg)
     # "override": each variable keeps its units and descriptions (those of the first run).
     merged = xr.combine_by_coords(parts, combine_attrs="override", join="outer")
     for key in varying:
@@ -210,6 +229,9 @@ def main(argv: list[str] | None = None) -> None:
     mode.add_argument("--eager", action="store_true", help="always read runs into memory")
     args = parser.parse_args(argv)
     lazy = True if args.lazy else False if args.eager else None
+    if not args.sweep_dir.is_dir():
+        print(f"alliance-collect: no such folder: {args.sweep_dir}", file=sys.stderr)
+        sys.exit(1)
     try:
         merged, jobs = collect(args.sweep_dir, lazy=lazy)
     except ValueError as error:

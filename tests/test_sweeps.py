@@ -85,6 +85,25 @@ def test_a_failed_job_is_listed_and_the_rest_still_merge(sweep, tmp_path):
     assert len(find_jobs(copy).failed) == 1
 
 
+def test_a_truncated_dataset_is_listed_with_its_path_and_the_rest_merge(sweep, tmp_path):
+    copy = tmp_path / "copy"
+    subprocess.run(["cp", "-r", str(sweep), str(copy)], check=True)
+    broken = next(p.parent.parent for p in copy.rglob(".hydra/overrides.yaml"))
+    data = (broken / "dataset.nc").read_bytes()
+    (broken / "dataset.nc").write_bytes(data[: len(data) // 3])
+    result = cli("alliance-collect", str(copy), cwd=copy)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert f"failed: {broken}: unreadable dataset.nc" in result.stdout
+    assert "5 runs merged" in result.stdout
+
+
+def test_collect_of_a_missing_folder_says_so(tmp_path):
+    result = cli("alliance-collect", str(tmp_path / "nowhere"), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "no such folder" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_report_tables_and_html(sweep, tmp_path):
     merged, _ = collect(sweep)
     frame = per_seed_metrics(merged)
