@@ -90,3 +90,30 @@ def test_trust_learns_from_successes_and_failures():
     new = update_trust(trust, np.array([4.0, 0.0, 0.0]), np.array([0.0, 4.0, 0.0]), cfg)
     assert new[0] > 0.5 > new[1]
     assert new[2] == 0.5
+
+
+def test_initial_maturity_counts_are_the_rounded_shares_for_every_seed():
+    from simulation.config import EngineeringConfig, ScenarioConfig, TrustConfig
+    from simulation.territories import TerritoryState, initial_maturity_levels
+
+    levels = initial_maturity_levels([0.85, 0.12, 0.03, 0.0], 81)
+    np.testing.assert_array_equal(np.bincount(levels, minlength=5)[1:], [69, 10, 2, 0])
+    assert initial_maturity_levels([0.25, 0.25, 0.25, 0.25], 6).tolist() == [1, 1, 2, 2, 3, 4]
+    counts = {
+        tuple(
+            np.bincount(
+                TerritoryState.create(
+                    ScenarioConfig(), EngineeringConfig(), TrustConfig(), np.random.default_rng(s)
+                ).maturity,
+                minlength=5,
+            )
+        )
+        for s in range(5)
+    }
+    assert counts == {(0, 69, 10, 2, 0)}
+
+
+def test_a_level_factor_above_one_speeds_the_higher_levels():
+    cfg = MaturityConfig(level_factor=1.5)
+    p = maturity_up_probability(np.array([1, 2, 3]), np.zeros(3), 0.0, np.zeros(3), cfg)
+    assert p[0] < p[1] < p[2]
