@@ -4,21 +4,10 @@ import pytest
 
 from calibration.config import Target
 from calibration.coverage import rounded, simulation_based_calibration
+from experiments.coverage import REDUCED
 from experiments.schema import load_calibration_config
 
-SMALL_WORLD = [
-    "scenario.n_territories=27",
-    "scenario.n_organisations=1500",
-    "scenario.years=5",
-    "fund.years=2",
-    "fund.ticket_eur=5000",
-    "accounting.rmst_horizon_years=3",
-    "calibration.maturity_observation_year=3",
-    "calibration.seeds=[1000,1001,1002]",
-    "calibration.covariance_seeds=[3000,3001,3002,3003,3004,3005,3006,3007,3008,3009,3010,3011]",
-    "calibration.posterior_particles=48",
-    "calibration.posterior_moves=10",
-]
+SMALL_WORLD = [*REDUCED, "calibration.posterior_particles=32"]
 
 
 def test_figures_are_rounded_as_the_field_reports_them():
