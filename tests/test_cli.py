@@ -154,7 +154,8 @@ def test_ctrl_c_in_calibrate_keeps_the_checkpoint_and_says_how_to_resume(tmp_pat
         [
             CALIBRATE,
             *TINY_CALIBRATION,
-            "calibration.maxiter=200",
+            "calibration.maxiter=100000",
+            "calibration.tol=0",
             "calibration.workers=2",
             f"hydra.run.dir={tmp_path}/calibration",
             f"calibration.output={tmp_path}/calibrated.yaml",
