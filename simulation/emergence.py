@@ -113,18 +113,20 @@ def choose_partners(
     start = population.territory_start[t]
     others = population.territory_count[t] - 1
     local_lead = leads - start
-    n_partners = 1 + np.floor(
-        streams.uniform("partners", step, leads, slot=0) * em.max_partners
-    ).astype(np.int64)
+    # Every draw of this step's partner choice at once: slot 0 for the number of
+    # partners, then per partner slot `partner_candidates` candidates and a pick.
+    draws = streams.uniform_slots(
+        "partners", step, leads, 1 + em.max_partners * (em.partner_candidates + 1)
+    )
+    n_partners = 1 + np.floor(draws[:, 0] * em.max_partners).astype(np.int64)
     lead_shares = population.pillar_share[leads]
     partners = np.full((leads.size, em.max_partners), -1, dtype=np.int64)
     slot = 1
     for j in range(em.max_partners):
         candidates = np.empty((leads.size, em.partner_candidates), dtype=np.int64)
         for c in range(em.partner_candidates):
-            u = streams.uniform("partners", step, leads, slot=slot)
+            local = np.floor(draws[:, slot] * others).astype(np.int64)
             slot += 1
-            local = np.floor(u * others).astype(np.int64)
             local += local >= local_lead  # skip the lead itself
             candidates[:, c] = start + local
         weights = (
@@ -132,7 +134,7 @@ def choose_partners(
             + MIN_PARTNER_WEIGHT
         )
         cumulative = np.cumsum(weights, axis=1)
-        u = streams.uniform("partners", step, leads, slot=slot)
+        u = draws[:, slot]
         slot += 1
         pick = (cumulative < u[:, None] * cumulative[:, -1:]).sum(axis=1)
         chosen = candidates[np.arange(leads.size), pick]

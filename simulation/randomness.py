@@ -68,3 +68,25 @@ class RandomStreams:
         ids = np.asarray(entities, dtype=np.uint64)
         bits = _mix(_mix(ids * _GOLDEN + base) ^ base)
         return (bits >> np.uint64(11)).astype(np.float64) * _TO_UNIT
+
+    def uniform_slots(
+        self, mechanism: str, step: int, entities: np.ndarray, slots: int
+    ) -> np.ndarray:
+        """`uniform` for slots 0..slots-1 at once: the same numbers, in one array.
+
+        Args:
+            mechanism: One of `MECHANISMS`.
+            step: The step the draws belong to.
+            entities: Integer ids, shape (k,).
+            slots: Number of slots.
+
+        Returns:
+            Shape (k, slots); column `j` equals `uniform(mechanism, step, entities, j)`.
+        """
+        # One-element arrays, not scalars: numpy warns on scalar uint64 overflow.
+        key, step_ = np.array([self._keys[mechanism], step], dtype=np.uint64)[:, None]
+        slot_ = np.arange(slots, dtype=np.uint64)
+        base = _mix(key + step_ * _GOLDEN + slot_ * _SLOT)[None, :]
+        ids = np.asarray(entities, dtype=np.uint64)[:, None]
+        bits = _mix(_mix(ids * _GOLDEN + base) ^ base)
+        return (bits >> np.uint64(11)).astype(np.float64) * _TO_UNIT

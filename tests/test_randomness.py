@@ -38,3 +38,12 @@ def test_seed_decides_the_numbers():
     assert not np.array_equal(
         streams(1).uniform("lifetime", 0, ids), streams(2).uniform("lifetime", 0, ids)
     )
+
+
+def test_all_slots_at_once_are_the_same_numbers_as_one_slot_at_a_time():
+    streams = RandomStreams(np.random.default_rng(3))
+    ids = np.array([0, 5, 17, 999, 2**40])
+    table = streams.uniform_slots("partners", 7, ids, 6)
+    assert table.shape == (5, 6)
+    for slot in range(6):
+        np.testing.assert_array_equal(table[:, slot], streams.uniform("partners", 7, ids, slot))
