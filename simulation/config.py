@@ -437,7 +437,13 @@ class AccountingConfig:
 
 @dataclass
 class RunConfig:
-    """Everything one run needs: the world, the mechanisms, the fund and the seed."""
+    """Everything one run needs: the world, the mechanisms, the fund and the seed.
+
+    `RunConfig()` holds the *uncalibrated* assumptions of `configs/model/default.yaml`,
+    not the calibrated set that `alliance-run` uses by default. For the numbers of
+    the command line, compose the configuration as it does:
+    `experiments.load_config(["seed=3"])`.
+    """
 
     seed: int = 0
     scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
