@@ -166,6 +166,9 @@ def test_ctrl_c_in_calibrate_keeps_the_checkpoint_and_says_how_to_resume(tmp_pat
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # As in a terminal: a background job (CI) may inherit SIGINT ignored, and
+        # Python then never turns Ctrl-C into KeyboardInterrupt.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     for line in process.stdout:
         if line.startswith("generation"):
