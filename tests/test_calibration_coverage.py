@@ -7,7 +7,7 @@ from calibration.coverage import rounded, simulation_based_calibration
 from experiments.coverage import REDUCED
 from experiments.schema import load_calibration_config
 
-SMALL_WORLD = [*REDUCED, "calibration.posterior_particles=32"]
+SMALL_WORLD = REDUCED
 
 
 def test_figures_are_rounded_as_the_field_reports_them():
@@ -17,10 +17,10 @@ def test_figures_are_rounded_as_the_field_reports_them():
 
 @pytest.mark.slow
 def test_ninety_percent_intervals_hold_the_truth_about_ninety_percent_of_the_time():
-    """About 2 minutes on 2 cores; docs/calibration/coverage.md has the larger check."""
+    """About 4 minutes on 2 cores (measured: 80 % of 55 intervals); coverage.md has 24 truths."""
     config = load_calibration_config(SMALL_WORLD)
-    result = simulation_based_calibration(config, truths=10, progress=print)
-    assert len(result.covered) >= 8
+    result = simulation_based_calibration(config, truths=12, progress=print)
+    assert len(result.covered) >= 8  # a truth whose world backs nothing is skipped
     print(f"coverage {result.rate:.2f} over {result.covered.size} intervals")
-    # 50 intervals: a correct posterior gives 0.9, binomial 95 % range about 0.80-0.98
-    assert 0.7 <= result.rate <= 1.0
+    # 40-60 intervals: a correct posterior gives 0.9, binomial 95 % range about 0.8-0.98
+    assert 0.75 <= result.rate <= 1.0
