@@ -26,14 +26,15 @@ CREDIBLE_MASS = 0.9
 POSTERIOR_DRAWS_NAME = "posterior_draws.json"
 
 
-def _nested(values: dict[str, float]) -> dict:
+def _nested(values: dict[str, object]) -> dict:
+    """Dotted paths to a nested mapping, as the config tree writes them."""
     tree: dict = {}
     for path, value in values.items():
         node = tree
         *parents, name = path.split(".")
         for part in parents:
             node = node.setdefault(part, {})
-        node[name] = float(value)
+        node[name] = value
     return tree
 
 
@@ -182,7 +183,8 @@ def write_calibrated_set(config: CalibrationConfig, result: FitResult, path: Pat
     header_lines = yaml.safe_dump(header, sort_keys=False).splitlines()
     comment = "\n".join(f"{_HEADER_PREFIX}{line}" for line in header_lines)
     body = yaml.safe_dump(
-        _nested(dict(zip(result.names, result.best, strict=True))), sort_keys=False
+        _nested({name: float(x) for name, x in zip(result.names, result.best, strict=True)}),
+        sort_keys=False,
     )
     text = (
         "# @package _global_\n"
@@ -338,7 +340,7 @@ def write_posterior_set(config: CalibrationConfig, result: FitResult, folder: Pa
     write_text_atomically(folder / POSTERIOR_DRAWS_NAME, json.dumps(record, indent=1) + "\n")
     paths = [*draws, *uncertain]
     body = yaml.safe_dump(
-        _nested_strings({path: f"${{posterior_draw:{path},${{draw}}}}" for path in paths}),
+        _nested({path: f"${{posterior_draw:{path},${{draw}}}}" for path in paths}),
         sort_keys=False,
     )
     text = (
@@ -353,17 +355,6 @@ def write_posterior_set(config: CalibrationConfig, result: FitResult, folder: Pa
     path = folder / "posterior.yaml"
     write_text_atomically(path, text)
     return path
-
-
-def _nested_strings(values: dict[str, str]) -> dict:
-    tree: dict = {}
-    for path, value in values.items():
-        node = tree
-        *parents, name = path.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[name] = value
-    return tree
 
 
 def write_report(config: CalibrationConfig, result: FitResult, folder: Path) -> Path:

@@ -142,7 +142,7 @@ _DIAGNOSTICS: dict[str, tuple[str, str]] = {
     "matched_share": ("1", "Share of backed projects with at least one matched control"),
     "matched_same_territory_share": (
         "1",
-        "Share of backed projects whose matched controls come from their own territory",
+        "Share of backed projects whose nearest matched control comes from their own territory",
     ),
     "twins_found_share": (
         "1",

@@ -33,7 +33,6 @@ leverage; `causal = effect_on_backed + spill-over` for leverage (`decompose`).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -450,12 +449,9 @@ def decompose(premium: dict[str, Premium]) -> Decomposition:
         premium["causal"],
     )
 
-    def divide(a: float, b: float) -> float:
-        return a / b if b != 0 and not math.isnan(b) else NAN
-
     return Decomposition(
-        selection_frugality=divide(observed.frugality, effect.frugality),
-        selection_durability=divide(observed.durability, effect.durability),
+        selection_frugality=ratio(observed.frugality, effect.frugality),
+        selection_durability=ratio(observed.durability, effect.durability),
         selection_leverage={
             m: observed.leverage.measure(m) - effect.leverage.measure(m) for m in MEASURES
         },
