@@ -21,9 +21,9 @@ from omegaconf import DictConfig
 
 from experiments.files import discard_empty_run_dir, write_netcdf_atomically
 from experiments.provenance import git_commit
-from experiments.schema import CONFIG_DIR, JobConfig, register, validated_or_exit
+from experiments.schema import CONFIG_DIR, JobConfig, check_draw, register, validated_or_exit
 from experiments.summary import summary
-from simulation import run
+from simulation import ConfigError, run
 
 DATASET_NAME = "dataset.nc"
 ERROR_NAME = "error.txt"
@@ -43,13 +43,11 @@ def main(cfg: DictConfig) -> None:
     run_dir = Path(hydra_config.runtime.output_dir)
     job = validated_or_exit(cfg, JobConfig, "alliance-run")
     calibrated = hydra_config.runtime.choices.get("calibrated", "none")
-    if job.draw is not None and calibrated != "posterior":
+    try:
+        check_draw(job, calibrated)
+    except ConfigError as error:
         discard_empty_run_dir(run_dir)
-        print(
-            f"alliance-run: invalid config: draw = {job.draw}; allowed only with "
-            f"calibrated=posterior (this run uses calibrated={calibrated})",
-            file=sys.stderr,
-        )
+        print(f"alliance-run: {error}", file=sys.stderr)
         sys.exit(2)
     path = run_dir / DATASET_NAME
     if path.exists():

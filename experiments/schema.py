@@ -12,7 +12,8 @@ from pathlib import Path
 
 from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig, OmegaConf
+from hydra.errors import HydraException
+from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import InterpolationResolutionError
 
 from calibration.config import CalibrationConfig
@@ -134,8 +135,12 @@ def to_config[T: RunConfig](cfg: DictConfig, kind: type[T]) -> T:
     try:
         config = OmegaConf.to_object(cfg)
     except InterpolationResolutionError as error:
-        cause = error.__cause__
-        if isinstance(cause, ConfigError):
+        # A resolver's ConfigError (a posterior draw out of range) arrives wrapped,
+        # once per level of the config tree: raise it as itself.
+        cause: BaseException | None = error
+        while cause is not None and not isinstance(cause, ConfigError):
+            cause = cause.__cause__ or cause.__context__
+        if cause is not None:
             raise cause from None
         raise
     if not isinstance(config, kind):
@@ -246,7 +251,30 @@ def load_config(overrides: list[str] | tuple[str, ...] = ()) -> RunConfig:
     Raises:
         ConfigError: A value is outside what the model accepts.
     """
-    return to_config(_compose("config", overrides), JobConfig).run_config().validate()
+    cfg = _compose("config", overrides, with_choices=True)
+    with open_dict(cfg):
+        calibrated = cfg.pop("hydra").runtime.choices.get("calibrated", "none")
+    job = to_config(cfg, JobConfig)
+    check_draw(job, calibrated)
+    return job.run_config().validate()
+
+
+def check_draw(job: JobConfig, calibrated: str) -> None:
+    """A posterior draw is read only from `calibrated=posterior`; refuse it elsewhere.
+
+    Args:
+        job: The validated job.
+        calibrated: The `calibrated` option the config was composed with.
+
+    Raises:
+        ConfigError: `draw` is set with another calibrated set.
+    """
+    if job.draw is not None and calibrated != "posterior":
+        msg = (
+            f"invalid config: draw = {job.draw}; allowed only with calibrated=posterior "
+            f"(this run uses calibrated={calibrated})"
+        )
+        raise ConfigError(msg)
 
 
 def load_calibration_config(overrides: list[str] | tuple[str, ...] = ()) -> CalibrationConfig:
@@ -261,9 +289,18 @@ def load_calibration_config(overrides: list[str] | tuple[str, ...] = ()) -> Cali
     return to_config(_compose("calibrate", overrides), CalibrationConfig)
 
 
-def _compose(name: str, overrides: list[str] | tuple[str, ...]) -> DictConfig:
+def _compose(
+    name: str, overrides: list[str] | tuple[str, ...], with_choices: bool = False
+) -> DictConfig:
     from hydra import compose, initialize_config_dir
 
     register()
-    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        return compose(config_name=name, overrides=list(overrides))
+    try:
+        with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+            return compose(
+                config_name=name, overrides=list(overrides), return_hydra_config=with_choices
+            )
+    except HydraException as error:
+        lines = [line.strip() for line in str(error.__cause__ or error).splitlines()]
+        msg = f"invalid config: {error}: {'; '.join(line for line in lines if line)}"
+        raise ConfigError(msg) from None

@@ -28,8 +28,13 @@ def test_a_draw_sets_calibrated_and_uncertain_parameters_from_the_draws_file():
 
 @pytest.mark.parametrize("draw", [-1, RECORD["draws"], "x"])
 def test_a_draw_out_of_range_is_refused_with_the_range(draw):
-    with pytest.raises((ConfigError, Exception), match="draw"):
+    with pytest.raises(ConfigError, match="draw"):
         load_config(["calibrated=posterior", f"draw={draw}"])
+
+
+def test_python_refuses_a_draw_without_the_posterior_as_the_command_line_does():
+    with pytest.raises(ConfigError, match="allowed only with calibrated=posterior"):
+        load_config(["draw=3"])
 
 
 def test_the_command_line_refuses_a_draw_without_the_posterior(tmp_path):
