@@ -14,6 +14,7 @@ import yaml
 
 from calibration.config import MOMENTS, PRIMARY_MOMENTS, CalibrationConfig
 from calibration.fit import FitResult
+from calibration.loss import loss
 from experiments.files import write_text_atomically
 from simulation.dataset import package_version
 
@@ -410,7 +411,8 @@ def write_report(config: CalibrationConfig, result: FitResult, folder: Path) -> 
         f"**Result.** Loss {result.loss:.4f} at the calibrated set (below 1 means every "
         "moment is, on average, within its tolerance), "
         f"{result.generations} generations, {result.evaluations} simulations in the "
-        f"checkpoint, {result.seconds:.0f} s wall time in the last session.",
+        f"checkpoint, {result.seconds:.0f} s wall time in the session that wrote this report "
+        "(a session that finds its simulations in the checkpoint only replays them).",
         "",
     ]
     if result.j_test is not None:
@@ -448,6 +450,17 @@ def write_report(config: CalibrationConfig, result: FitResult, folder: Path) -> 
             f"{r['fit_mean']:.3f} ({r['fit_sd']:.3f}) | {r['holdout_mean']:.3f} "
             f"({r['holdout_sd']:.3f}) | {'yes' if r['holdout_within_tolerance'] else 'no'} |"
         )
+    if result.mean_moments is not None:
+        at_mean = ", ".join(
+            f"{name} {value:.3g}" for name, value in zip(MOMENTS, result.mean_moments, strict=True)
+        )
+        mean_loss = loss(result.mean_moments, config.targets, settings.share_floor)
+        lines += [
+            "",
+            f"At the posterior mean instead of its mode, on the fit seeds: {at_mean}; loss "
+            f"{mean_loss:.4f} against {result.loss:.4f} at the mode. The calibrated set is "
+            "the mode: the draw that reproduces the figures most closely.",
+        ]
     lines += [
         "",
         "## Calibrated parameters and their uncertainty",
