@@ -123,15 +123,7 @@ def to_config[T: RunConfig](cfg: DictConfig, kind: type[T]) -> T:
     Raises:
         ConfigError: A value is outside what the model accepts.
     """
-    unknown = unknown_keys(cfg, kind)
-    if unknown:
-        path, closest = unknown[0]
-        hint = f"; did you mean {closest}?" if closest else ""
-        msg = (
-            f"invalid config: {path} is not a key of the configuration{hint} "
-            "(keys and defaults: configs/)"
-        )
-        raise ConfigError(msg)
+    refuse_unknown_keys(cfg, kind, "configs/")
     try:
         config = OmegaConf.to_object(cfg)
     except InterpolationResolutionError as error:
@@ -211,6 +203,25 @@ def unknown_keys(cfg: DictConfig, kind: type) -> list[tuple[str, str | None]]:
     return [
         (path, next(iter(difflib.get_close_matches(path, valid, n=1)), None)) for path in unknown
     ]
+
+
+def refuse_unknown_keys(cfg: DictConfig, kind: type, where: str) -> None:
+    """Raise `ConfigError` for the first key `kind` does not have, naming the closest.
+
+    Args:
+        cfg: The composed config.
+        kind: The schema class.
+        where: Where the keys and defaults are documented, for the message.
+
+    Raises:
+        ConfigError: An unknown key.
+    """
+    unknown = unknown_keys(cfg, kind)
+    if unknown:
+        path, closest = unknown[0]
+        hint = f"; did you mean {closest}?" if closest else ""
+        msg = f"invalid config: {path} is not a key{hint} (keys and defaults: {where})"
+        raise ConfigError(msg)
 
 
 def validated_or_exit[T: RunConfig](cfg: DictConfig, kind: type[T], program: str) -> T:
