@@ -1,6 +1,6 @@
 """Do per-euro causal figures depend on the world's arbitrary size? A Markdown report.
 
-    python benchmarks/public_goods.py              # 5 seeds, every case (about 10 min on 2 cores)
+    python benchmarks/public_goods.py              # 5 seeds, every case (about 2 min on 2 cores)
     python benchmarks/public_goods.py --seeds 10
 
 Every case runs the calibrated default configuration (`experiments.load_config`,
