@@ -6,6 +6,7 @@ import copy
 import math
 from dataclasses import dataclass, field
 
+from simulation.bounds import declared_keys
 from simulation.config import ConfigError, RunConfig
 
 MOMENTS: tuple[str, ...] = (
@@ -235,6 +236,32 @@ def check_free_parameters(
         if not isinstance(current, float):
             msg = f"invalid config: {key}.{path}; allowed: float parameters"
             raise ConfigError(msg)
+        check_within_bounds(config, path, bounds.lower, bounds.upper, key)
+
+
+def check_within_bounds(config: RunConfig, path: str, lower: float, upper: float, key: str) -> None:
+    """Refuse a range that leaves the parameter's declared plausible range.
+
+    A calibration or a design would otherwise run the model where its own
+    validation refuses to go.
+
+    Args:
+        config: The run configuration the path points into.
+        path: Dotted path of the parameter.
+        lower: Lower end of the range.
+        upper: Upper end of the range.
+        key: Where the range was given, for the message.
+
+    Raises:
+        ConfigError: The range is not inside the declared one.
+    """
+    declared, _ = declared_keys(config)[path]
+    if lower < declared.low or upper > declared.high:
+        msg = (
+            f"invalid config: {key}.{path} range [{lower}, {upper}]; allowed: within "
+            f"the key's plausible range [{declared.low:g}, {declared.high:g}]"
+        )
+        raise ConfigError(msg)
 
 
 def check_priors(config: RunConfig, priors: dict[str, Prior], key: str) -> None:
@@ -252,6 +279,7 @@ def check_priors(config: RunConfig, priors: dict[str, Prior], key: str) -> None:
         if not isinstance(get_parameter(config, path, key), float):
             msg = f"invalid config: {key}.{path}; allowed: float parameters"
             raise ConfigError(msg)
+        check_within_bounds(config, path, prior.lower, prior.upper, key)
         if prior.shape not in PRIOR_SHAPES:
             msg = (
                 f"invalid config: {key}.{path}.shape = {prior.shape!r}; "
