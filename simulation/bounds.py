@@ -54,7 +54,9 @@ class Bounds:
         return f"a finite number in [{self.low:g}, {self.high:g}]{unit}"
 
 
-def param(default: object, low: float, high: float, unit: str = "1") -> dataclasses.Field:
+def param(
+    default: object, low: float, high: float, unit: str = "1", doc: str = ""
+) -> dataclasses.Field:
     """A dataclass field with a default and a declared plausible range.
 
     Args:
@@ -62,11 +64,12 @@ def param(default: object, low: float, high: float, unit: str = "1") -> dataclas
         low: Smallest accepted value (of each item, for a list or dict).
         high: Largest accepted value.
         unit: Unit of the value.
+        doc: Its meaning, for keys whose YAML line carries no comment.
 
     Returns:
-        The field, its range in `metadata["bounds"]`.
+        The field, its range in `metadata["bounds"]`, its meaning in `metadata["doc"]`.
     """
-    metadata = {"bounds": Bounds(low, high, unit)}
+    metadata = {"bounds": Bounds(low, high, unit), "doc": doc}
     if isinstance(default, list | dict):
         return dataclasses.field(default_factory=lambda: copy.deepcopy(default), metadata=metadata)
     return dataclasses.field(default=default, metadata=metadata)
@@ -147,27 +150,45 @@ def check_bounds(obj: object, key: str) -> None:
             check_value(path, value, bounds, integer)
 
 
-def declared_keys(obj: object, prefix: str = "") -> dict[str, tuple[Bounds, bool]]:
-    """Every declared numeric key of a config tree, with its range.
+def _declared_fields(obj: object, prefix: str = "") -> list[tuple[str, dataclasses.Field]]:
+    """(dotted path, field) of every `param` field of a config tree.
 
-    Args:
-        obj: A config dataclass instance (e.g. `RunConfig()`).
-        prefix: Dotted path of `obj` in the tree.
-
-    Returns:
-        `{dotted path: (bounds, takes integers)}`, nested sections and the values
-        of dicts of sections (the profiles) included.
+    Nested sections and the values of dicts of sections (the profiles) included.
     """
-    keys: dict[str, tuple[Bounds, bool]] = {}
+    found: list[tuple[str, dataclasses.Field]] = []
     for field in dataclasses.fields(obj):
         value = getattr(obj, field.name)
         path = f"{prefix}{field.name}"
         if "bounds" in field.metadata:
-            keys[path] = (field.metadata["bounds"], is_integer_field(field))
+            found.append((path, field))
         elif dataclasses.is_dataclass(value):
-            keys |= declared_keys(value, f"{path}.")
+            found += _declared_fields(value, f"{path}.")
         elif isinstance(value, dict):
             for name, item in value.items():
                 if dataclasses.is_dataclass(item):
-                    keys |= declared_keys(item, f"{path}.{name}.")
-    return keys
+                    found += _declared_fields(item, f"{path}.{name}.")
+    return found
+
+
+def declared_keys(obj: object) -> dict[str, tuple[Bounds, bool]]:
+    """Every declared numeric key of a config tree, with its range.
+
+    Args:
+        obj: A config dataclass instance (e.g. `RunConfig()`).
+
+    Returns:
+        `{dotted path: (bounds, takes integers)}`.
+    """
+    return {
+        path: (field.metadata["bounds"], is_integer_field(field))
+        for path, field in _declared_fields(obj)
+    }
+
+
+def field_docs(obj: object) -> dict[str, str]:
+    """The `doc` of every declared key of a config tree that has one, by dotted path."""
+    return {
+        path: field.metadata["doc"]
+        for path, field in _declared_fields(obj)
+        if field.metadata["doc"]
+    }

@@ -54,13 +54,17 @@ class ProfileConfig:
     Pillar amounts are means; each organisation scales them by its own size.
     """
 
-    share: float = param(0.0, 0.0, 1.0)
-    human_fte: float = param(0.0, 0.0, 10.0, "FTE")
-    grants_eur: float = param(0.0, 0.0, 1e6, "EUR per step")
-    revenue_eur: float = param(0.0, 0.0, 1e6, "EUR per step")
-    societal_investment_eur: float = param(0.0, 0.0, 1e6, "EUR per step")
-    idle_eur: float = param(0.0, 0.0, 1e6, "EUR per step")
-    start_rate_multiplier: float = param(1.0, 0.0, 10.0)
+    share: float = param(0.0, 0.0, 1.0, doc="share of organisations with this profile")
+    human_fte: float = param(0.0, 0.0, 10.0, "FTE", doc="human wealth given to a project")
+    grants_eur: float = param(0.0, 0.0, 1e6, "EUR per step", doc="grants it brings")
+    revenue_eur: float = param(0.0, 0.0, 1e6, "EUR per step", doc="own revenue it brings")
+    societal_investment_eur: float = param(
+        0.0, 0.0, 1e6, "EUR per step", doc="societal investment (patronage, CSR) it brings"
+    )
+    idle_eur: float = param(
+        0.0, 0.0, 1e6, "EUR per step", doc="idle resources an alliance can mobilise"
+    )
+    start_rate_multiplier: float = param(1.0, 0.0, 10.0, doc="multiplier of its project start rate")
 
     def validate(self, key: str) -> None:
         """Check every field against its declared range.

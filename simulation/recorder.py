@@ -88,9 +88,7 @@ class Recorder:
         territory = projects.territory[rows]
         alliance = projects.alliance[rows]
         value_rows, value = flows["value_rows"], flows["value"]
-        self.value_eur[t] = np.bincount(
-            projects.territory[value_rows], weights=value, minlength=n
-        )
+        self.value_eur[t] = np.bincount(projects.territory[value_rows], weights=value, minlength=n)
         self.value_by_lead_profile_eur[t] = np.bincount(
             projects.profile[value_rows], weights=value, minlength=n_profiles
         )
