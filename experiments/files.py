@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import xarray as xr
@@ -65,3 +67,29 @@ def write_text_atomically(path: Path, text: str) -> Path:
     temporary.write_text(text)
     os.replace(temporary, path)
     return path
+
+
+@contextmanager
+def folder_written_atomically(path: Path) -> Iterator[Path]:
+    """Fill a temporary folder beside `path`; on success it replaces `path`.
+
+    On any failure (an exception, Ctrl-C) the temporary folder is removed and
+    `path` is left as it was: no half-written report.
+
+    Args:
+        path: The folder to write.
+
+    Yields:
+        The temporary folder to write into.
+    """
+    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    shutil.rmtree(temporary, ignore_errors=True)
+    temporary.mkdir(parents=True)
+    try:
+        yield temporary
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+    if path.exists():
+        shutil.rmtree(path)
+    os.replace(temporary, path)

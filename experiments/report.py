@@ -32,6 +32,7 @@ import pandas as pd
 import xarray as xr
 from scipy import stats
 
+from experiments.files import folder_written_atomically
 from experiments.html import page, png
 from experiments.html import table as html_table
 from experiments.sensitivity_report import write_sensitivity_report
@@ -55,8 +56,20 @@ def arm_dims(dataset: xr.Dataset) -> list[str]:
     return [d for d in dataset.dims if d not in _BASE_DIMS]
 
 
+def as_sweep(dataset: xr.Dataset) -> xr.Dataset:
+    """A single run's dataset as a sweep of one seed (merged sweeps pass unchanged)."""
+    if "seed" in dataset.dims:
+        return dataset
+    return dataset.expand_dims(seed=[int(dataset.attrs.get("seed", 0))])
+
+
 def per_seed_metrics(dataset: xr.Dataset) -> pd.DataFrame:
-    """One row per (arm, seed) with the metrics the report compares."""
+    """One row per (arm, seed) with the metrics the report compares.
+
+    Args:
+        dataset: A merged sweep, or a single run's dataset (one arm, one seed).
+    """
+    dataset = as_sweep(dataset)
     treated = dataset.sel(world="treated", drop=True)
     counterfactual = dataset.sel(world="counterfactual", drop=True)
     # Small per-run scalars: computed now, so a lazily opened sweep is read once.
@@ -134,7 +147,16 @@ def paired_differences(frame: pd.DataFrame, best: str) -> pd.DataFrame:
                 "paired_seeds": len(difference),
             }
         )
-    return pd.DataFrame(rows).sort_values("difference_meur", ignore_index=True)
+    columns = [
+        "best",
+        "other",
+        "difference_meur",
+        "ci_low",
+        "ci_high",
+        "probability_best_beats_other",
+        "paired_seeds",
+    ]
+    return pd.DataFrame(rows, columns=columns).sort_values("difference_meur", ignore_index=True)
 
 
 def figure_summary(table: pd.DataFrame) -> str:
@@ -214,14 +236,25 @@ def figure_time_series(dataset: xr.Dataset) -> str:
 def verdict(table: pd.DataFrame, differences: pd.DataFrame) -> str:
     """A plain-language paragraph: who wins, by how much, how sure we are."""
     best = table.iloc[0]
-    text = (
-        f"The arm that creates the most social value is {best['arm']}: "
-        f"{best['extra_value_meur']:.2f} MEUR more than without the fund (present value; "
-        f"95 % interval {best['extra_value_meur_ci_low']:.2f} to "
-        f"{best['extra_value_meur_ci_high']:.2f}), a causal leverage of "
-        f"{best['causal_leverage']:.1f}, over {int(best['seeds'])} seeds."
+    seeds = int(best["seeds"])
+    subject = (
+        f"The arm that creates the most social value is {best['arm']}:"
+        if len(table) > 1
+        else f"One arm ({best['arm']}), so nothing to compare it with; it creates"
     )
-    if not differences.empty:
+    if seeds < 2:
+        interval = "; one seed gives no interval: run more seeds, e.g. seed=0,1,2,3,4"
+    else:
+        interval = (
+            f"; 95 % interval {best['extra_value_meur_ci_low']:.2f} to "
+            f"{best['extra_value_meur_ci_high']:.2f}"
+        )
+    text = (
+        f"{subject} {best['extra_value_meur']:.2f} MEUR more than without the fund "
+        f"(present value{interval}), a causal leverage of "
+        f"{best['causal_leverage']:.1f}, over {seeds} seed{'s' if seeds > 1 else ''}."
+    )
+    if not differences.empty and seeds >= 2:
         runner = differences.iloc[0]
         sure = runner["probability_best_beats_other"]
         if sure >= 0.95:
@@ -242,12 +275,13 @@ def write_report(dataset: xr.Dataset, folder: Path) -> Path:
     """Write `report.html` and the CSV tables into `folder`.
 
     Args:
-        dataset: A merged sweep.
+        dataset: A merged sweep, or a single run's dataset.
         folder: Output folder.
 
     Returns:
         The HTML file's path.
     """
+    dataset = as_sweep(dataset)
     folder.mkdir(parents=True, exist_ok=True)
     frame = per_seed_metrics(dataset)
     table = summary_table(frame)
@@ -274,24 +308,70 @@ value minus its counterfactual's (same seed, no fund).</p>
     return path
 
 
+def resolve_input(path: Path) -> Path:
+    """The dataset file a user means: a file, or a sweep or run folder that holds one.
+
+    Args:
+        path: What was given on the command line.
+
+    Returns:
+        The NetCDF file to read.
+
+    Raises:
+        FileNotFoundError: Nothing to read there, with what was looked for.
+    """
+    if path.is_dir():
+        for name in ("collected.nc", "dataset.nc"):
+            if (path / name).is_file():
+                return path / name
+        msg = (
+            f"{path} is a folder without collected.nc or dataset.nc; "
+            f"merge a sweep first (alliance-collect {path}) or give the dataset file"
+        )
+        raise FileNotFoundError(msg)
+    if not path.exists():
+        msg = f"no such file: {path}"
+        raise FileNotFoundError(msg)
+    return path
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Command line: read a merged sweep and write its report."""
+    """Command line: read a merged sweep (or one run) and write its report.
+
+    Any failure prints one line and exits 1, leaving no report folder behind.
+    """
     parser = argparse.ArgumentParser(prog="alliance-report", description=__doc__.splitlines()[0])
-    parser.add_argument("dataset", type=Path, help="a merged sweep (alliance-collect)")
+    parser.add_argument(
+        "dataset", type=Path, help="a merged sweep (alliance-collect), a run's dataset, or a folder"
+    )
     parser.add_argument("--output", type=Path, help="default: DATASET's folder/<name>_report")
     args = parser.parse_args(argv)
-    if not args.dataset.exists():
-        print(f"alliance-report: no such file: {args.dataset}", file=sys.stderr)
+    try:
+        source = resolve_input(args.dataset)
+    except FileNotFoundError as error:
+        print(f"alliance-report: {error}", file=sys.stderr)
         sys.exit(1)
-    # Lazily: only the reductions the report needs are read, so it works on a
-    # merged sweep larger than memory.
-    folder = args.output or args.dataset.with_name(f"{args.dataset.stem}_report")
-    with xr.open_dataset(args.dataset, engine="h5netcdf", chunks={}) as dataset:
+    folder = args.output or source.with_name(f"{source.stem}_report")
+    try:
+        # Lazily: only the reductions the report needs are read, so it works on a
+        # merged sweep larger than memory.
+        dataset = xr.open_dataset(source, engine="h5netcdf", chunks={})
+    except (OSError, ValueError) as error:
+        print(f"alliance-report: cannot read {source} as NetCDF: {error}", file=sys.stderr)
+        sys.exit(1)
+    with dataset, folder_written_atomically(folder) as temporary:
         # A sensitivity sweep has a `sample` dimension and its own report.
         write = write_sensitivity_report if "sample" in dataset.dims else write_report
         try:
-            path = write(dataset, folder)
+            path = write(dataset, temporary)
+        except KeyError as error:
+            print(
+                f"alliance-report: {source} is not an alliance-run dataset "
+                f"(no variable or coordinate {error})",
+                file=sys.stderr,
+            )
+            raise SystemExit(1) from None
         except ValueError as error:
             print(f"alliance-report: {error}", file=sys.stderr)
-            sys.exit(1)
-    print(f"report: {path}")
+            raise SystemExit(1) from None
+    print(f"report: {folder / path.name}")

@@ -1,0 +1,49 @@
+"""`alliance-report` on what a user may give it: a sweep, one run, one arm, a folder, junk."""
+
+import numpy as np
+import xarray as xr
+
+from .conftest import SMALL_OVERRIDES, cli, small_sweep
+
+
+def report(path, cwd):
+    return cli("alliance-report", str(path), cwd=cwd)
+
+
+def test_a_single_run_gets_a_report_that_says_one_seed_gives_no_interval(tmp_path):
+    run = cli("alliance-run", *SMALL_OVERRIDES, f"hydra.run.dir={tmp_path}/run", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    for given in (tmp_path / "run" / "dataset.nc", tmp_path / "run"):  # the file or its folder
+        result = report(given, tmp_path)
+        assert result.returncode == 0, result.stderr
+    page = (tmp_path / "run" / "dataset_report" / "report.html").read_text()
+    assert "one seed gives no interval" in page and "nan" not in page.split("<h2>")[0]
+    assert "nothing to compare" in page
+
+
+def test_a_one_arm_sweep_gets_a_report_without_comparison(tmp_path):
+    sweep = tmp_path / "sweep"
+    assert small_sweep(sweep, "seed=1,2").returncode == 0
+    result = report(sweep, tmp_path)
+    assert result.returncode == 1 and "alliance-collect" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert cli("alliance-collect", str(sweep), cwd=tmp_path).returncode == 0
+    result = report(sweep, tmp_path)
+    assert result.returncode == 0, result.stderr
+    page = (sweep / "collected_report" / "report.html").read_text()
+    assert "95 % interval" in page and "nothing to compare" in page
+
+
+def test_unreadable_or_foreign_files_give_one_line_and_leave_nothing(tmp_path):
+    (tmp_path / "junk.nc").write_text("not a NetCDF file")
+    xr.Dataset({"x": ("t", np.arange(3.0))}).to_netcdf(tmp_path / "foreign.nc", engine="h5netcdf")
+    for name, expected in [
+        ("junk.nc", "cannot read"),
+        ("foreign.nc", "not an alliance-run dataset"),
+        ("missing.nc", "no such file"),
+    ]:
+        result = report(tmp_path / name, tmp_path)
+        assert result.returncode == 1, name
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert expected in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["foreign.nc", "junk.nc"]
