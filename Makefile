@@ -7,11 +7,14 @@ BIN    := $(VENV)/bin
 .PHONY: run test test-ray calibrate bench clean
 
 $(BIN)/python:
+	@echo "make: creating the virtual environment $(VENV) with $(PYTHON)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@echo "make: installing the project and its dependencies into $(VENV) (first time only;"
+	@echo "      about 1-3 minutes on a good connection, pip shows what it fetches)"
+	$(BIN)/python -m pip install --progress-bar on -e ".[test]"
 	touch $@
 
 run: $(VENV)/.installed

@@ -26,6 +26,7 @@ import xarray as xr
 import yaml
 
 from experiments.files import write_netcdf_atomically
+from experiments.progress import with_progress
 from experiments.run import DATASET_NAME, ERROR_NAME
 
 COLLECTED_NAME = "collected.nc"
@@ -174,7 +175,8 @@ def collect(sweep_dir: Path, lazy: bool | None = None) -> tuple[xr.Dataset, Swee
         xr.set_options(file_cache_maxsize=max(128, len(jobs.done) + 16))
     parts = []
     shared: dict[str, set[str]] = {k: set() for k in SHARED_ATTRS}
-    for job, overrides in list(jobs.done.items()):
+    done = list(jobs.done.items())
+    for job, overrides in with_progress(done, len(done), "reading runs", "run"):
         try:
             dataset = _open_run(job / DATASET_NAME, lazy)
         except UNREADABLE as error:

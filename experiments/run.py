@@ -15,21 +15,34 @@ import traceback
 from pathlib import Path
 
 import hydra
+import xarray as xr
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from experiments.files import discard_empty_run_dir, write_netcdf_atomically
+from experiments.progress import progress_bar
 from experiments.provenance import git_commit
 from experiments.schema import CONFIG_DIR, JobConfig, check_draw, register, validated_or_exit
 from experiments.summary import summary
-from simulation import ConfigError, run
+from simulation import ConfigError, RunConfig, run
 
 DATASET_NAME = "dataset.nc"
 ERROR_NAME = "error.txt"
 log = logging.getLogger(__name__)
 
 register()
+
+
+def run_with_progress(config: RunConfig) -> xr.Dataset:
+    """`run(config)`, with a progress bar on stderr once it has taken a second.
+
+    The default world takes a tenth of a second and shows nothing; the national
+    scenario shows the quarters simulated in both worlds, with an ETA.
+    """
+    total = 2 * config.scenario.n_steps
+    with progress_bar(total, "simulating (treated + no-fund world)", "quarter") as bar:
+        return run(config, on_step=bar.update)
 
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
@@ -55,7 +68,10 @@ def main(cfg: DictConfig) -> None:
         print(f"already complete: {path}")
         return
     try:
-        dataset = run(job.run_config())
+        if hydra_config.mode == RunMode.MULTIRUN:
+            dataset = run(job.run_config())
+        else:
+            dataset = run_with_progress(job.run_config())
     except Exception:
         if hydra_config.mode != RunMode.MULTIRUN:
             raise

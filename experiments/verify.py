@@ -23,6 +23,7 @@ from omegaconf import OmegaConf
 
 from experiments.collect import PER_RUN_ATTRS
 from experiments.manifest import check_manifest
+from experiments.progress import with_progress
 from experiments.publish import as_runs
 from experiments.schema import to_config
 from simulation import run
@@ -75,7 +76,7 @@ def rerun(folder: Path, max_runs: int | None = None) -> tuple[int, list[str]]:
     problems = []
     with xr.open_dataset(netcdf) as opened:
         published = as_runs(opened.load())
-    for entry in stored:
+    for entry in with_progress(stored, len(stored), "re-running", "run"):
         position = entry["run"]
         label = ", ".join(f"{k}={v}" for k, v in position.items())
         expected = published.sel(position)

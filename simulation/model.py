@@ -17,6 +17,8 @@ quarter by default:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import mesa
 import numpy as np
 
@@ -207,12 +209,17 @@ class AllianceModel(mesa.Model):
             population.capital * (1.0 - cfg.capital_decay_per_step) + change, 0.0, 1.0
         )
 
-    def run(self) -> AllianceModel:
+    def run(self, on_step: Callable[[], None] | None = None) -> AllianceModel:
         """Run every step of the horizon.
+
+        Args:
+            on_step: Called after each step (a progress display, for long runs).
 
         Returns:
             This model, for chaining.
         """
         for _ in range(self.config.scenario.n_steps):
             self.step()
+            if on_step is not None:
+                on_step()
         return self

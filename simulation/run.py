@@ -13,6 +13,7 @@ the command line uses the calibrated set on top of them.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import xarray as xr
 
@@ -34,18 +35,20 @@ def counterfactual_config(config: RunConfig) -> RunConfig:
     return dataclasses.replace(config, fund=dataclasses.replace(config.fund, budget_eur=0.0))
 
 
-def run(config: RunConfig) -> xr.Dataset:
+def run(config: RunConfig, on_step: Callable[[], None] | None = None) -> xr.Dataset:
     """Simulate the treated world and its counterfactual with common random numbers.
 
     Args:
         config: The run configuration; validated before anything runs.
+        on_step: Called after each simulated step of either world, so
+            `2 x config.scenario.n_steps` times (a progress display for long runs).
 
     Returns:
         The run's dataset (see `simulation.dataset`).
     """
     config.validate()
-    treated = AllianceModel(config).run()
-    counterfactual = AllianceModel(counterfactual_config(config)).run()
+    treated = AllianceModel(config).run(on_step)
+    counterfactual = AllianceModel(counterfactual_config(config)).run(on_step)
     return measure(treated, counterfactual)
 
 

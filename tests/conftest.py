@@ -1,4 +1,5 @@
 import dataclasses
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -40,10 +41,18 @@ SMALL_OVERRIDES = [
 BIN = Path(sys.executable).parent
 
 
-def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    """Run one of the package's console scripts, capturing its output."""
+def cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run one of the package's console scripts, capturing its output.
+
+    `env` adds variables to the environment (e.g. `TQDM_DELAY=0` shows progress at once).
+    """
     return subprocess.run(
-        [str(BIN / args[0]), *args[1:]], cwd=cwd, capture_output=True, text=True, timeout=600
+        [str(BIN / args[0]), *args[1:]],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, **(env or {})},
     )
 
 

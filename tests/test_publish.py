@@ -100,7 +100,8 @@ def test_provenance_card_citation_and_datapackage(package):
 
 
 def test_verify_passes_and_reproduces_the_run(package):
-    result = cli("alliance-verify", str(package), "--rerun", cwd=package)
+    result = cli("alliance-verify", str(package), "--rerun", cwd=package, env={"TQDM_DELAY": "0"})
+    assert "re-running" in result.stderr  # the progress line
     assert result.returncode == 0, result.stderr
     assert "1 run(s) reproduced exactly" in result.stdout
 
