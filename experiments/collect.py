@@ -25,9 +25,9 @@ from pathlib import Path
 import xarray as xr
 import yaml
 
-from experiments.files import write_netcdf_atomically
+from experiments.files import NETCDF_ENGINE, write_netcdf_atomically
 from experiments.progress import with_progress
-from experiments.run import DATASET_NAME, ERROR_NAME
+from experiments.sweep.jobs import DATASET_NAME, ERROR_NAME
 
 COLLECTED_NAME = "collected.nc"
 # Attributes every run of a sweep shares, kept on the merged dataset.
@@ -110,7 +110,7 @@ def fits_in_memory(jobs: SweepJobs) -> bool:
     """Whether the sweep's runs, decoded, fit in a share of this machine's memory."""
     for job in jobs.done:
         try:
-            with xr.open_dataset(job / DATASET_NAME, engine="h5netcdf") as first:
+            with xr.open_dataset(job / DATASET_NAME, engine=NETCDF_ENGINE) as first:
                 run_bytes = first.nbytes
             break
         except UNREADABLE:
@@ -122,8 +122,8 @@ def fits_in_memory(jobs: SweepJobs) -> bool:
 
 def _open_run(path: Path, lazy: bool) -> xr.Dataset:
     if lazy:
-        return xr.open_dataset(path, engine="h5netcdf", chunks={})
-    with xr.open_dataset(path, engine="h5netcdf") as opened:
+        return xr.open_dataset(path, engine=NETCDF_ENGINE, chunks={})
+    with xr.open_dataset(path, engine=NETCDF_ENGINE) as opened:
         return opened.load()
 
 

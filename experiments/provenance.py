@@ -10,7 +10,7 @@ from pathlib import Path
 from experiments.schema import PROJECT_ROOT
 
 # Libraries whose versions a published dataset records.
-LIBRARIES = ("numpy", "scipy", "mesa", "xarray", "hydra-core", "h5netcdf", "h5py", "zarr", "SALib")
+LIBRARIES = ("numpy", "scipy", "mesa", "xarray", "hydra-core", "netCDF4", "zarr", "SALib")
 
 
 def git_commit(root: Path = PROJECT_ROOT) -> str:

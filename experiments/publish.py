@@ -9,7 +9,7 @@ metadata come from `configs/publish.yaml` and the KEY=VALUE overrides; they are
 checked before anything is written. OUT_DIR must not exist yet; the package is
 built in a temporary folder next to it and renamed at the end:
 
-    data/<name>.nc                  NetCDF-4 (h5netcdf), CF-1.11 and ACDD-1.3 attributes
+    data/<name>.nc                  NetCDF-4 (netCDF4), CF-1.11 and ACDD-1.3 attributes
     data/<name>.zarr/               the same data as Zarr (format 2, consolidated)
     tables/runs.csv                 headline figures, one row per run
     tables/arms.csv                 sweeps: mean and 95 % interval per arm over seeds
@@ -47,6 +47,7 @@ from omegaconf.errors import OmegaConfBaseException
 from calibration.config import Target
 from experiments.card import citation_cff, data_package, dataset_card
 from experiments.collect import SHARED_ATTRS, mergeable
+from experiments.files import NETCDF_ENGINE
 from experiments.manifest import write_manifest
 from experiments.provenance import git_commit, library_versions
 from experiments.publication import PublishConfig
@@ -309,7 +310,7 @@ def build_package(dataset: xr.Dataset, source: Path, meta: PublishConfig, folder
     name = source.stem
     data = published_data(dataset, meta)
     (folder / "data").mkdir()
-    data.to_netcdf(folder / "data" / f"{name}.nc", engine="h5netcdf")
+    data.to_netcdf(folder / "data" / f"{name}.nc", engine=NETCDF_ENGINE)
     data.to_zarr(folder / "data" / f"{name}.zarr", zarr_format=2, consolidated=True)
     (folder / "tables").mkdir()
     runs_frame, runs_fields = run_table(dataset)
@@ -359,7 +360,7 @@ def publish(source: Path, out_dir: Path, meta: PublishConfig) -> Path:
     if out_dir.exists() and any(out_dir.iterdir()):
         msg = f"{out_dir} exists and is not empty; choose a new folder"
         raise ValueError(msg)
-    with xr.open_dataset(source, engine="h5netcdf") as opened:
+    with xr.open_dataset(source, engine=NETCDF_ENGINE) as opened:
         dataset = opened.load()
     undescribed = [
         name

@@ -32,7 +32,7 @@ import pandas as pd
 import xarray as xr
 from scipy import stats
 
-from experiments.files import folder_written_atomically
+from experiments.files import NETCDF_ENGINE, folder_written_atomically
 from experiments.html import page, png
 from experiments.html import table as html_table
 from experiments.sensitivity_report import write_sensitivity_report
@@ -355,7 +355,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         # Lazily: only the reductions the report needs are read, so it works on a
         # merged sweep larger than memory.
-        dataset = xr.open_dataset(source, engine="h5netcdf", chunks={})
+        dataset = xr.open_dataset(source, engine=NETCDF_ENGINE, chunks={})
     except (OSError, ValueError) as error:
         print(f"alliance-report: cannot read {source} as NetCDF: {error}", file=sys.stderr)
         sys.exit(1)

@@ -4,18 +4,23 @@ alliance-run                                   # default scenario and strategy
 alliance-run fund/strategy=small_territories fund.budget_eur=5e6 seed=3
 alliance-run scenario=national
 alliance-run -m fund/strategy=uniform,concentrated seed=0,1,2   # a sweep
+
+A sweep (`-m`) goes through the project's sweeper and launcher
+(`hydra_plugins/alliance_sweeps`, `experiments/sweep/`): each distinct
+configuration composed once, every job validated before any runs, many runs per
+worker process. With another launcher (`hydra/launcher=joblib`, Hydra's own
+submitit or Ray launchers), each job comes through `main` below, and leaves the
+same files.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
-import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import hydra
-import xarray as xr
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
@@ -25,10 +30,22 @@ from experiments.progress import progress_bar
 from experiments.provenance import git_commit
 from experiments.schema import CONFIG_DIR, JobConfig, check_draw, register, validated_or_exit
 from experiments.summary import summary
+from experiments.sweep.jobs import (
+    DATASET_NAME,
+    DONE,
+    ERROR_NAME,
+    JobSpec,
+    annotate,
+    read_record,
+    sweep_command,
+)
 from simulation import ConfigError, RunConfig, run
+from simulation.dataset import config_hash
 
-DATASET_NAME = "dataset.nc"
-ERROR_NAME = "error.txt"
+if TYPE_CHECKING:
+    import xarray as xr
+
+__all__ = ["DATASET_NAME", "ERROR_NAME", "main"]
 log = logging.getLogger(__name__)
 
 register()
@@ -62,34 +79,40 @@ def main(cfg: DictConfig) -> None:
         discard_empty_run_dir(run_dir)
         print(f"alliance-run: {error}", file=sys.stderr)
         sys.exit(2)
-    path = run_dir / DATASET_NAME
-    if path.exists():
-        # Re-running a sweep skips the jobs that already finished.
-        print(f"already complete: {path}")
+    spec = JobSpec(
+        index=int(hydra_config.job.get("num") or 0),
+        overrides=tuple(hydra_config.overrides.task),
+        folder=run_dir,
+        config=job,
+        calibrated=calibrated,
+        command=sweep_command(),
+        config_hash=config_hash(job.run_config()),
+        git_commit=git_commit(),
+    )
+    if hydra_config.mode == RunMode.MULTIRUN:
+        run_sweep_job(spec)
         return
-    try:
-        if hydra_config.mode == RunMode.MULTIRUN:
-            dataset = run(job.run_config())
-        else:
-            dataset = run_with_progress(job.run_config())
-    except Exception:
-        if hydra_config.mode != RunMode.MULTIRUN:
-            raise
-        # One failed job must not stop a sweep: record it for alliance-collect.
-        (run_dir / ERROR_NAME).write_text(traceback.format_exc())
-        log.exception("job failed; the sweep goes on")
-        return
-    dataset.attrs["command"] = " ".join(["alliance-run", *sys.argv[1:]])
-    dataset.attrs["hydra_overrides"] = " ".join(hydra_config.overrides.task)
-    dataset.attrs["calibrated_set"] = calibrated
-    if job.draw is not None:
-        dataset.attrs["posterior_draw"] = job.draw
-    dataset.attrs["git_commit"] = git_commit()
-    if job.sensitivity is not None:
-        dataset.attrs["sensitivity_design"] = json.dumps(job.sensitivity.description())
-        dataset.attrs["sensitivity_sample"] = job.sensitivity.sample
-    (run_dir / ERROR_NAME).unlink(missing_ok=True)
-    write_netcdf_atomically(dataset, path)
+    dataset = annotate(run_with_progress(job.run_config()), spec)
+    path = write_netcdf_atomically(dataset, run_dir / DATASET_NAME)
     print(summary(dataset))
     print(f"\ndataset: {path}")
     log.info("wrote %s", path)
+
+
+def run_sweep_job(spec: JobSpec) -> None:
+    """One job of a sweep run by another launcher: skip it if done with this config."""
+    from experiments.sweep.worker import run_task
+
+    record = read_record(spec.folder)
+    if record and record.get("status") == DONE and record.get("config_hash") == spec.config_hash:
+        print(f"already complete: {spec.folder / DATASET_NAME}")
+        return
+    (outcome,) = run_task([spec])
+    if outcome.status != DONE:
+        log.error("job failed; the sweep goes on: %s", outcome.message)
+        return
+    log.info("wrote %s", spec.folder / DATASET_NAME)
+
+
+if __name__ == "__main__":
+    main()

@@ -63,6 +63,9 @@ class JobConfig(RunConfig):
 
 def register() -> None:
     """Store the typed schemas that `configs/config.yaml` and `calibrate.yaml` extend."""
+    from hydra_plugins.alliance_sweeps.sweeps import register as register_sweeps
+
+    register_sweeps()  # hydra/sweeper=alliance and hydra/launcher=alliance
     store = ConfigStore.instance()
     store.store(name="run_schema", node=JobConfig)
     store.store(name="calibrate_schema", node=CalibrationConfig)

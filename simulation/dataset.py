@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 from importlib.metadata import PackageNotFoundError, version
 
@@ -196,6 +197,16 @@ def package_version() -> str:
 def config_json(config: RunConfig) -> str:
     """The resolved configuration as canonical JSON (sorted keys)."""
     return json.dumps(dataclasses.asdict(config), sort_keys=True)
+
+
+def config_hash(config: RunConfig) -> str:
+    """A short hash of the resolved configuration and the package version.
+
+    Two runs with the same hash give the same numbers; a sweep re-runs a job whose
+    stored hash differs from its current one (a YAML default or the model changed).
+    """
+    text = f"{package_version()}\n{config_json(config)}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def build_dataset(
@@ -434,6 +445,7 @@ def build_dataset(
         "package_version": package_version(),
         "mesa_version": mesa.__version__,
         "config_json": config_json(config),
+        "config_hash": config_hash(config),
         "discount_rate_per_year": config.accounting.discount_rate_per_year,
         "placebo": int(config.fund.placebo),
     }

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import xarray as xr
 
-from simulation.config import RunConfig
+from simulation.config import FundConfig, RunConfig
 from simulation.dataset import build_dataset, invested_pv
 from simulation.model import AllianceModel
 from simulation.premium import (
@@ -31,8 +31,14 @@ from simulation.premium import (
 
 
 def counterfactual_config(config: RunConfig) -> RunConfig:
-    """The same run without the fund: same world, same seed, zero budget."""
-    return dataclasses.replace(config, fund=dataclasses.replace(config.fund, budget_eur=0.0))
+    """The same run without the fund: same world, same seed, no fund.
+
+    A fund with no budget changes nothing and draws no random number, so its other
+    settings do not matter; they are reset to the defaults so that runs that differ
+    only in their fund share one counterfactual world (`tests/test_run.py` checks
+    that the result is the same as with the run's own fund settings at zero budget).
+    """
+    return dataclasses.replace(config, fund=FundConfig(budget_eur=0.0))
 
 
 def run(config: RunConfig, on_step: Callable[[], None] | None = None) -> xr.Dataset:

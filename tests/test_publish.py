@@ -215,7 +215,7 @@ def test_a_dataset_without_descriptions_is_refused(package, tmp_path):
     with xr.open_dataset(package / "data" / "dataset.nc") as opened:
         data = opened.load()
     del data.trust.attrs["description"]
-    data.to_netcdf(tmp_path / "old.nc", engine="h5netcdf")
+    data.to_netcdf(tmp_path / "old.nc", engine="netcdf4")
     result = cli(
         "alliance-publish", str(tmp_path / "old.nc"), str(tmp_path / "out"), *METADATA, cwd=tmp_path
     )

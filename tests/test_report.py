@@ -36,7 +36,7 @@ def test_a_one_arm_sweep_gets_a_report_without_comparison(tmp_path):
 
 def test_unreadable_or_foreign_files_give_one_line_and_leave_nothing(tmp_path):
     (tmp_path / "junk.nc").write_text("not a NetCDF file")
-    xr.Dataset({"x": ("t", np.arange(3.0))}).to_netcdf(tmp_path / "foreign.nc", engine="h5netcdf")
+    xr.Dataset({"x": ("t", np.arange(3.0))}).to_netcdf(tmp_path / "foreign.nc", engine="netcdf4")
     for name, expected in [
         ("junk.nc", "cannot read"),
         ("foreign.nc", "not an alliance-run dataset"),

@@ -114,7 +114,7 @@ def test_report_tables_and_html(sweep, tmp_path):
     differences = paired_differences(frame, best)
     assert set(differences.other) == set(table.arm) - {best}
     assert differences.probability_best_beats_other.between(0, 1).all()
-    merged.to_netcdf(tmp_path / "merged.nc", engine="h5netcdf")
+    merged.to_netcdf(tmp_path / "merged.nc", engine="netcdf4")
     result = cli(
         "alliance-report",
         str(tmp_path / "merged.nc"),

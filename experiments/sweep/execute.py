@@ -1,0 +1,218 @@
+"""Run a planned sweep on this machine's cores, a SLURM cluster or a Ray cluster.
+
+The jobs to run are packed into tasks: each task holds whole groups of jobs that
+share a counterfactual world, up to `runs_per_task` jobs. A task is one unit of
+work for the backend: a process-pool call on this machine, a SLURM array task
+through submitit, a Ray task. One task per 0.12-s run would pay mostly the
+scheduler's overhead on a cluster (seconds per task); a task of 200 runs pays it
+once per 25 s of work.
+
+While tasks run, one progress line on stderr shows jobs done and failed of the
+total, runs per second and the time left; a closing tally follows. Ctrl-C stops
+every worker and prints how to resume.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from experiments.progress import progress_bar
+from experiments.sweep.jobs import DONE, JobSpec
+from experiments.sweep.plan import Plan
+from experiments.sweep.worker import Outcome, group_by_counterfactual, init_worker, run_task
+
+BACKENDS = ("local", "submitit_local", "slurm", "ray")
+
+
+@dataclass
+class Backend:
+    """Where and how the tasks run (the `hydra/launcher=...` settings).
+
+    Attributes:
+        name: One of `BACKENDS`.
+        n_jobs: Local processes; -1 for one per core.
+        runs_per_task: Jobs per task at most; 0 packs one counterfactual group per task.
+        options: Backend settings: submitit's (`timeout_min`, `mem_gb`, `cpus_per_task`,
+            `slurm_partition`, `slurm_array_parallelism`, ...) or Ray's (`address`).
+    """
+
+    name: str = "local"
+    n_jobs: int = -1
+    runs_per_task: int = 0
+    options: dict = field(default_factory=dict)
+
+
+@dataclass
+class Tally:
+    """The outcome of a sweep."""
+
+    done: int = 0
+    failed: list[tuple[JobSpec, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+class SweepInterrupted(Exception):
+    """Ctrl-C during a sweep; carries the jobs finished so far."""
+
+    def __init__(self, finished: int) -> None:
+        super().__init__(finished)
+        self.finished = finished
+
+
+def make_tasks(specs: list[JobSpec], runs_per_task: int) -> list[list[JobSpec]]:
+    """Pack jobs into tasks, keeping the groups that share a counterfactual together.
+
+    Args:
+        specs: The jobs to run.
+        runs_per_task: Most jobs in a task; 0 for one group per task. A group
+            larger than this is split (its counterfactual is then simulated once
+            per part).
+
+    Returns:
+        The tasks.
+    """
+    tasks: list[list[JobSpec]] = []
+    current: list[JobSpec] = []
+    for group in group_by_counterfactual(specs):
+        if runs_per_task <= 0:
+            tasks.append(group)
+            continue
+        for start in range(0, len(group), runs_per_task):
+            part = group[start : start + runs_per_task]
+            if current and len(current) + len(part) > runs_per_task:
+                tasks.append(current)
+                current = []
+            current += part
+    if current:
+        tasks.append(current)
+    return tasks
+
+
+def _local(tasks: list[list[JobSpec]], n_jobs: int) -> Iterator[list[Outcome]]:
+    wanted = (os.cpu_count() or 1) if n_jobs < 1 else n_jobs
+    processes = min(len(tasks), wanted)
+    if processes <= 1:
+        for task in tasks:  # no pool to start for one process
+            yield run_task(task)
+        return
+    context = multiprocessing.get_context("spawn")
+    pool = context.Pool(processes, initializer=init_worker)
+    try:
+        yield from pool.imap_unordered(run_task, tasks, chunksize=1)
+        pool.close()
+    finally:
+        pool.terminate()  # on Ctrl-C or an error: no worker is left running
+        pool.join()
+
+
+def _submitit(tasks: list[list[JobSpec]], backend: Backend, folder: str) -> Iterator[list[Outcome]]:
+    import submitit
+
+    cluster = "local" if backend.name == "submitit_local" else "slurm"
+    executor = submitit.AutoExecutor(folder=folder, cluster=cluster)
+    executor.update_parameters(**backend.options)
+    jobs = executor.map_array(run_task, tasks)
+    try:
+        for job in submitit.helpers.as_completed(jobs):
+            yield job.result()
+    finally:
+        for job in jobs:
+            if not job.done():
+                job.cancel(check=False)
+
+
+def _ray(tasks: list[list[JobSpec]], backend: Backend) -> Iterator[list[Outcome]]:
+    import ray
+
+    options = dict(backend.options)
+    ray.init(
+        address=options.pop("address", None),
+        include_dashboard=False,
+        ignore_reinit_error=True,
+        log_to_driver=False,
+    )
+    remote = ray.remote(num_cpus=options.pop("num_cpus", 1))(run_task)
+    pending = [remote.remote(task) for task in tasks]
+    try:
+        while pending:
+            ready, pending = ray.wait(pending, num_returns=1)
+            yield ray.get(ready[0])
+    finally:
+        for ref in pending:
+            ray.cancel(ref, force=True)
+        ray.shutdown()
+
+
+def execute(plan: Plan, backend: Backend) -> Tally:
+    """Run the plan's jobs, showing progress; return the tally.
+
+    Args:
+        plan: The planned sweep.
+        backend: Where to run it.
+
+    Returns:
+        Jobs done and failed, and the wall time.
+
+    Raises:
+        SweepInterrupted: Ctrl-C; every worker has been stopped.
+    """
+    tasks = make_tasks(plan.to_run, backend.runs_per_task)
+    by_index = {spec.index: spec for spec in plan.to_run}
+    if backend.name == "local":
+        results = _local(tasks, backend.n_jobs)
+    elif backend.name == "ray":
+        results = _ray(tasks, backend)
+    else:
+        results = _submitit(tasks, backend, str(plan.sweep_dir / ".submitit" / "%j"))
+    tally = Tally()
+    start = time.perf_counter()
+    with progress_bar(len(plan.to_run), "sweep", "run", delay=0.5) as bar:
+        try:
+            for outcomes in results:
+                for outcome in outcomes:
+                    if outcome.status == DONE:
+                        tally.done += 1
+                    else:
+                        tally.failed.append((by_index[outcome.index], outcome.message))
+                bar.update(len(outcomes))
+                if tally.failed:
+                    bar.set_postfix_str(f"{len(tally.failed)} failed", refresh=False)
+        except KeyboardInterrupt:
+            results.close()
+            raise SweepInterrupted(tally.done + len(tally.failed)) from None
+    tally.seconds = time.perf_counter() - start
+    return tally
+
+
+def tally_lines(plan: Plan, tally: Tally) -> list[str]:
+    """The closing lines of a sweep: what ran, what failed, how fast."""
+    ran = tally.done + len(tally.failed)
+    rate = f", {ran / tally.seconds:.1f} runs/s" if ran and tally.seconds > 0 else ""
+    lines = [
+        f"sweep: {plan.total} jobs in {plan.sweep_dir}: {tally.done} done, "
+        f"{len(tally.failed)} failed, {len(plan.skipped)} already complete"
+        + (f", {len(plan.stale)} re-run (configuration changed)" if plan.stale else "")
+        + f"; {tally.seconds:.1f} s{rate}"
+    ]
+    lines += [f"failed: {spec.folder}: {message}" for spec, message in tally.failed]
+    return lines
+
+
+def print_plan(plan: Plan) -> None:
+    """Say, before running, what the sweep will do (on stderr)."""
+    print(
+        f"sweep: {plan.total} jobs, {plan.arms} configuration(s) composed; "
+        f"{len(plan.to_run)} to run, {len(plan.skipped)} already complete",
+        file=sys.stderr,
+    )
+    if plan.stale:
+        print(
+            f"sweep: re-running {len(plan.stale)} job(s) whose configuration changed since "
+            f"they ran (e.g. {plan.stale[0].folder})",
+            file=sys.stderr,
+        )

@@ -1,0 +1,174 @@
+"""Plan a sweep before anything runs: compose each arm once, validate every job, skip the done.
+
+Hydra's own sweeper and launchers compose the full configuration of every job,
+once to check it and once more to run it: about 0.4 s a job, serial, before the
+first run starts. A sweep's jobs differ mostly in their seed (or the row of a
+sensitivity design), so here:
+
+1. each job's overrides are split into its *arm* (every override but the row
+   keys `seed` and `sensitivity.sample`) and its row values;
+2. each distinct arm is composed once, through Hydra (the same config tree,
+   defaults and override grammar as a single `alliance-run`), and turned into a
+   typed, validated `JobConfig`;
+3. each job is that config with its row values set, validated again (a bad seed
+   is named with its job), and hashed;
+4. a job whose folder holds a `job.json` marked done with the same hash is
+   skipped; one whose hash changed is re-run, and the plan says so.
+
+A bad value anywhere stops the sweep here, naming the job and the key, before any
+job runs or any file is written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hydra._internal.config_loader_impl import get_overrides_dirname
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import Override, OverrideType
+from hydra.errors import HydraException
+from omegaconf import DictConfig, OmegaConf, open_dict
+
+from experiments.provenance import git_commit
+from experiments.schema import JobConfig, check_draw, to_config
+from experiments.sweep.jobs import DONE, JobSpec, absolute, read_record, sweep_command
+from simulation.config import ConfigError
+from simulation.dataset import config_hash
+
+# Keys whose values are set on the composed, typed config rather than composed.
+ROW_KEYS = ("seed", "sensitivity.sample")
+DEFAULT_SUBDIR = "${hydra.job.override_dirname}"
+
+
+class PlanError(ConfigError):
+    """A job of the sweep cannot run: its configuration is invalid."""
+
+
+@dataclass
+class Plan:
+    """The jobs of a sweep, sorted by what must happen to them.
+
+    Attributes:
+        sweep_dir: The sweep's folder.
+        to_run: Jobs to run: new, failed before, or stale.
+        skipped: Jobs already done with the same configuration.
+        stale: Jobs done before under another configuration (also in `to_run`).
+        arms: Number of distinct arms composed.
+    """
+
+    sweep_dir: Path
+    to_run: list[JobSpec] = field(default_factory=list)
+    skipped: list[JobSpec] = field(default_factory=list)
+    stale: list[JobSpec] = field(default_factory=list)
+    arms: int = 0
+
+    @property
+    def total(self) -> int:
+        """Number of jobs in the sweep."""
+        return len(self.to_run) + len(self.skipped)
+
+
+def _is_row(override: Override) -> bool:
+    return (
+        override.key_or_group in ROW_KEYS
+        and override.type == OverrideType.CHANGE
+        and not override.is_sweep_override()
+    )
+
+
+def _with_row(job: JobConfig, row: dict[str, object]) -> JobConfig:
+    """The arm's config with the job's row values (the arm's config is not modified)."""
+    if "seed" in row:
+        job = dataclasses.replace(job, seed=row["seed"])
+    if "sensitivity.sample" in row:
+        if job.sensitivity is None:
+            msg = (
+                f"invalid config: sensitivity.sample = {row['sensitivity.sample']!r}; "
+                "allowed only in a sensitivity sweep (+experiment=sensitivity)"
+            )
+            raise ConfigError(msg)
+        design = dataclasses.replace(job.sensitivity, sample=row["sensitivity.sample"])
+        job = dataclasses.replace(job, sensitivity=design)
+    return job
+
+
+def _compose_arm(
+    compose: Callable[[list[str]], DictConfig], arm: list[str]
+) -> tuple[JobConfig, str]:
+    """The typed, validated config of one arm, and its `calibrated` option."""
+    cfg = compose(arm)
+    with open_dict(cfg):
+        calibrated = str(cfg.hydra.runtime.choices.get("calibrated", "none"))
+        cfg.pop("hydra")
+    job = to_config(cfg, JobConfig)
+    check_draw(job, calibrated)
+    return job, calibrated
+
+
+def plan_sweep(
+    job_overrides: Sequence[Sequence[str]],
+    master: DictConfig,
+    compose: Callable[[list[str]], DictConfig],
+) -> Plan:
+    """Compose, validate and classify every job of a sweep.
+
+    Args:
+        job_overrides: Each job's override strings, as the sweeper expanded them.
+        master: The sweep's primary config (with its `hydra` node).
+        compose: Composes a job's full config (with `hydra`) from its overrides.
+
+    Returns:
+        The plan.
+
+    Raises:
+        PlanError: A job's configuration is invalid; the message names the job.
+    """
+    sweep_dir = absolute(Path(str(master.hydra.sweep.dir)))
+    subdir_template = OmegaConf.to_container(master.hydra.sweep, resolve=False)["subdir"]
+    naming = master.hydra.job.config.override_dirname
+    parser = OverridesParser.create()
+    plan = Plan(sweep_dir=sweep_dir)
+    arms: dict[tuple[str, ...], tuple[JobConfig, str]] = {}
+    commit, command = git_commit(), sweep_command()
+    for index, overrides in enumerate(job_overrides):
+        label = f"job {index} ({' '.join(overrides)})"
+        try:
+            parsed = parser.parse_overrides(list(overrides))
+            arm = tuple(o.input_line for o in parsed if not _is_row(o))
+            row = {o.key_or_group: o.value() for o in parsed if _is_row(o)}
+            if arm not in arms:
+                arms[arm] = _compose_arm(compose, list(arm))
+            base, calibrated = arms[arm]
+            config = _with_row(base, row).validate()
+            if subdir_template == DEFAULT_SUBDIR:
+                subdir = get_overrides_dirname(
+                    parsed, list(naming.exclude_keys), naming.item_sep, naming.kv_sep
+                )
+            else:  # a custom folder pattern: let Hydra resolve it for this job
+                subdir = str(compose(list(overrides)).hydra.sweep.subdir)
+        except (ConfigError, HydraException) as error:
+            msg = f"{label}: {error}"
+            raise PlanError(msg) from None
+        spec = JobSpec(
+            index=index,
+            overrides=tuple(overrides),
+            folder=sweep_dir / subdir,
+            config=config,
+            calibrated=calibrated,
+            command=command,
+            config_hash=config_hash(config.run_config()),
+            git_commit=commit,
+        )
+        record = read_record(spec.folder)
+        if record is None or record.get("status") != DONE:
+            plan.to_run.append(spec)
+        elif record.get("config_hash") == spec.config_hash:
+            plan.skipped.append(spec)
+        else:
+            plan.stale.append(spec)
+            plan.to_run.append(spec)
+    plan.arms = len(arms)
+    return plan

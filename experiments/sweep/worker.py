@@ -1,0 +1,120 @@
+"""Run a batch of jobs in one process, simulating each counterfactual world once.
+
+Every run pairs a treated world with its counterfactual: the same world, seed and
+parameters without the fund. Jobs that differ only in their fund (the arms of a
+strategy comparison or a budget sweep, for one seed) share that counterfactual,
+so a batch simulates it once and measures each treated world against it. A
+6-strategy comparison then simulates 7 worlds per seed instead of 12.
+`tests/test_sweep_worker.py` checks that the shared result is identical to a
+fresh `simulation.run`.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+import traceback
+from dataclasses import dataclass
+
+from experiments.sweep.jobs import DONE, FAILED, JobSpec, annotate, write_done, write_failed
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one job.
+
+    Attributes:
+        index: The job's position in the sweep.
+        status: "done" or "failed".
+        seconds: Time the job took (its share of a shared counterfactual included).
+        message: The last line of the error, for a failed job.
+    """
+
+    index: int
+    status: str
+    seconds: float
+    message: str = ""
+
+
+def counterfactual_key(spec: JobSpec) -> str:
+    """Jobs with the same key share one counterfactual world."""
+    from simulation.dataset import config_json
+    from simulation.run import counterfactual_config
+
+    return config_json(counterfactual_config(spec.config.run_config()))
+
+
+def group_by_counterfactual(specs: list[JobSpec]) -> list[list[JobSpec]]:
+    """The jobs in groups that share a counterfactual, in order of first appearance."""
+    groups: dict[str, list[JobSpec]] = {}
+    for spec in specs:
+        groups.setdefault(counterfactual_key(spec), []).append(spec)
+    return list(groups.values())
+
+
+def run_task(specs: list[JobSpec]) -> list[Outcome]:
+    """Run a batch of jobs and write their files; a failure fails only its own jobs.
+
+    Args:
+        specs: The jobs, in any order; those that share a counterfactual share it.
+
+    Returns:
+        One outcome per job.
+    """
+    from simulation.model import AllianceModel
+    from simulation.run import counterfactual_config, measure
+
+    outcomes = []
+    for group in group_by_counterfactual(specs):
+        start = time.perf_counter()
+        try:
+            counterfactual = AllianceModel(counterfactual_config(group[0].config.run_config()))
+            counterfactual.run()
+        except Exception:
+            text = traceback.format_exc()
+            share = (time.perf_counter() - start) / len(group)
+            for spec in group:
+                write_failed(spec, text, share)
+                outcomes.append(Outcome(spec.index, FAILED, share, _last_line(text)))
+            continue
+        shared = (time.perf_counter() - start) / len(group)
+        for spec in group:
+            start = time.perf_counter()
+            try:
+                treated = AllianceModel(spec.config.run_config()).run()
+                dataset = annotate(measure(treated, counterfactual), spec)
+                seconds = shared + time.perf_counter() - start
+                write_done(spec, dataset, seconds)
+                outcomes.append(Outcome(spec.index, DONE, seconds))
+            except Exception:
+                text = traceback.format_exc()
+                seconds = shared + time.perf_counter() - start
+                write_failed(spec, text, seconds)
+                outcomes.append(Outcome(spec.index, FAILED, seconds, _last_line(text)))
+    return outcomes
+
+
+def _last_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    return lines[-1] if lines else "unknown error"
+
+
+def init_worker() -> None:
+    """Set up a pool worker: Ctrl-C is the main process's, and the worker dies with it.
+
+    The main process catches Ctrl-C, stops the pool and prints one line. If the
+    main process is killed outright, Linux sends the worker SIGTERM (prctl's
+    parent-death signal), so no worker outlives the sweep.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+        if os.getppid() == 1:  # the parent died before prctl took effect
+            os._exit(1)
+    except OSError:  # not Linux: workers still stop once the pool's pipe closes
+        pass

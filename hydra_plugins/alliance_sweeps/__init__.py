@@ -1,0 +1,1 @@
+"""The project's own Hydra sweeper and launcher (see `experiments.sweep`)."""

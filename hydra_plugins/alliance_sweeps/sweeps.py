@@ -1,0 +1,209 @@
+"""Hydra's side of the project's sweeps: a sweeper and a launcher over `experiments.sweep`.
+
+`alliance-run -m ...` stays the interface: named experiments, overrides, sweep
+grammar (`seed=range(0,200)`, `fund/strategy=a,b`). The sweeper expands the
+sweep as Hydra's basic sweeper does, but does not compose every job to check it
+(the launcher validates all jobs in bulk, composing each distinct arm once), and
+passes every job to the launcher in one batch. The launcher plans the sweep
+(`experiments.sweep.plan`), writes `multirun.yaml` once the plan is valid, and
+runs the jobs (`experiments.sweep.execute`).
+
+Registered with `Plugins.instance().register` by `experiments.run`, so the
+plugins work from an editable install too (Hydra's scan of the `hydra_plugins`
+namespace misses editable paths).
+"""
+
+# No `from __future__ import annotations`: Hydra's plugin scan executes this module
+# outside sys.modules, where dataclasses cannot resolve string annotations.
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hydra.core.config_store import ConfigStore
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.utils import JobReturn, JobStatus
+from hydra.plugins.launcher import Launcher
+from hydra.plugins.sweeper import Sweeper
+from hydra.types import HydraContext, TaskFunction
+from omegaconf import DictConfig, OmegaConf
+
+
+@dataclass
+class AllianceSweeperConf:
+    """`hydra/sweeper=alliance`: the basic sweeper's settings."""
+
+    _target_: str = "hydra_plugins.alliance_sweeps.sweeps.AllianceSweeper"
+    max_batch_size: int | None = None
+    params: dict[str, str] | None = None
+
+
+@dataclass
+class AllianceLauncherConf:
+    """`hydra/launcher=alliance`: where the sweep's tasks run.
+
+    Attributes:
+        backend: local (this machine's cores), submitit_local, slurm, or ray.
+        n_jobs: Local processes; -1 for one per core.
+        runs_per_task: Jobs per task at most; 0 for one counterfactual group per task.
+        submitit: submitit's executor parameters (slurm and submitit_local).
+        ray: Ray's settings (`address`: null starts a local cluster).
+    """
+
+    _target_: str = "hydra_plugins.alliance_sweeps.sweeps.AllianceLauncher"
+    backend: str = "local"
+    n_jobs: int = -1
+    runs_per_task: int = 0
+    submitit: dict[str, Any] = field(default_factory=dict)
+    ray: dict[str, Any] = field(default_factory=dict)
+
+
+class AllianceSweeper(Sweeper):
+    """Hydra's basic sweep expansion, without its per-job composition, in one batch."""
+
+    def __init__(self, max_batch_size: int | None = None, params: dict | None = None) -> None:
+        self.params = dict(params or {})
+        self.config: DictConfig | None = None
+        self.hydra_context: HydraContext | None = None
+        self.launcher: Launcher | None = None
+
+    def setup(
+        self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig
+    ) -> None:
+        """Keep the config and instantiate the configured launcher."""
+        from hydra.core.plugins import Plugins
+
+        self.hydra_context = hydra_context
+        self.config = config
+        self.launcher = Plugins.instance().instantiate_launcher(
+            hydra_context=hydra_context, task_function=task_function, config=config
+        )
+
+    def sweep(self, arguments: list[str]) -> Any:
+        """Expand the sweep (the experiment's params, then the command line's) and launch it.
+
+        Args:
+            arguments: The command line's overrides.
+
+        Returns:
+            The launcher's job returns.
+        """
+        from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+
+        params = [f"{key}={value}" for key, value in self.params.items()] + list(arguments)
+        parser = OverridesParser.create(config_loader=self.hydra_context.config_loader)
+        batches = BasicSweeper.split_arguments(parser.parse_overrides(params), None)
+        jobs = [job for batch in batches for job in batch]
+        return self.launcher.launch(jobs, initial_job_idx=0)
+
+
+class AllianceLauncher(Launcher):
+    """Plans a sweep, then runs it with the project's worker (see the module docstring)."""
+
+    def __init__(
+        self,
+        backend: str = "local",
+        n_jobs: int = -1,
+        runs_per_task: int = 0,
+        submitit: dict | None = None,
+        ray: dict | None = None,
+    ) -> None:
+        self.backend = backend
+        self.n_jobs = n_jobs
+        self.runs_per_task = runs_per_task
+        self.submitit = dict(submitit or {})
+        self.ray = dict(ray or {})
+        self.config: DictConfig | None = None
+        self.hydra_context: HydraContext | None = None
+
+    def setup(
+        self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig
+    ) -> None:
+        """Keep the sweep's primary config and Hydra's config loader."""
+        self.config = config
+        self.hydra_context = hydra_context
+
+    def launch(
+        self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int
+    ) -> Sequence[JobReturn]:
+        """Plan, then run every job; exit 2 on an invalid job, 130 on Ctrl-C.
+
+        Args:
+            job_overrides: Each job's overrides.
+            initial_job_idx: Index of the first job (0: the sweeper sends one batch).
+
+        Returns:
+            One return per job, COMPLETED or FAILED.
+        """
+        from experiments.sweep.execute import (
+            BACKENDS,
+            Backend,
+            SweepInterrupted,
+            execute,
+            print_plan,
+            tally_lines,
+        )
+        from experiments.sweep.plan import PlanError, plan_sweep
+
+        if self.backend not in BACKENDS:
+            msg = (
+                f"alliance-run: invalid config: hydra.launcher.backend = {self.backend!r}; "
+                f"allowed: {list(BACKENDS)}"
+            )
+            print(msg, file=sys.stderr)
+            sys.exit(2)
+        loader = self.hydra_context.config_loader
+
+        def compose(overrides: list[str]) -> DictConfig:
+            return loader.load_sweep_config(self.config, overrides)
+
+        try:
+            plan = plan_sweep(job_overrides, self.config, compose)
+        except PlanError as error:
+            print(f"alliance-run: {error}", file=sys.stderr)
+            sys.exit(2)
+        plan.sweep_dir.mkdir(parents=True, exist_ok=True)
+        OmegaConf.save(self.config, plan.sweep_dir / "multirun.yaml")
+        print_plan(plan)
+        options = self.ray if self.backend == "ray" else self.submitit
+        backend = Backend(self.backend, self.n_jobs, self.runs_per_task, options)
+        try:
+            tally = execute(plan, backend)
+        except SweepInterrupted as interrupted:
+            print(
+                f"interrupted: {interrupted.finished + len(plan.skipped)} of {plan.total} jobs "
+                "done; re-run the same command to resume",
+                file=sys.stderr,
+            )
+            sys.exit(130)
+        for line in tally_lines(plan, tally):
+            print(line)
+        failed = {spec.index for spec, _ in tally.failed}
+        return [
+            JobReturn(
+                overrides=list(overrides),
+                status=JobStatus.FAILED if index in failed else JobStatus.COMPLETED,
+                _return_value=None,
+                hydra_cfg=None,
+                working_dir=str(Path.cwd()),
+                task_name="alliance-run",
+            )
+            for index, overrides in enumerate(job_overrides, start=initial_job_idx)
+        ]
+
+
+def register() -> None:
+    """Make `hydra/sweeper=alliance` and `hydra/launcher=alliance` available."""
+    from hydra.core.plugins import Plugins
+
+    store = ConfigStore.instance()
+    store.store(
+        group="hydra/sweeper", name="alliance", node=AllianceSweeperConf, provider="alliance"
+    )
+    store.store(
+        group="hydra/launcher", name="alliance", node=AllianceLauncherConf, provider="alliance"
+    )
+    plugins = Plugins.instance()
+    plugins.register(AllianceSweeper)
+    plugins.register(AllianceLauncher)
