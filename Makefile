@@ -24,8 +24,8 @@ test: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
-# The Ray launcher in its own environment: hydra-ray-launcher pins cloudpickle < 3,
-# which holds joblib and dask back, so it stays out of the main one.
+# The Ray backend in its own environment: Ray is large (about 400 MB), so it stays
+# out of the main one.
 test-ray:
 	$(PYTHON) -m venv $(VENV)-ray
 	$(VENV)-ray/bin/python -m pip install --quiet -e ".[test,ray]"

@@ -1,17 +1,21 @@
 """`alliance-collect SWEEP_DIR`: merge every run of a sweep into one dataset.
 
     alliance-collect multirun/strategy_comparison   # writes SWEEP_DIR/collected.nc
-    alliance-collect multirun/big_sweep --lazy      # through dask, larger than memory
 
-Each job folder of a Hydra sweep holds `.hydra/overrides.yaml` and either
-`dataset.nc` (done) or `error.txt` (failed). The overrides that vary between jobs
-become dimensions of the merged dataset (`fund/strategy` -> `strategy`,
+Each job folder of a sweep holds `job.json` (its overrides, status and config
+hash) and either `dataset.nc` (done) or `error.txt` (failed); folders of older
+sweeps hold `.hydra/overrides.yaml` instead. The overrides that vary between
+jobs become dimensions of the merged dataset (`fund/strategy` -> `strategy`,
 `fund.budget_eur` -> `budget_eur`, `seed` -> `seed`); those that are the same in
-every job are kept as attributes. Failed and unfinished jobs are listed and left out.
+every job are kept as attributes. Failed, unreadable and unfinished jobs are
+listed and left out.
 
-Runs are read into memory when the sweep fits comfortably (fast), and otherwise
-opened lazily with dask and written chunk by chunk, so the merge never holds the
-whole sweep in memory.
+Runs made under configurations that differ beyond the swept keys (a YAML
+default edited between two runs of a sweep) are refused, naming the keys.
+
+Runs of one shape are streamed into the merged file a few milliseconds each
+(`experiments.sweep.merge`), in memory a few runs at a time; a sweep over the
+world's shape is merged through xarray's outer join (`combine`).
 """
 
 from __future__ import annotations
@@ -27,7 +31,18 @@ import yaml
 
 from experiments.files import NETCDF_ENGINE, write_netcdf_atomically
 from experiments.progress import with_progress
-from experiments.sweep.jobs import DATASET_NAME, ERROR_NAME
+from experiments.sweep.jobs import DATASET_NAME, DONE, ERROR_NAME, RECORD_NAME, read_record
+from experiments.sweep.merge import PER_RUN_ATTRS, RunFile, ShapeMismatch, merge_runs
+
+__all__ = [
+    "PER_RUN_ATTRS",
+    "SHARED_ATTRS",
+    "collect",
+    "collect_dataset",
+    "combine",
+    "find_jobs",
+    "mergeable",
+]
 
 COLLECTED_NAME = "collected.nc"
 # Attributes every run of a sweep shares, kept on the merged dataset.
@@ -38,13 +53,8 @@ SHARED_ATTRS = (
     "calibrated_set",
     "sensitivity_design",
 )
-# Attributes that differ by run, kept as string variables over the swept dimensions.
-PER_RUN_ATTRS = {
-    "run_config": ("config_json", "Run configuration", "The run's full resolved config (JSON)"),
-    "run_command": ("command", "Run command", "The command line that ran the job"),
-}
-# Eager merges hold the runs plus the merged copy: stay well under the machine's RAM.
-MEMORY_SHARE = 0.25
+# Swept keys whose values change the model's parameters beyond their own path.
+MODEL_WIDE_KEYS = ("calibrated", "draw", "sensitivity.sample", "model")
 # What opening a damaged or truncated NetCDF file raises.
 UNREADABLE = (OSError, ValueError, KeyError, RuntimeError)
 
@@ -54,7 +64,7 @@ class SweepJobs:
     """The jobs found in a sweep folder.
 
     Attributes:
-        done: Job folder -> its overrides as {key: value}.
+        done: Job folder -> its swept values as {override key: value} (seed included).
         failed: Job folder -> the last line of its error.
         unfinished: Job folders with neither a dataset nor an error.
     """
@@ -74,8 +84,28 @@ def _parse(value: str) -> object:
     return parsed if isinstance(parsed, int | float | str) else value
 
 
+def _overrides(items: list[str]) -> dict[str, object]:
+    overrides = {}
+    for item in items:
+        key, _, value = item.lstrip("+~").partition("=")
+        if key != "experiment":
+            overrides[key] = _parse(value)
+    return overrides
+
+
+def _last_error_line(job: Path) -> str:
+    try:
+        lines = (job / ERROR_NAME).read_text().strip().splitlines()
+    except OSError:
+        return "unknown error"
+    return lines[-1] if lines else "unknown error"
+
+
 def find_jobs(sweep_dir: Path) -> SweepJobs:
-    """Classify the job folders of a sweep.
+    """Classify the job folders of a sweep from their `job.json` records.
+
+    Folders without a record but with Hydra's `.hydra/overrides.yaml` (sweeps made
+    before records existed) are read the old way.
 
     Args:
         sweep_dir: The sweep's folder (`hydra.sweep.dir`).
@@ -84,47 +114,51 @@ def find_jobs(sweep_dir: Path) -> SweepJobs:
         The jobs, done, failed and unfinished.
     """
     jobs = SweepJobs()
+    recorded = set()
+    for record_file in sorted(sweep_dir.rglob(RECORD_NAME)):
+        job = record_file.parent
+        recorded.add(job)
+        record = read_record(job)
+        if record is None:
+            jobs.unfinished.append(job)
+            continue
+        values = {"seed": record.get("seed", 0), **_overrides(record.get("overrides", []))}
+        if record.get("status") == DONE and (job / DATASET_NAME).exists():
+            jobs.done[job] = values
+        elif (job / ERROR_NAME).exists():
+            jobs.failed[job] = _last_error_line(job)
+        else:
+            jobs.unfinished.append(job)
     for overrides_file in sorted(sweep_dir.rglob(".hydra/overrides.yaml")):
         job = overrides_file.parent.parent
-        overrides = {}
-        for item in yaml.safe_load(overrides_file.read_text()) or []:
-            key, _, value = item.lstrip("+~").partition("=")
-            if key != "experiment":
-                overrides[key] = _parse(value)
+        if job in recorded:
+            continue
+        values = _overrides(yaml.safe_load(overrides_file.read_text()) or [])
         if (job / DATASET_NAME).exists():
-            jobs.done[job] = overrides
+            config = yaml.safe_load((job / ".hydra" / "config.yaml").read_text()) or {}
+            jobs.done[job] = {"seed": config.get("seed", 0), **values}
         elif (job / ERROR_NAME).exists():
-            lines = (job / ERROR_NAME).read_text().strip().splitlines()
-            jobs.failed[job] = lines[-1] if lines else "unknown error"
+            jobs.failed[job] = _last_error_line(job)
         else:
             jobs.unfinished.append(job)
     return jobs
 
 
-def available_memory() -> int:
-    """Physical memory of this machine, in bytes."""
-    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+def swept_keys(jobs: SweepJobs) -> tuple[list[str], list[str]]:
+    """The override keys that vary between the done jobs (seed always), and all keys."""
+    keys = sorted({k for values in jobs.done.values() for k in values})
+    varying = [k for k in keys if len({str(v.get(k)) for v in jobs.done.values()}) > 1]
+    if "seed" not in varying:
+        varying.append("seed")
+    return varying, keys
 
 
-def fits_in_memory(jobs: SweepJobs) -> bool:
-    """Whether the sweep's runs, decoded, fit in a share of this machine's memory."""
-    for job in jobs.done:
-        try:
-            with xr.open_dataset(job / DATASET_NAME, engine=NETCDF_ENGINE) as first:
-                run_bytes = first.nbytes
-            break
-        except UNREADABLE:
-            continue
-    else:
-        return True
-    return run_bytes * len(jobs.done) < MEMORY_SHARE * available_memory()
-
-
-def _open_run(path: Path, lazy: bool) -> xr.Dataset:
-    if lazy:
-        return xr.open_dataset(path, engine=NETCDF_ENGINE, chunks={})
-    with xr.open_dataset(path, engine=NETCDF_ENGINE) as opened:
-        return opened.load()
+def allowed_differences(varying: list[str]) -> tuple[str, ...]:
+    """Config key prefixes that may differ between runs: those the swept keys set."""
+    prefixes = set()
+    for key in varying:
+        prefixes.add("model" if key in MODEL_WIDE_KEYS else key.replace("/", "."))
+    return tuple(sorted(prefixes))
 
 
 def mergeable(run: xr.Dataset) -> xr.Dataset:
@@ -145,42 +179,136 @@ def mergeable(run: xr.Dataset) -> xr.Dataset:
     return run.reset_coords("size_class").drop_attrs(deep=False).assign(per_run)
 
 
-def collect(sweep_dir: Path, lazy: bool | None = None) -> tuple[xr.Dataset, SweepJobs]:
-    """Merge the datasets of a sweep's finished jobs.
+def _merged_attrs(sweep_dir: Path, jobs: SweepJobs, varying: list[str], keys: list[str]) -> dict:
+    first = jobs.done[next(iter(jobs.done))]
+    return {
+        "title": "Alliance premium simulation: merged sweep",
+        "sweep_dir": str(sweep_dir),
+        "swept": ", ".join(f"{dimension_name(k)} ({k})" for k in varying),
+        "fixed_overrides": ", ".join(f"{k}={first[k]}" for k in keys if k not in varying),
+        "runs": len(jobs.done),
+        "failed_runs": len(jobs.failed),
+    }
+
+
+def _dim_attrs(key: str) -> dict[str, str]:
+    """Attributes of the merged dimension of swept key `key`."""
+    if key == "seed":
+        return {"long_name": "Seed", "description": "Root of every random number of the run"}
+    return {"long_name": dimension_name(key), "description": f"Swept override {key}"}
+
+
+def _label_dims(dataset: xr.Dataset, varying: list[str]) -> xr.Dataset:
+    for key in varying:
+        dataset[dimension_name(key)].attrs = _dim_attrs(key)
+    return dataset
+
+
+def collect(sweep_dir: Path, output: Path | None = None, workers: int = -1) -> SweepJobs:
+    """Merge the runs of a sweep's finished jobs into one NetCDF file.
 
     Args:
         sweep_dir: The sweep's folder.
-        lazy: Open the runs with dask instead of reading them; None decides by
-            whether the sweep fits in memory.
+        output: The merged file; default `SWEEP_DIR/collected.nc`.
+        workers: Processes reading runs; -1 for one per core.
 
     Returns:
-        The merged dataset and the job census.
+        The job census; unreadable runs are moved from `done` to `failed`.
 
     Raises:
-        ValueError: No job finished.
+        ValueError: No job finished, or runs made under different configurations
+            (`ConfigMismatch`, naming the keys).
     """
+    output = output or sweep_dir / COLLECTED_NAME
     jobs = find_jobs(sweep_dir)
     if not jobs.done:
         msg = f"no finished job in {sweep_dir} ({len(jobs.failed)} failed)"
         raise ValueError(msg)
-    keys = sorted({k for overrides in jobs.done.values() for k in overrides})
-    varying = [k for k in keys if len({str(o.get(k)) for o in jobs.done.values()}) > 1]
-    if "seed" not in varying:
-        varying.append("seed")
-    if lazy is None:
-        lazy = not fits_in_memory(jobs)
-    if lazy:
-        # Every run stays open until the merged dataset is written: without a large
-        # enough file cache, each variable's write would reopen every file.
-        xr.set_options(file_cache_maxsize=max(128, len(jobs.done) + 16))
+    varying, keys = swept_keys(jobs)
+    template = None
+    for job in list(jobs.done):
+        try:
+            with xr.open_dataset(job / DATASET_NAME, engine=NETCDF_ENGINE) as opened:
+                template = mergeable(opened.load())
+            break
+        except UNREADABLE as error:
+            del jobs.done[job]
+            jobs.failed[job] = f"unreadable {DATASET_NAME}: {str(error).splitlines()[0]}"
+    if template is None:
+        msg = f"no readable run in {sweep_dir} ({len(jobs.failed)} failed)"
+        raise ValueError(msg)
+    template.attrs = _merged_attrs(sweep_dir, jobs, varying, keys)
+    coords = {
+        dimension_name(k): sorted({values[k] for values in jobs.done.values()}) for k in varying
+    }
+    runs = [
+        RunFile(job / DATASET_NAME, {dimension_name(k): values[k] for k in varying})
+        for job, values in jobs.done.items()
+    ]
+    workers = (os.cpu_count() or 1) if workers < 1 else workers
+    try:
+        unreadable = merge_runs(
+            runs,
+            coords,
+            output,
+            template,
+            {dimension_name(k): _dim_attrs(k) for k in varying},
+            allowed_differences(varying),
+            workers,
+            SHARED_ATTRS,
+        )
+    except ShapeMismatch:
+        write_netcdf_atomically(combine(sweep_dir, jobs, varying, keys), output)
+        return jobs
+    for job, reason in unreadable.items():
+        del jobs.done[job]
+        jobs.failed[job] = reason
+    return jobs
+
+
+def collect_dataset(
+    sweep_dir: Path, output: Path | None = None
+) -> tuple[xr.Dataset, SweepJobs]:
+    """`collect`, then the merged dataset read into memory (for notebooks and tests).
+
+    Args:
+        sweep_dir: The sweep's folder.
+        output: The merged file; default `SWEEP_DIR/collected.nc`.
+
+    Returns:
+        The merged dataset and the job census.
+    """
+    output = output or sweep_dir / COLLECTED_NAME
+    jobs = collect(sweep_dir, output)
+    with xr.open_dataset(output, engine=NETCDF_ENGINE) as merged:
+        return merged.load(), jobs
+
+
+def combine(
+    sweep_dir: Path, jobs: SweepJobs, varying: list[str], keys: list[str]
+) -> xr.Dataset:
+    """Merge runs of different shapes through xarray's outer join, in memory.
+
+    The slow path (about 20 ms a run): for sweeps over the world's shape, and the
+    independent check of the streaming merge in the tests.
+
+    Args:
+        sweep_dir: The sweep's folder.
+        jobs: Its census; unreadable runs are moved to `failed`.
+        varying: The swept keys.
+        keys: All override keys.
+
+    Returns:
+        The merged dataset.
+    """
     parts = []
     shared: dict[str, set[str]] = {k: set() for k in SHARED_ATTRS}
     done = list(jobs.done.items())
-    for job, overrides in with_progress(done, len(done), "reading runs", "run"):
+    for job, values in with_progress(done, len(done), "reading runs", "run"):
         try:
-            dataset = _open_run(job / DATASET_NAME, lazy)
+            with xr.open_dataset(job / DATASET_NAME, engine=NETCDF_ENGINE) as opened:
+                dataset = opened.load()
         except UNREADABLE as error:
-            # One damaged file must not stop the merge: list it, merge the rest.
             del jobs.done[job]
             reason = str(error).splitlines()[0] if str(error) else type(error).__name__
             jobs.failed[job] = f"unreadable {DATASET_NAME}: {reason}"
@@ -188,7 +316,6 @@ def collect(sweep_dir: Path, lazy: bool | None = None) -> tuple[xr.Dataset, Swee
         for key in SHARED_ATTRS:
             if key in dataset.attrs:
                 shared[key].add(str(dataset.attrs[key]))
-        values = {**overrides, "seed": dataset.attrs["seed"]}
         parts.append(
             mergeable(dataset).expand_dims({dimension_name(k): [values[k]] for k in varying})
         )
@@ -197,28 +324,14 @@ def collect(sweep_dir: Path, lazy: bool | None = None) -> tuple[xr.Dataset, Swee
         raise ValueError(msg)
     # "override": each variable keeps its units and descriptions (those of the first run).
     merged = xr.combine_by_coords(parts, combine_attrs="override", join="outer")
-    for key in varying:
-        merged[dimension_name(key)].attrs = (
-            {"long_name": "Seed", "description": "Root of every random number of the run"}
-            if key == "seed"
-            else {"long_name": dimension_name(key), "description": f"Swept override {key}"}
-        )
     for name in PER_RUN_ATTRS:
         # A run missing from the Cartesian sweep (failed) has no config: empty, not NaN.
         merged[name] = merged[name].fillna("")
     merged.attrs = {
-        "title": "Alliance premium simulation: merged sweep",
-        "sweep_dir": str(sweep_dir),
-        "swept": ", ".join(f"{dimension_name(k)} ({k})" for k in varying),
-        "fixed_overrides": ", ".join(
-            f"{k}={jobs.done[next(iter(jobs.done))][k]}" for k in keys if k not in varying
-        ),
-        "runs": len(jobs.done),
-        "failed_runs": len(jobs.failed),
-        # Runs of one sweep share these; differing values are kept, all of them.
+        **_merged_attrs(sweep_dir, jobs, varying, keys),
         **{k: "; ".join(sorted(v)) for k, v in shared.items() if v},
     }
-    return merged, jobs
+    return _label_dims(merged, varying)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -226,16 +339,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="alliance-collect", description=__doc__.splitlines()[0])
     parser.add_argument("sweep_dir", type=Path, help="the sweep folder (hydra.sweep.dir)")
     parser.add_argument("--output", type=Path, help=f"default: SWEEP_DIR/{COLLECTED_NAME}")
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--lazy", action="store_true", help="always merge through dask")
-    mode.add_argument("--eager", action="store_true", help="always read runs into memory")
+    parser.add_argument("--workers", type=int, default=-1, help="reading processes; -1: all cores")
     args = parser.parse_args(argv)
-    lazy = True if args.lazy else False if args.eager else None
     if not args.sweep_dir.is_dir():
         print(f"alliance-collect: no such folder: {args.sweep_dir}", file=sys.stderr)
         sys.exit(1)
+    output = args.output or args.sweep_dir / COLLECTED_NAME
     try:
-        merged, jobs = collect(args.sweep_dir, lazy=lazy)
+        jobs = collect(args.sweep_dir, output, args.workers)
     except ValueError as error:
         print(f"alliance-collect: {error}", file=sys.stderr)
         sys.exit(1)
@@ -243,8 +354,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"failed: {job}: {message}")
     for job in jobs.unfinished:
         print(f"unfinished: {job}")
-    output = args.output or args.sweep_dir / COLLECTED_NAME
-    write_netcdf_atomically(merged, output)
-    dims = ", ".join(f"{k}={v}" for k, v in merged.sizes.items())
+    with xr.open_dataset(output, engine=NETCDF_ENGINE) as merged:
+        dims = ", ".join(f"{k}={v}" for k, v in merged.sizes.items())
     print(f"{len(jobs.done)} runs merged ({dims}); {len(jobs.failed)} failed")
     print(f"dataset: {output}")

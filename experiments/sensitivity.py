@@ -22,10 +22,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import xarray as xr
-from SALib.analyze import morris as morris_analyze
-from SALib.analyze import sobol as sobol_analyze
-from SALib.sample import morris as morris_sample
-from SALib.sample import sobol as sobol_sample
 
 from calibration.config import (
     CalibrationSettings,
@@ -147,12 +143,16 @@ def design_matrix(description: dict) -> np.ndarray:
     """
     problem = _problem(description["parameters"])
     if description["method"] == "sobol":
+        from SALib.sample import sobol as sobol_sample  # SALib imports scipy.stats: 0.4 s
+
         return sobol_sample.sample(
             problem,
             description["base_samples"],
             calc_second_order=False,
             seed=description["design_seed"],
         )
+    from SALib.sample import morris as morris_sample
+
     return morris_sample.sample(
         problem,
         description["base_samples"],
@@ -259,6 +259,9 @@ def analyse(dataset: xr.Dataset) -> pd.DataFrame:
         msg = "the runs' parameter values do not match the design they name"
         raise ValueError(msg)
     problem = _problem(description["parameters"])
+    from SALib.analyze import morris as morris_analyze
+    from SALib.analyze import sobol as sobol_analyze
+
     values = outputs(dataset)
     rows = []
     for output in OUTPUTS:

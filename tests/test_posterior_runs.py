@@ -7,7 +7,7 @@ import pytest
 
 from calibration.config import get_parameter
 from experiments import load_config
-from experiments.collect import collect
+from experiments.collect import collect_dataset
 from experiments.schema import POSTERIOR_DRAWS
 from simulation.config import ConfigError
 
@@ -50,7 +50,7 @@ def test_draws_sweep_like_any_key_and_collect_gives_a_draw_dimension(tmp_path):
     sweep = tmp_path / "sweep"
     result = small_sweep(sweep, "calibrated=posterior", "draw=0,1,2", "seed=0")
     assert result.returncode == 0, result.stderr
-    merged, jobs = collect(sweep)
+    merged, jobs = collect_dataset(sweep)
     assert len(jobs.done) == 3
     assert list(merged.draw.values) == [0, 1, 2]
     productivity = [

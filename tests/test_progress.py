@@ -39,7 +39,7 @@ def test_collect_shows_the_runs_it_reads(tmp_path):
     assert small_sweep(sweep, "seed=1,2").returncode == 0
     result = cli("alliance-collect", str(sweep), cwd=tmp_path, env=NOW)
     assert result.returncode == 0, result.stderr
-    assert "reading runs" in result.stderr and "/2 " in result.stderr
+    assert "merging" in result.stderr and "/2 " in result.stderr
 
 
 def test_with_progress_yields_every_item_in_order():

@@ -9,7 +9,7 @@ import pytest
 import xarray as xr
 
 from calibration.config import CalibrationSettings, FreeParameter, get_parameter, with_parameters
-from experiments.collect import collect
+from experiments.collect import collect_dataset
 from experiments.schema import JobConfig
 from experiments.sensitivity import (
     SensitivityDesign,
@@ -164,7 +164,7 @@ def test_sensitivity_experiment_end_to_end(tmp_path):
     """The sweep covers the design exactly; collect and report give the indices."""
     run = small_sweep(tmp_path / "sweep", "+experiment=sensitivity", "sensitivity.base_samples=2")
     assert run.returncode == 0, run.stderr
-    merged, jobs = collect(tmp_path / "sweep")
+    merged, jobs = collect_dataset(tmp_path / "sweep", tmp_path / "merged.nc")
     assert len(jobs.done) == 2 * (5 + 2)  # N (D + 2) rows of the default calibration's 5
     assert merged.sizes["sample"] == 14 and merged.sizes["seed"] == 1
     report = cli("alliance-report", str(tmp_path / "sweep" / "collected.nc"), cwd=tmp_path)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from experiments.collect import collect, find_jobs
+from experiments.collect import collect_dataset, combine, find_jobs, swept_keys
 from experiments.report import paired_differences, per_seed_metrics, summary_table
 
 from .conftest import cli, small_sweep
@@ -29,7 +29,7 @@ def sweep(tmp_path_factory) -> Path:
 
 
 def test_collect_merges_swept_values_into_dimensions(sweep):
-    merged, jobs = collect(sweep)
+    merged, jobs = collect_dataset(sweep)
     assert len(jobs.done) == 6 and not jobs.failed
     assert merged.sizes["strategy"] == 3 and merged.sizes["seed"] == 2
     assert set(merged.strategy.values) == {"none", "uniform", "small_territories"}
@@ -46,15 +46,17 @@ def test_collect_merges_swept_values_into_dimensions(sweep):
     ).all()
 
 
-def test_lazy_collect_gives_the_eager_result_and_keeps_every_run_config(sweep):
-    eager, _ = collect(sweep, lazy=False)
-    lazy, _ = collect(sweep, lazy=True)
-    assert lazy.value_created_pv.chunks is not None  # dask-backed until written
-    xr.testing.assert_identical(lazy.compute(), eager)
-    config = json.loads(str(eager.run_config.sel(strategy="uniform", seed=1).item()))
+def test_the_streaming_merge_equals_xarrays_outer_join_and_keeps_every_run_config(sweep):
+    streamed, jobs = collect_dataset(sweep)
+    varying, keys = swept_keys(jobs)
+    joined = combine(sweep, find_jobs(sweep), varying, keys)  # the independent, slow path
+    joined.to_netcdf(sweep.parent / "joined.nc", engine="netcdf4")
+    with xr.open_dataset(sweep.parent / "joined.nc") as reread:
+        xr.testing.assert_identical(streamed, reread.load())
+    config = json.loads(str(streamed.run_config.sel(strategy="uniform", seed=1).item()))
     assert config["seed"] == 1 and config["fund"]["strategy"]["name"] == "uniform"
-    assert eager.attrs["package_version"] and eager.attrs["calibrated_set"] == "default"
-    assert eager.value_created_pv.attrs["units"] == "EUR"  # variables keep their metadata
+    assert streamed.attrs["package_version"] and streamed.attrs["calibrated_set"] == "default"
+    assert streamed.value_created_pv.attrs["units"] == "EUR"  # variables keep their metadata
 
 
 def test_collect_command_and_rerun_skips_finished_jobs(sweep):
@@ -69,16 +71,18 @@ def test_collect_command_and_rerun_skips_finished_jobs(sweep):
         "seed=0,1",
     )
     assert again.returncode == 0, again.stderr
-    assert again.stdout.count("already complete") == 6
+    assert "0 done, 0 failed, 6 already complete" in again.stdout
 
 
 def test_a_failed_job_is_listed_and_the_rest_still_merge(sweep, tmp_path):
     copy = tmp_path / "copy"
     subprocess.run(["cp", "-r", str(sweep), str(copy)], check=True)
-    broken = next(p.parent.parent for p in copy.rglob(".hydra/overrides.yaml"))
+    broken = next(p.parent for p in copy.rglob("job.json"))
     (broken / "dataset.nc").unlink()
     (broken / "error.txt").write_text("Traceback ...\nRuntimeError: boom\n")
-    merged, jobs = collect(copy)
+    record = json.loads((broken / "job.json").read_text())
+    (broken / "job.json").write_text(json.dumps({**record, "status": "failed"}))
+    merged, jobs = collect_dataset(copy)
     assert list(jobs.failed.values()) == ["RuntimeError: boom"]
     assert len(jobs.done) == 5
     assert merged.attrs["failed_runs"] == 1
@@ -88,7 +92,7 @@ def test_a_failed_job_is_listed_and_the_rest_still_merge(sweep, tmp_path):
 def test_a_truncated_dataset_is_listed_with_its_path_and_the_rest_merge(sweep, tmp_path):
     copy = tmp_path / "copy"
     subprocess.run(["cp", "-r", str(sweep), str(copy)], check=True)
-    broken = next(p.parent.parent for p in copy.rglob(".hydra/overrides.yaml"))
+    broken = next(p.parent for p in copy.rglob("job.json"))
     data = (broken / "dataset.nc").read_bytes()
     (broken / "dataset.nc").write_bytes(data[: len(data) // 3])
     result = cli("alliance-collect", str(copy), cwd=copy)
@@ -105,7 +109,7 @@ def test_collect_of_a_missing_folder_says_so(tmp_path):
 
 
 def test_report_tables_and_html(sweep, tmp_path):
-    merged, _ = collect(sweep)
+    merged, _ = collect_dataset(sweep)
     frame = per_seed_metrics(merged)
     table = summary_table(frame)
     assert table.loc[table.arm == "none", "extra_value_meur"].item() == 0.0
@@ -129,13 +133,17 @@ def test_report_tables_and_html(sweep, tmp_path):
         assert (tmp_path / "r" / name).stat().st_size > 0
 
 
-RAY_INSTALLED = importlib.util.find_spec("hydra_plugins.hydra_ray_launcher") is not None
+RAY_INSTALLED = importlib.util.find_spec("ray") is not None
 
 
 @pytest.mark.parametrize(
     "launcher",
     [
-        # SLURM's launcher, exercised with submitit's local executor.
+        # The SLURM launcher's packing (2 runs per task), run by submitit's local executor.
+        pytest.param(
+            ["hydra/launcher=slurm_local", "hydra.launcher.runs_per_task=2"], id="slurm_local"
+        ),
+        # Hydra's own submitit launcher (one job per task) goes through alliance-run's main.
         pytest.param(
             ["hydra/launcher=submitit_local", "hydra.launcher.timeout_min=10"], id="submitit"
         ),
@@ -150,7 +158,7 @@ RAY_INSTALLED = importlib.util.find_spec("hydra_plugins.hydra_ray_launcher") is 
 def test_each_launcher_runs_a_sweep(tmp_path, launcher):
     result = small_sweep(tmp_path / "s", *launcher, "fund/strategy=none,uniform", "seed=0")
     assert result.returncode == 0, result.stderr
-    merged, jobs = collect(tmp_path / "s")
+    merged, jobs = collect_dataset(tmp_path / "s")
     assert len(jobs.done) == 2 and merged.sizes["strategy"] == 2
     none = merged.sel(strategy="none").value_created_pv
     assert (none.sel(world="treated") == none.sel(world="counterfactual")).all()
@@ -159,4 +167,5 @@ def test_each_launcher_runs_a_sweep(tmp_path, launcher):
 def test_the_slurm_option_composes():
     result = cli("alliance-run", "hydra/launcher=slurm", "--cfg", "hydra", cwd=Path.cwd())
     assert result.returncode == 0, result.stderr
-    assert "SlurmLauncher" in result.stdout and "mem_gb: 4" in result.stdout
+    assert "AllianceLauncher" in result.stdout and "backend: slurm" in result.stdout
+    assert "runs_per_task: 200" in result.stdout and "mem_gb: 4" in result.stdout

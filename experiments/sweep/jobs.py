@@ -17,11 +17,14 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-
-import xarray as xr
+from typing import TYPE_CHECKING
 
 from experiments.files import write_netcdf_atomically, write_text_atomically
-from experiments.schema import JobConfig
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+    from experiments.schema import JobConfig
 
 DATASET_NAME = "dataset.nc"
 ERROR_NAME = "error.txt"
@@ -100,6 +103,7 @@ def write_record(spec: JobSpec, status: str, seconds: float) -> None:
     record = {
         "status": status,
         "overrides": list(spec.overrides),
+        "seed": spec.config.seed,
         "config_hash": spec.config_hash,
         "package_version": package_version(),
         "git_commit": spec.git_commit,
