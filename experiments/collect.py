@@ -266,9 +266,7 @@ def collect(sweep_dir: Path, output: Path | None = None, workers: int = -1) -> S
     return jobs
 
 
-def collect_dataset(
-    sweep_dir: Path, output: Path | None = None
-) -> tuple[xr.Dataset, SweepJobs]:
+def collect_dataset(sweep_dir: Path, output: Path | None = None) -> tuple[xr.Dataset, SweepJobs]:
     """`collect`, then the merged dataset read into memory (for notebooks and tests).
 
     Args:
@@ -284,9 +282,7 @@ def collect_dataset(
         return merged.load(), jobs
 
 
-def combine(
-    sweep_dir: Path, jobs: SweepJobs, varying: list[str], keys: list[str]
-) -> xr.Dataset:
+def combine(sweep_dir: Path, jobs: SweepJobs, varying: list[str], keys: list[str]) -> xr.Dataset:
     """Merge runs of different shapes through xarray's outer join, in memory.
 
     The slow path (about 20 ms a run): for sweeps over the world's shape, and the

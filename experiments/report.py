@@ -353,9 +353,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
     folder = args.output or source.with_name(f"{source.stem}_report")
     try:
-        # Lazily: only the reductions the report needs are read, so it works on a
-        # merged sweep larger than memory.
-        dataset = xr.open_dataset(source, engine=NETCDF_ENGINE, chunks={})
+        # Lazily: each variable is read when the report first needs it.
+        dataset = xr.open_dataset(source, engine=NETCDF_ENGINE)
     except (OSError, ValueError) as error:
         print(f"alliance-report: cannot read {source} as NetCDF: {error}", file=sys.stderr)
         sys.exit(1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 from importlib.metadata import PackageNotFoundError, version
@@ -186,6 +187,7 @@ _DECOMPOSITION: dict[str, tuple[tuple[str, ...], str, str]] = {
 }
 
 
+@functools.cache
 def package_version() -> str:
     """Installed version of this package, or "unknown" when it is not installed."""
     try:

@@ -35,7 +35,8 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 from experiments.provenance import git_commit
 from experiments.schema import JobConfig, check_draw, to_config
 from experiments.sweep.jobs import DONE, JobSpec, absolute, read_record, sweep_command
-from simulation.config import ConfigError
+from simulation.bounds import check_value
+from simulation.config import ConfigError, RunConfig
 from simulation.dataset import config_hash
 
 # Keys whose values are set on the composed, typed config rather than composed.
@@ -95,6 +96,24 @@ def _with_row(job: JobConfig, row: dict[str, object]) -> JobConfig:
     return job
 
 
+def _checked(job: JobConfig, row: dict[str, object]) -> JobConfig:
+    """Validate a job: its seed alone if only the seed differs from its checked arm."""
+    if set(row) <= {"seed"}:
+        seed_field = next(f for f in dataclasses.fields(RunConfig) if f.name == "seed")
+        check_value("seed", job.seed, seed_field.metadata["bounds"], integer=True)
+        return job
+    return job.validate()
+
+
+def _hash(job: JobConfig) -> str:
+    """`config_hash` of the job's run configuration, without copying it when it has no design."""
+    if job.sensitivity is not None:
+        return config_hash(job.run_config())
+    return config_hash(
+        RunConfig(**{f.name: getattr(job, f.name) for f in dataclasses.fields(RunConfig)})
+    )
+
+
 def _compose_arm(
     compose: Callable[[list[str]], DictConfig], arm: list[str]
 ) -> tuple[JobConfig, str]:
@@ -130,19 +149,23 @@ def plan_sweep(
     subdir_template = OmegaConf.to_container(master.hydra.sweep, resolve=False)["subdir"]
     naming = master.hydra.job.config.override_dirname
     parser = OverridesParser.create()
+    parsed_once: dict[str, Override] = {}  # the same strings recur in every job
     plan = Plan(sweep_dir=sweep_dir)
     arms: dict[tuple[str, ...], tuple[JobConfig, str]] = {}
     commit, command = git_commit(), sweep_command()
     for index, overrides in enumerate(job_overrides):
         label = f"job {index} ({' '.join(overrides)})"
         try:
-            parsed = parser.parse_overrides(list(overrides))
+            for line in overrides:
+                if line not in parsed_once:
+                    parsed_once[line] = parser.parse_overrides([line])[0]
+            parsed = [parsed_once[line] for line in overrides]
             arm = tuple(o.input_line for o in parsed if not _is_row(o))
             row = {o.key_or_group: o.value() for o in parsed if _is_row(o)}
             if arm not in arms:
                 arms[arm] = _compose_arm(compose, list(arm))
             base, calibrated = arms[arm]
-            config = _with_row(base, row).validate()
+            config = _checked(_with_row(base, row), row)
             if subdir_template == DEFAULT_SUBDIR:
                 subdir = get_overrides_dirname(
                     parsed, list(naming.exclude_keys), naming.item_sep, naming.kv_sep
@@ -159,7 +182,7 @@ def plan_sweep(
             config=config,
             calibrated=calibrated,
             command=command,
-            config_hash=config_hash(config.run_config()),
+            config_hash=_hash(config),
             git_commit=commit,
         )
         record = read_record(spec.folder)

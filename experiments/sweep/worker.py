@@ -11,6 +11,7 @@ fresh `simulation.run`.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import time
@@ -18,6 +19,7 @@ import traceback
 from dataclasses import dataclass
 
 from experiments.sweep.jobs import DONE, FAILED, JobSpec, annotate, write_done, write_failed
+from simulation.config import RunConfig
 
 
 @dataclass(frozen=True)
@@ -38,11 +40,15 @@ class Outcome:
 
 
 def counterfactual_key(spec: JobSpec) -> str:
-    """Jobs with the same key share one counterfactual world."""
+    """Jobs with the same key share one counterfactual world (its configuration's JSON)."""
     from simulation.dataset import config_json
     from simulation.run import counterfactual_config
 
-    return config_json(counterfactual_config(spec.config.run_config()))
+    job = spec.config
+    if job.sensitivity is not None:  # the design's row sets model parameters
+        return config_json(counterfactual_config(job.run_config()))
+    view = RunConfig(**{f.name: getattr(job, f.name) for f in dataclasses.fields(RunConfig)})
+    return config_json(counterfactual_config(view))
 
 
 def group_by_counterfactual(specs: list[JobSpec]) -> list[list[JobSpec]]:

@@ -1,0 +1,152 @@
+"""Speed of sweeps from the command line: run, re-run, merge, and one run's start-up.
+
+    python benchmarks/sweeps.py                 # 1,002-run strategy comparison (about 2 min)
+    python benchmarks/sweeps.py --seeds 20      # a quicker 120-run version
+    python benchmarks/sweeps.py --merge 10000   # also a 10,000-run merge (about 4 GB on disk)
+
+Prints a Markdown table: wall time, runs per second and peak memory (the largest
+process, from getrusage) of each step, and the serial planning cost per job.
+Every step is a fresh command, as a user runs it, in a scratch folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+
+
+def timed(*command: str, cwd: Path) -> tuple[float, float]:
+    """Run a command; return its wall time (s) and its processes' peak memory (MB).
+
+    The peak is GNU time's maximum resident set size: the largest of the command
+    and the worker processes it waited for.
+    """
+    start = time.perf_counter()
+    result = subprocess.run(
+        ["/usr/bin/time", "-f", "%M", *command],
+        cwd=cwd,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    seconds = time.perf_counter() - start
+    return seconds, int(result.stderr.strip().splitlines()[-1]) / 1024
+
+
+def planning_ms_per_job(seeds: int) -> float:
+    """Serial cost per job in the main process: composing arms, validating, hashing, packing."""
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from omegaconf import open_dict
+
+    from experiments.schema import CONFIG_DIR, register
+    from experiments.sweep.execute import make_tasks
+    from experiments.sweep.plan import plan_sweep
+
+    register()
+    strategies = [
+        "none",
+        "uniform",
+        "small_territories",
+        "maturity_matched",
+        "concentrated",
+        "structural_heavy",
+    ]
+    jobs = [[f"fund/strategy={s}", f"seed={i}"] for s in strategies for i in range(seeds)]
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        master = compose("config", return_hydra_config=True)
+        with open_dict(master):
+            master.hydra.sweep.dir = tempfile.mkdtemp()
+        loader = GlobalHydra.instance().config_loader()
+        start = time.perf_counter()
+        plan = plan_sweep(jobs, master, lambda o: loader.load_sweep_config(master, o))
+        make_tasks(plan.to_run, 0)
+        return (time.perf_counter() - start) / len(jobs) * 1e3
+
+
+def synthetic_sweep(source: Path, target: Path, copies: int) -> int:
+    """`copies` x the runs of `source`, as new seeds (files hard-linked): a big sweep to merge."""
+    count = 0
+    for record_file in sorted(source.rglob("job.json")):
+        record = json.loads(record_file.read_text())
+        for copy in range(copies):
+            seed = record["seed"] + 1_000_000 * copy
+            overrides = [o for o in record["overrides"] if not o.startswith("seed=")]
+            folder = target / f"copy{copy}" / record_file.parent.relative_to(source)
+            folder.mkdir(parents=True)
+            os.link(record_file.parent / "dataset.nc", folder / "dataset.nc")
+            new = {**record, "seed": seed, "overrides": [*overrides, f"seed={seed}"]}
+            (folder / "job.json").write_text(json.dumps(new))
+            count += 1
+    return count
+
+
+def main() -> None:
+    """Run the steps and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=167, help="seeds per strategy (167: 1,002)")
+    parser.add_argument("--merge", type=int, default=0, help="also merge this many runs")
+    args = parser.parse_args()
+    scratch = Path(tempfile.mkdtemp(prefix="sweep-bench-"))
+    sweep = scratch / "sweep"
+    runs = 6 * args.seeds
+    rows = []
+    try:
+        command = [
+            str(BIN / "alliance-run"),
+            "-m",
+            "+experiment=strategy_comparison",
+            f"seed=range(0,{args.seeds})",
+            f"hydra.sweep.dir={sweep}",
+        ]
+        seconds, peak = timed(*command, cwd=scratch)
+        rows.append(
+            (f"sweep of {runs:,} runs (strategy_comparison)", seconds, runs / seconds, peak)
+        )
+        seconds, peak = timed(*command, cwd=scratch)
+        rows.append((f"re-run of the complete sweep ({runs:,} skipped)", seconds, None, peak))
+        seconds, peak = timed(str(BIN / "alliance-collect"), str(sweep), cwd=scratch)
+        rows.append((f"alliance-collect, {runs:,} runs", seconds, runs / seconds, peak))
+        if args.merge:
+            big = scratch / "big"
+            count = synthetic_sweep(sweep, big, -(-args.merge // runs))
+            seconds, peak = timed(str(BIN / "alliance-collect"), str(big), cwd=scratch)
+            rows.append((f"alliance-collect, {count:,} runs", seconds, count / seconds, peak))
+        one = [
+            timed(str(BIN / "alliance-run"), f"hydra.run.dir={scratch}/one{i}", cwd=scratch)
+            for i in range(3)
+        ]
+        seconds = sorted(s for s, _ in one)[1]
+        rows.append(
+            ("one alliance-run, default world (median of 3)", seconds, 1 / seconds, one[0][1])
+        )
+        planning = planning_ms_per_job(args.seeds)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}"
+    )
+    print()
+    print("| step | wall time (s) | runs/s | peak memory (MB) |")
+    print("|---|---:|---:|---:|")
+    for name, seconds, rate, peak in rows:
+        rate_text = f"{rate:.1f}" if rate else "-"
+        print(f"| {name} | {seconds:.1f} | {rate_text} | {peak:.0f} |")
+    print()
+    print(f"serial planning in the main process: {planning:.2f} ms per job")
+
+
+if __name__ == "__main__":
+    main()
