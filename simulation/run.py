@@ -38,7 +38,9 @@ def counterfactual_config(config: RunConfig) -> RunConfig:
     only in their fund share one counterfactual world (`tests/test_run.py` checks
     that the result is the same as with the run's own fund settings at zero budget).
     """
-    return dataclasses.replace(config, fund=FundConfig(budget_eur=0.0))
+    no_fund = FundConfig(budget_eur=0.0)
+    no_fund.years = min(no_fund.years, float(config.scenario.years))  # stays valid
+    return dataclasses.replace(config, fund=no_fund)
 
 
 def run(config: RunConfig, on_step: Callable[[], None] | None = None) -> xr.Dataset:
