@@ -1,0 +1,240 @@
+"""Arms and states of the world in a merged sweep, and each run's value-for-money quantities.
+
+An *arm* is one combination of the swept values other than the uncertainty
+dimensions (for example `strategy=uniform`, or a strategy and a budget). A
+*state of the world* is one combination of the uncertainty dimensions: the seed
+(the world's own randomness), the posterior draw (`draw`: the calibrated
+parameters and the prior samples of the uncertain ones) and the row of a
+sensitivity design (`sample`). Every arm runs in every state with common random
+numbers, so arms are compared state by state.
+
+`outcomes` gives, per arm and state, what an SROI or a Green Book appraisal
+counts, from the paired worlds: the value created with the fund and without it
+(deadweight), the value lost where the fund's world did worse (displacement), the
+fund's money budgeted, paid and unspent, the partners' extra mobilised resources
+(attribution), net present value, benefit-cost ratio and payback year.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+# Dimensions of a single run; every other dimension of a merged sweep was swept.
+RUN_DIMS = (
+    "world",
+    "time",
+    "territory",
+    "profile",
+    "maturity_level",
+    "instrument",
+    "view",
+    "measure",
+    "project_type",
+)
+# Swept dimensions that are states of the world rather than arms.
+UNCERTAINTY_DIMS = ("seed", "draw", "sample")
+
+
+def as_sweep(dataset: xr.Dataset) -> xr.Dataset:
+    """A single run's dataset as a sweep of one seed (merged sweeps pass unchanged)."""
+    if "seed" in dataset.dims:
+        return dataset
+    return dataset.expand_dims(seed=[int(dataset.attrs.get("seed", 0))])
+
+
+def arm_dims(dataset: xr.Dataset) -> list[str]:
+    """The swept dimensions that define arms."""
+    return [d for d in dataset.dims if d not in RUN_DIMS and d not in UNCERTAINTY_DIMS]
+
+
+def state_dims(dataset: xr.Dataset) -> list[str]:
+    """The swept dimensions that define states of the world."""
+    return [d for d in UNCERTAINTY_DIMS if d in dataset.dims]
+
+
+def arm_labels(dataset: xr.Dataset) -> list[str]:
+    """A readable label for each arm, in the order of `stacked`'s `arm` dimension."""
+    dims = arm_dims(dataset)
+    if not dims:
+        return ["all"]
+    index = pd.MultiIndex.from_product([dataset[d].values for d in dims], names=dims)
+    if len(dims) == 1:
+        return [str(values[0]) for values in index]
+    return [", ".join(f"{d}={v}" for d, v in zip(dims, values, strict=True)) for values in index]
+
+
+def stacked(data: xr.Dataset | xr.DataArray, dataset: xr.Dataset) -> xr.Dataset | xr.DataArray:
+    """`data` with its arm dimensions stacked into `arm` and its states into `state`."""
+    arms = arm_dims(dataset)
+    states = state_dims(dataset)
+    data = data.expand_dims(arm=["all"]) if not arms else data.stack(arm=arms)
+    data = data.stack(state=states)
+    return data.drop_vars(["arm", "state", *arms, *states], errors="ignore").assign_coords(
+        arm=arm_labels(dataset), state=np.arange(data.sizes["state"])
+    )
+
+
+def first_config(dataset: xr.Dataset) -> dict:
+    """The resolved config of the first run (JSON), for settings shared by every run."""
+    for text in np.ravel(dataset["run_config"].values) if "run_config" in dataset else []:
+        if text:
+            return json.loads(str(text))
+    return json.loads(dataset.attrs.get("config_json", "{}"))
+
+
+def discount_factors(dataset: xr.Dataset) -> xr.DataArray:
+    """The discount factor of each step, as the model applied it."""
+    rate = first_config(dataset).get("accounting", {}).get("discount_rate_per_year")
+    if rate is None:
+        rate = float(dataset.attrs.get("discount_rate_per_year", 0.0))
+    return (1.0 + rate) ** -dataset["year"]
+
+
+def payback_year(net_flow: xr.DataArray) -> xr.DataArray:
+    """First year at which the cumulative discounted net flow turns non-negative for good.
+
+    Args:
+        net_flow: Discounted extra value minus fund spending per step, over `time`
+            (with a `year` coordinate).
+
+    Returns:
+        The year (from the start of the run), NaN when it never pays back.
+    """
+    cumulative = net_flow.cumsum("time")
+    # Paid back at t when the cumulative flow is >= 0 from t to the end.
+    backwards = {"time": slice(None, None, -1)}
+    shortfalls_ahead = (cumulative < 0).isel(backwards).cumsum("time").isel(backwards)
+    ahead = shortfalls_ahead == 0
+    years = net_flow["year"].broadcast_like(ahead)
+    first = years.where(ahead).min("time")
+    spent = (net_flow < 0).any("time")
+    return first.where(spent)
+
+
+def outcomes(dataset: xr.Dataset) -> xr.Dataset:
+    """Value-for-money quantities per arm and state (EUR are present values, base year 0).
+
+    Args:
+        dataset: A merged sweep, or one run's dataset.
+
+    Returns:
+        Variables over (`arm`, `state`), with units and descriptions.
+    """
+    dataset = as_sweep(dataset)
+    treated = dataset.sel(world="treated", drop=True)
+    counterfactual = dataset.sel(world="counterfactual", drop=True)
+    discount = discount_factors(dataset)
+    delta = treated.value_created - counterfactual.value_created  # per step and territory
+    extra = treated.value_created_pv - counterfactual.value_created_pv
+    paid = treated.fund_invested_pv
+    budget = dataset.fund_budget
+    paid_nominal = dataset.budget_paid_share.fillna(0.0) * budget
+    mobilised = treated.resources_mobilised_pv - counterfactual.resources_mobilised_pv
+    partners = mobilised.clip(min=0.0)
+    spending = treated.fund_spending.sum("instrument")
+    net_flow = (delta.sum("territory") - spending) * discount
+    variables = {
+        "budget_eur": (budget, "EUR", "Fund budget"),
+        "paid_eur": (paid, "EUR", "Fund money paid out (present value)"),
+        "unspent_eur": (budget - paid_nominal, "EUR", "Budget left unpaid (undiscounted)"),
+        "value_with_fund_eur": (
+            treated.value_created_pv,
+            "EUR",
+            "Social value created in the world with the fund (present value)",
+        ),
+        "deadweight_eur": (
+            counterfactual.value_created_pv,
+            "EUR",
+            "Social value created anyway, in the same world without the fund",
+        ),
+        "extra_value_eur": (
+            extra,
+            "EUR",
+            "Social value with the fund minus without it (present value)",
+        ),
+        "displaced_value_eur": (
+            -(delta.clip(max=0.0) * discount).sum(("time", "territory")),
+            "EUR",
+            "Value lost, territory by territory and step by step, where the world with the "
+            "fund did worse than without it (present value)",
+        ),
+        "partners_extra_resources_eur": (
+            partners,
+            "EUR",
+            "Extra resources the partners mobilised in the world with the fund (present value)",
+        ),
+        "fund_attribution_share": (
+            (paid / (paid + partners)).where(paid > 0),
+            "1",
+            "Share of the extra value attributed to the fund: its money over its money plus "
+            "the partners' extra resources",
+        ),
+        "npv_eur": (extra - paid, "EUR", "Net present value: extra value minus fund money paid"),
+        "benefit_cost_ratio": (
+            (extra / paid).where(paid > 0),
+            "1",
+            "Extra value per EUR of fund money paid",
+        ),
+        "cost_per_eur_of_value": (
+            (paid / extra).where(extra > 0),
+            "1",
+            "Fund EUR paid per EUR of extra value",
+        ),
+        "payback_year": (
+            payback_year(net_flow),
+            "year",
+            "First year after which the cumulative discounted extra value covers the fund's "
+            "cumulative discounted spending for good (NaN: never within the horizon)",
+        ),
+    }
+    result = xr.Dataset(
+        {
+            name: stacked(values, dataset).assign_attrs(units=unit, description=text)
+            for name, (values, unit, text) in variables.items()
+        }
+    )
+    persistence = first_config(dataset).get("accounting", {}).get("value_persistence_per_step")
+    result.attrs = {
+        "value_persistence_per_step": persistence if persistence is not None else np.nan,
+        "discount_rate_per_year": float(
+            first_config(dataset).get("accounting", {}).get("discount_rate_per_year", np.nan)
+        ),
+    }
+    return result
+
+
+def state_parameters(dataset: xr.Dataset) -> pd.DataFrame:
+    """The model parameters that vary between states, one row per state.
+
+    Read from each run's recorded config (`run_config`), for the first arm: the
+    posterior draw's calibrated and uncertain values, or a design's row.
+
+    Args:
+        dataset: A merged sweep.
+
+    Returns:
+        One column per varying numeric parameter (dotted path); empty when the
+        states differ only in their seed.
+    """
+    if "run_config" not in dataset:
+        return pd.DataFrame()
+    configs = stacked(dataset["run_config"], as_sweep(dataset)).isel(arm=0).values
+    rows = [_numeric_leaves(json.loads(str(text))) if text else {} for text in configs]
+    frame = pd.DataFrame(rows)
+    varying = [c for c in frame.columns if c != "seed" and frame[c].nunique(dropna=True) > 1]
+    return frame[varying]
+
+
+def _numeric_leaves(node: object, prefix: str = "") -> dict[str, float]:
+    if isinstance(node, dict):
+        leaves: dict[str, float] = {}
+        for key, value in node.items():
+            leaves |= _numeric_leaves(value, f"{prefix}{key}.")
+        return leaves
+    if isinstance(node, int | float) and not isinstance(node, bool):
+        return {prefix.rstrip("."): float(node)}
+    return {}

@@ -1,0 +1,143 @@
+"""The appraisal functions: on synthetic cases with known answers, and on a real sweep."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from experiments.appraisal.discovery import prim
+from experiments.appraisal.robustness import acceptability, recommend, robustness
+from experiments.appraisal.states import outcomes, payback_year, state_parameters
+from experiments.appraisal.switching import switching_values
+from experiments.appraisal.value_map import value_map
+from experiments.appraisal.voi import evpi, evppi, value_of_information
+from experiments.collect import collect_dataset
+
+from .conftest import small_sweep
+
+
+def synthetic(extra: np.ndarray, paid: np.ndarray, arms: list[str]) -> xr.Dataset:
+    """Outcomes of arms (rows) in states (columns) with the given extra value and cost."""
+    dims = ("arm", "state")
+    coords = {"arm": arms, "state": np.arange(extra.shape[1])}
+    return xr.Dataset(
+        {
+            "extra_value_eur": (dims, extra),
+            "paid_eur": (dims, paid),
+            "benefit_cost_ratio": (
+                dims,
+                np.where(paid > 0, extra / np.where(paid > 0, paid, 1), np.nan),
+            ),
+        },
+        coords=coords,
+    )
+
+
+def test_regret_probability_best_and_cvar_on_a_two_state_case():
+    case = synthetic(np.array([[1.0, 5.0], [3.0, 3.0]]), np.zeros((2, 2)), ["A", "B"])
+    table = robustness(case).set_index("arm")
+    assert table.loc["A", "probability_best"] == table.loc["B", "probability_best"] == 0.5
+    assert table.loc["A", "regret_p90_eur"] == pytest.approx(1.8)  # regrets 2 and 0
+    assert table.loc["A", "regret_cvar90_eur"] == 2.0  # the worst 10 %: the state with 2
+    assert table.loc["B", "shortfall_p90_eur"] == 0.0  # B never falls below its mean
+    _, sentence = recommend(robustness(case))
+    assert "No robust choice from 2 state(s)" in sentence
+
+
+def test_the_acceptability_curve_switches_where_the_extra_value_pays_the_cost():
+    # A costs nothing and adds 1; B costs 1 and adds 3: B is better when 3v - 1 > v, v > 0.5.
+    states = 20
+    case = synthetic(
+        np.vstack([np.ones(states), 3 * np.ones(states)]),
+        np.vstack([np.zeros(states), np.ones(states)]),
+        ["A", "B"],
+    )
+    curve = acceptability(case, np.array([0.25, 0.75, 2.0])).set_index("value_per_eur")
+    assert (
+        curve.loc[0.25, "A"] == 1.0 and curve.loc[0.75, "B"] == 1.0 and curve.loc[2.0, "B"] == 1.0
+    )
+
+
+def test_satisficing_counts_states_that_reach_the_leverage_threshold():
+    case = synthetic(np.array([[1.0, 3.0, 5.0, 2.0, 9.0]]), np.ones((1, 5)), ["A"])
+    assert robustness(case, threshold=2.5).loc[0, "satisficing_share"] == 0.6
+
+
+def test_the_switching_value_is_found_where_the_advantage_changes_sign():
+    rng = np.random.default_rng(0)
+    theta = rng.uniform(0, 1, 2000)
+    noise = rng.uniform(0, 1, 2000)
+    advantage = (theta - 0.3) + 0.05 * rng.normal(size=2000)
+    table = switching_values(advantage, pd.DataFrame({"theta": theta, "noise": noise}))
+    assert table.loc[0, "parameter"] == "theta"
+    assert table.loc[0, "switching_value"] == pytest.approx(0.3, abs=0.05)
+    assert table.loc[0, "recommended_stays_best"] == "above"
+
+
+def test_prim_recovers_a_known_box():
+    rng = np.random.default_rng(1)
+    x = pd.DataFrame(rng.uniform(0, 1, (3000, 3)), columns=["a", "b", "c"])
+    inside = (x.a > 0.7) & (x.b < 0.3)
+    y = inside.to_numpy() & (rng.uniform(size=3000) < 0.9)  # 10 % noise inside the box
+    box, trajectory = prim(x, y)
+    assert set(box.limits) <= {"a", "b"}
+    assert box.limits["a"][0] == pytest.approx(0.7, abs=0.05)
+    assert box.limits["b"][1] == pytest.approx(0.3, abs=0.05)
+    assert box.density > 0.8 and box.coverage >= 0.5
+    assert trajectory[0].mass == 1.0 and trajectory[-1].mass < 0.2
+
+
+def test_evpi_and_evppi_on_a_case_with_a_known_answer():
+    rng = np.random.default_rng(2)
+    theta = rng.uniform(-1, 1, 4000)
+    irrelevant = rng.uniform(0, 1, 4000)
+    benefit = np.vstack([theta, -theta])  # A wins when theta > 0, B otherwise
+    assert evpi(benefit) == pytest.approx(0.5, abs=0.02)  # E|theta| - |E theta|
+    assert evppi(benefit, theta) == pytest.approx(0.5, abs=0.06)
+    assert evppi(benefit, irrelevant) == pytest.approx(0.0, abs=0.03)
+    table = value_of_information(benefit, pd.DataFrame({"theta": theta, "other": irrelevant}))
+    assert list(table.parameter) == ["all parameters (EVPI)", "theta", "other"]
+
+
+def test_payback_is_the_first_year_the_cumulative_flow_stays_covered():
+    flow = xr.DataArray(
+        [[-10.0, 2, 3, 6, 1], [-1.0, 2, -3, 1, 5], [-1.0, -1, -1, -1, -1]],
+        dims=("run", "time"),
+        coords={"year": ("time", np.arange(5) / 4)},
+    )
+    years = payback_year(flow).values
+    assert years[0] == 0.75  # cumulative -10, -8, -5, 1, 2
+    assert years[1] == 1.0  # -1, 1, -2, -1, 4: covered for good only from the last step
+    assert np.isnan(years[2])
+
+
+@pytest.fixture(scope="module")
+def merged(tmp_path_factory):
+    root = tmp_path_factory.mktemp("appraisal")
+    result = small_sweep(root / "sweep", "fund/strategy=none,uniform,concentrated", "seed=0,1,2")
+    assert result.returncode == 0, result.stderr
+    dataset, _ = collect_dataset(root / "sweep")
+    return dataset
+
+
+def test_outcomes_of_a_real_sweep_add_up(merged):
+    result = outcomes(merged)
+    assert result.sizes == {"arm": 3, "state": 3}
+    np.testing.assert_allclose(result.npv_eur, result.extra_value_eur - result.paid_eur)
+    np.testing.assert_allclose(
+        result.value_with_fund_eur - result.deadweight_eur, result.extra_value_eur
+    )
+    none = result.sel(arm="none")
+    assert (none.extra_value_eur == 0).all() and (none.paid_eur == 0).all()
+    assert (none.displaced_value_eur == 0).all() and none.benefit_cost_ratio.isnull().all()
+    assert (result.displaced_value_eur >= 0).all()
+    assert (
+        ((result.fund_attribution_share > 0) & (result.fund_attribution_share <= 1))
+        .sel(arm="uniform")
+        .all()
+    )
+    table = value_map(result)
+    assert set(table.quantity) >= {"npv_eur", "payback_year", "displaced_value_eur"}
+    row = table[(table.arm == "uniform") & (table.quantity == "extra_value_eur")].iloc[0]
+    assert row.p5 <= row["mean"] <= row.p95 and row.states == 3
+    assert state_parameters(merged).empty  # states differ only in their seed
