@@ -32,35 +32,13 @@ import pandas as pd
 import xarray as xr
 from scipy import stats
 
+from experiments.appraisal.appraise import Appraisal, appraise
+from experiments.appraisal.robustness import MIN_STATES, SATISFICING_THRESHOLD
+from experiments.appraisal.states import arm_dims, as_sweep, state_dims
 from experiments.files import NETCDF_ENGINE, folder_written_atomically
 from experiments.html import page, png
 from experiments.html import table as html_table
 from experiments.sensitivity_report import write_sensitivity_report
-
-_BASE_DIMS = {
-    "seed",
-    "world",
-    "time",
-    "territory",
-    "profile",
-    "maturity_level",
-    "instrument",
-    "view",
-    "measure",
-    "project_type",
-}
-
-
-def arm_dims(dataset: xr.Dataset) -> list[str]:
-    """Swept dimensions other than the seed."""
-    return [d for d in dataset.dims if d not in _BASE_DIMS]
-
-
-def as_sweep(dataset: xr.Dataset) -> xr.Dataset:
-    """A single run's dataset as a sweep of one seed (merged sweeps pass unchanged)."""
-    if "seed" in dataset.dims:
-        return dataset
-    return dataset.expand_dims(seed=[int(dataset.attrs.get("seed", 0))])
 
 
 def per_seed_metrics(dataset: xr.Dataset) -> pd.DataFrame:
@@ -117,7 +95,8 @@ def summary_table(frame: pd.DataFrame) -> pd.DataFrame:
     """Mean and 95 % interval of the mean per arm, best arm (most extra value) first."""
     rows = []
     for arm, group in frame.groupby("arm"):
-        row: dict[str, object] = {"arm": arm, "seeds": group["seed"].nunique()}
+        # States of the world: seeds, or seeds x posterior draws.
+        row: dict[str, object] = {"arm": arm, "seeds": len(group)}
         for metric in METRICS:
             mean, low, high = _mean_ci(group[metric])
             row[metric] = mean
@@ -129,7 +108,8 @@ def summary_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 def paired_differences(frame: pd.DataFrame, best: str) -> pd.DataFrame:
     """Extra value of the best arm minus each other arm, paired by seed."""
-    wide = frame.pivot_table(index="seed", columns="arm", values="extra_value_meur")
+    states = [c for c in ("seed", "draw", "sample") if c in frame]
+    wide = frame.pivot_table(index=states, columns="arm", values="extra_value_meur")
     rows = []
     for arm in wide.columns:
         if arm == best:
@@ -217,8 +197,8 @@ def figure_time_series(dataset: xr.Dataset) -> str:
     fig, axes = plt.subplots(2, 3, figsize=(15, 7), sharex=True)
     for column, size_class in enumerate(("small", "medium", "large")):
         mask = size == size_class
-        value = (extra.where(mask).sum("territory") / 1e3).mean("seed")
-        engineering = capacity.where(mask).mean("territory").mean("seed")
+        value = (extra.where(mask).sum("territory") / 1e3).mean(state_dims(dataset))
+        engineering = capacity.where(mask).mean("territory").mean(state_dims(dataset))
         for arm_value in stacked.arm.values:
             label = ", ".join(map(str, np.atleast_1d(arm_value)))
             axes[0, column].plot(value.year, value.sel(arm=arm_value), label=label)
@@ -252,31 +232,162 @@ def verdict(table: pd.DataFrame, differences: pd.DataFrame) -> str:
     text = (
         f"{subject} {best['extra_value_meur']:.2f} MEUR more than without the fund "
         f"(present value{interval}), a causal leverage of "
-        f"{best['causal_leverage']:.1f}, over {seeds} seed{'s' if seeds > 1 else ''}."
+        f"{best['causal_leverage']:.1f}, over {seeds} state{'s' if seeds > 1 else ''} of the "
+        "world."
     )
     if not differences.empty and seeds >= 2:
         runner = differences.iloc[0]
         sure = runner["probability_best_beats_other"]
-        if sure >= 0.95:
+        if seeds < MIN_STATES or not np.isfinite(runner["ci_low"]):
+            lead = f"with {seeds} states no lead can be called; run at least {MIN_STATES} seeds"
+        elif sure >= 0.95:
             lead = "its lead is clear"
         elif sure >= 0.75:
             lead = "its lead is probable but not certain"
         else:
-            lead = "the two cannot be told apart with these seeds; run more replicates"
+            lead = "the two cannot be told apart with these states; run more seeds"
         text += (
             f" The runner-up is {runner['other']}, {runner['difference_meur']:.2f} MEUR behind "
             f"(95 % interval {runner['ci_low']:.2f} to {runner['ci_high']:.2f}); the best arm "
-            f"beats it in {sure:.0%} of paired seeds: {lead}."
+            f"beats it in {sure:.0%} of paired states: {lead}."
         )
     return text
 
 
-def write_report(dataset: xr.Dataset, folder: Path) -> Path:
+# The value map's columns on the page: quantity -> (heading, scale).
+VALUE_MAP_COLUMNS = {
+    "extra_value_eur": ("Extra social value (MEUR)", 1e-6),
+    "paid_eur": ("Fund paid (MEUR)", 1e-6),
+    "npv_eur": ("Net present value (MEUR)", 1e-6),
+    "benefit_cost_ratio": ("Benefit-cost ratio", 1.0),
+    "payback_year": ("Payback (years)", 1.0),
+    "unspent_eur": ("Budget unpaid (MEUR)", 1e-6),
+    "displaced_value_eur": ("Displaced value (MEUR)", 1e-6),
+    "fund_attribution_share": ("Fund's attributed share", 1.0),
+}
+ROBUSTNESS_COLUMNS = {
+    "arm": "Arm",
+    "expected_net_benefit_eur": "Expected NPV (MEUR)",
+    "probability_best": "P(best)",
+    "regret_p90_eur": "Regret, 90th pct (MEUR)",
+    "regret_cvar90_eur": "Regret, CVaR 90 % (MEUR)",
+    "shortfall_p90_eur": "Shortfall, 90th pct (MEUR)",
+    "satisficing_share": "Share of states with leverage >= threshold",
+    "states": "States",
+}
+
+
+def _interval(mean: float, low: float, high: float, scale: float) -> str:
+    if not np.isfinite(mean):
+        return "n/a"
+    return f"{mean * scale:,.2f} [{low * scale:,.2f}, {high * scale:,.2f}]"
+
+
+def value_map_page_table(value_map: pd.DataFrame) -> pd.DataFrame:
+    """The value map as the page shows it: one row per arm, "mean [p5, p95]" per quantity."""
+    rows = []
+    for arm, group in value_map.groupby("arm", sort=False):
+        row = {"Arm": arm}
+        indexed = group.set_index("quantity")
+        for quantity, (heading, scale) in VALUE_MAP_COLUMNS.items():
+            q = indexed.loc[quantity]
+            row[heading] = _interval(q["mean"], q["p5"], q["p95"], scale)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def robustness_page_table(robustness: pd.DataFrame) -> pd.DataFrame:
+    """The robustness table with headings and MEUR."""
+    table = robustness.copy()
+    for column in (
+        "expected_net_benefit_eur",
+        "regret_p90_eur",
+        "regret_cvar90_eur",
+        "shortfall_p90_eur",
+    ):
+        table[column] = table[column] / 1e6
+    return table[list(ROBUSTNESS_COLUMNS)].rename(columns=ROBUSTNESS_COLUMNS)
+
+
+def write_appraisal(appraisal: Appraisal, folder: Path) -> str:
+    """Write the appraisal's CSV files into `folder`; return its HTML sections."""
+    appraisal.value_map.to_csv(folder / "value_map.csv", index=False)
+    appraisal.robustness.to_csv(folder / "robustness.csv", index=False)
+    appraisal.acceptability.to_csv(folder / "acceptability.csv", index=False)
+    appraisal.switching.to_csv(folder / "switching_values.csv", index=False)
+    appraisal.discovery.to_csv(folder / "scenario_discovery.csv", index=False)
+    appraisal.voi.to_csv(folder / "voi.csv", index=False)
+    sections = [
+        "<h2>What each arm buys</h2><p>Mean and 5-95 % range over the states of the world "
+        "(seeds, and posterior draws when swept); present values. Every quantity, with its "
+        "units and definition: value_map.csv.</p>",
+        html_table(value_map_page_table(appraisal.value_map)),
+        "<h2>How sure we are: choice under uncertainty</h2><p>Net benefit = extra value "
+        "minus fund money paid, state by state (robustness.csv). Regret: the best arm's net "
+        "benefit in the state minus this arm's. Shortfall: how far it falls below its own "
+        "mean.</p>",
+        html_table(robustness_page_table(appraisal.robustness)),
+    ]
+    if not appraisal.switching.empty:
+        sections += [
+            f"<h2>Switching values: when {html.escape(appraisal.recommended)} stops being "
+            f"better than {html.escape(str(appraisal.runner_up))}</h2>",
+            html_table(appraisal.switching),
+        ]
+    if not appraisal.discovery.empty:
+        sections += [
+            f"<h2>Where {html.escape(appraisal.recommended)} loses (scenario discovery, PRIM)</h2>",
+            html_table(appraisal.discovery),
+        ]
+    if not appraisal.voi.empty:
+        sections += [
+            "<h2>Value of information: which measurement would settle the choice</h2>"
+            "<p>Expected value of perfect information, overall and per parameter (EUR).</p>",
+            html_table(appraisal.voi),
+        ]
+    return "\n".join(sections)
+
+
+# Columns of `per_seed_metrics` that are neither arms nor budgets.
+_PER_SEED_COLUMNS = {"seed", "draw", "sample", "arm", "invested_meur", *METRICS}
+
+
+def marginal_value(frame: pd.DataFrame) -> pd.DataFrame:
+    """Extra value per extra EUR paid between consecutive budgets of the same other settings."""
+    if "budget_eur" not in frame:
+        return pd.DataFrame()
+    others = [c for c in frame.columns if c not in _PER_SEED_COLUMNS and c != "budget_eur"]
+    rows = []
+    groups = frame.groupby(others) if others else [("all", frame)]
+    for label, group in groups:
+        means = group.groupby("budget_eur")[["extra_value_meur", "invested_meur"]].mean()
+        for (b0, r0), (b1, r1) in zip(means.iterrows(), list(means.iterrows())[1:], strict=False):
+            paid = r1["invested_meur"] - r0["invested_meur"]
+            rows.append(
+                {
+                    "arm": label
+                    if isinstance(label, str)
+                    else ", ".join(map(str, np.atleast_1d(label))),
+                    "from_budget_eur": b0,
+                    "to_budget_eur": b1,
+                    "marginal_value_per_eur": (r1["extra_value_meur"] - r0["extra_value_meur"])
+                    / paid
+                    if paid > 0
+                    else np.nan,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def write_report(
+    dataset: xr.Dataset, folder: Path, threshold: float = SATISFICING_THRESHOLD
+) -> Path:
     """Write `report.html` and the CSV tables into `folder`.
 
     Args:
         dataset: A merged sweep, or a single run's dataset.
         folder: Output folder.
+        threshold: The value leverage that counts as satisficing.
 
     Returns:
         The HTML file's path.
@@ -294,7 +405,24 @@ def write_report(dataset: xr.Dataset, folder: Path) -> Path:
     if budget:
         figures.append(budget)
     figures.append(figure_time_series(dataset))
-    body = f"""<p><b>{html.escape(verdict(table, differences))}</b></p>
+    appraisal = appraise(dataset, threshold)
+    appraisal_html = write_appraisal(appraisal, folder)
+    budget_note = ""
+    if "budget_eur" in arm_dims(dataset):
+        budget_note = (
+            "<p>The arms differ in budget: the arm creating the most value is not the best "
+            "use of money. Compare arms at equal budget (the rows of one budget), by the "
+            "marginal value per EUR between budgets (marginal_value.csv), and by the "
+            "acceptability curve below.</p>"
+        )
+        marginal_value(frame).to_csv(folder / "marginal_value.csv", index=False)
+    warnings = "".join(f"<li>{html.escape(w)}</li>" for w in appraisal.warnings)
+    body = f"""<h2>Executive summary</h2>
+<p><b>{html.escape(appraisal.reason)}</b> {html.escape(verdict(table, differences))}</p>
+{f"<ul>{warnings}</ul>" if warnings else ""}{budget_note}
+{appraisal_html}
+<h2>Seeds and paired differences</h2>
+<p><b>{html.escape(verdict(table, differences))}</b></p>
 <p>Swept: {html.escape(str(dataset.attrs.get("swept", "")))}; {frame["seed"].nunique()} seeds;
 calibrated set: {html.escape(str(dataset.attrs.get("calibrated_set", "")))}; package version
 {html.escape(str(dataset.attrs.get("package_version", "")))}. Intervals are 95 % confidence
@@ -345,6 +473,13 @@ def main(argv: list[str] | None = None) -> None:
         "dataset", type=Path, help="a merged sweep (alliance-collect), a run's dataset, or a folder"
     )
     parser.add_argument("--output", type=Path, help="default: DATASET's folder/<name>_report")
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=SATISFICING_THRESHOLD,
+        help="value leverage (extra value per EUR paid) a state must reach to satisfice "
+        f"(default {SATISFICING_THRESHOLD:g}, the Impact Multiple of Money hurdle)",
+    )
     args = parser.parse_args(argv)
     try:
         source = resolve_input(args.dataset)
@@ -360,9 +495,11 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
     with dataset, folder_written_atomically(folder) as temporary:
         # A sensitivity sweep has a `sample` dimension and its own report.
-        write = write_sensitivity_report if "sample" in dataset.dims else write_report
         try:
-            path = write(dataset, temporary)
+            if "sample" in dataset.dims:
+                path = write_sensitivity_report(dataset, temporary)
+            else:
+                path = write_report(dataset, temporary, args.threshold)
         except KeyError as error:
             print(
                 f"alliance-report: {source} is not an alliance-run dataset "

@@ -1,6 +1,8 @@
 """`alliance-report` on what a user may give it: a sweep, one run, one arm, a folder, junk."""
 
 import numpy as np
+import pandas as pd
+import pytest
 import xarray as xr
 
 from .conftest import SMALL_OVERRIDES, cli, small_sweep
@@ -47,3 +49,34 @@ def test_unreadable_or_foreign_files_give_one_line_and_leave_nothing(tmp_path):
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
         assert expected in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["foreign.nc", "junk.nc"]
+
+
+def test_a_posterior_sweep_gets_the_full_appraisal(tmp_path):
+    sweep = tmp_path / "sweep"
+    result = small_sweep(
+        sweep,
+        "calibrated=posterior",
+        "draw=range(0,12)",
+        "fund/strategy=uniform,concentrated",
+        "seed=0",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "24 jobs, 2 configuration(s) composed" in result.stderr  # draws are not composed
+    assert cli("alliance-collect", str(sweep), cwd=tmp_path).returncode == 0
+    report = cli("alliance-report", str(sweep), "--threshold", "2.0", cwd=tmp_path)
+    assert report.returncode == 0, report.stderr
+    folder = sweep / "collected_report"
+    robustness = pd.read_csv(folder / "robustness.csv")
+    assert set(robustness.arm) == {"uniform", "concentrated"}
+    assert robustness.probability_best.sum() == pytest.approx(1.0)
+    assert (robustness.states == 12).all()
+    voi = pd.read_csv(folder / "voi.csv")
+    assert voi.parameter.iloc[0] == "all parameters (EVPI)" and (voi.value_eur >= 0).all()
+    assert len(voi) > 5  # one row per uncertain parameter of the posterior draws
+    switching = pd.read_csv(folder / "switching_values.csv")
+    assert switching.parameter.str.startswith("model.").all()
+    value_map = pd.read_csv(folder / "value_map.csv")
+    assert {"npv_eur", "benefit_cost_ratio", "payback_year"} <= set(value_map.quantity)
+    page = (folder / "report.html").read_text()
+    assert page.index("Executive summary") < page.index("What each arm buys")
+    assert "is the robust choice" in page and "Value of information" in page

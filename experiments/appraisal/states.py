@@ -157,7 +157,7 @@ def outcomes(dataset: xr.Dataset) -> xr.Dataset:
             "Social value with the fund minus without it (present value)",
         ),
         "displaced_value_eur": (
-            -(delta.clip(max=0.0) * discount).sum(("time", "territory")),
+            ((-delta).clip(min=0.0) * discount).sum(("time", "territory")),
             "EUR",
             "Value lost, territory by territory and step by step, where the world with the "
             "fund did worse than without it (present value)",

@@ -14,6 +14,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+COLUMNS = [
+    "parameter",
+    "rank_correlation",
+    "advantage_low_eur",
+    "advantage_high_eur",
+    "switching_value",
+    "recommended_stays_best",
+    "range_low",
+    "range_high",
+]
+
 
 def switching_values(
     advantage: np.ndarray, parameters: pd.DataFrame, bins: int = 8, top: int = 5
@@ -33,6 +44,7 @@ def switching_values(
     """
     rows = []
     advantage = np.asarray(advantage, dtype=float)
+    bins = max(2, min(bins, advantage.size // 3))  # at least 3 states per bin
     for name in parameters.columns:
         values = parameters[name].to_numpy(dtype=float)
         keep = np.isfinite(values) & np.isfinite(advantage)
@@ -57,7 +69,7 @@ def switching_values(
                 "range_high": float(x.max()),
             }
         )
-    table = pd.DataFrame(rows)
+    table = pd.DataFrame(rows, columns=COLUMNS)
     if table.empty:
         return table
     order = table["rank_correlation"].abs().sort_values(ascending=False).index

@@ -23,7 +23,7 @@ import pandas as pd
 def evpi(benefit: np.ndarray) -> float:
     """Expected value of perfect information (EUR) of net benefits `[arm, state]`."""
     benefit = np.asarray(benefit, dtype=float)
-    return float(benefit.max(axis=0).mean() - benefit.mean(axis=1).max())
+    return max(0.0, round(float(benefit.max(axis=0).mean() - benefit.mean(axis=1).max()), 6))
 
 
 def evppi(benefit: np.ndarray, parameter: np.ndarray, bins: int | None = None) -> float:
@@ -48,7 +48,8 @@ def evppi(benefit: np.ndarray, parameter: np.ndarray, bins: int | None = None) -
         members = which == b
         if members.any():
             known += members.mean() * benefit[:, members].mean(axis=1).max()
-    return float(known - benefit.mean(axis=1).max())
+    # Never below 0 (knowing cannot hurt); float noise around 0 reads as 0.
+    return max(0.0, round(float(known - benefit.mean(axis=1).max()), 6))
 
 
 def value_of_information(benefit: np.ndarray, parameters: pd.DataFrame) -> pd.DataFrame:
