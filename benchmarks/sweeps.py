@@ -81,7 +81,8 @@ def synthetic_sweep(source: Path, target: Path, copies: int) -> int:
     for record_file in sorted(source.rglob("job.json")):
         record = json.loads(record_file.read_text())
         for copy in range(copies):
-            seed = record["seed"] + 1_000_000 * copy
+            first = next(int(o[5:]) for o in record["overrides"] if o.startswith("seed="))
+            seed = first + 1_000_000 * copy
             overrides = [o for o in record["overrides"] if not o.startswith("seed=")]
             folder = target / f"copy{copy}" / record_file.parent.relative_to(source)
             folder.mkdir(parents=True)

@@ -34,7 +34,7 @@ from scipy import stats
 
 from experiments.appraisal.appraise import Appraisal, appraise
 from experiments.appraisal.robustness import MIN_STATES, SATISFICING_THRESHOLD
-from experiments.appraisal.states import arm_dims, as_sweep, state_dims
+from experiments.appraisal.states import arm_dims, arm_labels, as_sweep, per_arm, state_dims
 from experiments.files import NETCDF_ENGINE, folder_written_atomically
 from experiments.html import page, png
 from experiments.html import table as html_table
@@ -186,29 +186,40 @@ def figure_budget_response(frame: pd.DataFrame, dataset: xr.Dataset) -> str | No
 
 
 def figure_time_series(dataset: xr.Dataset) -> str:
-    """Extra value per quarter and engineering capacity, by territory size class."""
-    dims = arm_dims(dataset)
-    stacked = dataset.stack(arm=dims) if dims else dataset.expand_dims(arm=["all"])
-    size = stacked.size_class
-    extra = stacked.value_created.sel(world="treated", drop=True) - stacked.value_created.sel(
-        world="counterfactual", drop=True
-    )
-    capacity = stacked.engineering_capacity.sel(world="treated", drop=True)
+    """Extra value per quarter and engineering capacity by territory size class, with bands.
+
+    Each arm's mean over the states of the world, and its 5-95 % band; computed an
+    arm at a time (memory), drawn with one colour per arm from a continuous map so
+    that 30 arms stay apart.
+    """
+    labels = arm_labels(dataset)
+    colours = plt.get_cmap("viridis" if len(labels) > 10 else "tab10")
     fig, axes = plt.subplots(2, 3, figsize=(15, 7), sharex=True)
+    for index, (label, part) in enumerate(per_arm(dataset)):
+        colour = colours(index / max(len(labels) - 1, 1) if len(labels) > 10 else index)
+        extra = part.value_created.sel(world="treated", drop=True) - part.value_created.sel(
+            world="counterfactual", drop=True
+        )
+        capacity = part.engineering_capacity.sel(world="treated", drop=True)
+        for column, size_class in enumerate(("small", "medium", "large")):
+            mask = part.size_class == size_class
+            for row, series in enumerate(
+                (extra.where(mask).sum("territory") / 1e3, capacity.where(mask).mean("territory"))
+            ):
+                values = series.stack(state=state_dims(dataset)).transpose("state", "time")
+                axis = axes[row, column]
+                axis.plot(series.year, values.mean("state"), color=colour, label=label, lw=1)
+                low, high = np.nanpercentile(values.values, [5, 95], axis=0)
+                axis.fill_between(series.year, low, high, color=colour, alpha=0.15, lw=0)
     for column, size_class in enumerate(("small", "medium", "large")):
-        mask = size == size_class
-        value = (extra.where(mask).sum("territory") / 1e3).mean(state_dims(dataset))
-        engineering = capacity.where(mask).mean("territory").mean(state_dims(dataset))
-        for arm_value in stacked.arm.values:
-            label = ", ".join(map(str, np.atleast_1d(arm_value)))
-            axes[0, column].plot(value.year, value.sel(arm=arm_value), label=label)
-            axes[1, column].plot(engineering.year, engineering.sel(arm=arm_value), label=label)
         axes[0, column].set_title(f"{size_class} territories")
         axes[0, column].set_ylabel("extra value per quarter (kEUR)")
         axes[1, column].set_ylabel("engineering capacity E (0-1)")
         axes[1, column].set_xlabel("year")
-    axes[0, 0].legend(fontsize=7)
-    fig.suptitle("Over time, by territory size (mean over seeds)")
+    axes[0, 2].legend(
+        fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), ncol=1 + len(labels) // 16
+    )
+    fig.suptitle("Over time, by territory size: mean over the states of the world, 5-95 % band")
     fig.tight_layout()
     return png(fig)
 

@@ -17,7 +17,9 @@ fund's money budgeted, paid and unspent, the partners' extra mobilised resources
 
 from __future__ import annotations
 
+import itertools
 import json
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -65,6 +67,24 @@ def arm_labels(dataset: xr.Dataset) -> list[str]:
     if len(dims) == 1:
         return [str(values[0]) for values in index]
     return [", ".join(f"{d}={v}" for d, v in zip(dims, values, strict=True)) for values in index]
+
+
+def per_arm(dataset: xr.Dataset) -> Iterator[tuple[str, xr.Dataset]]:
+    """Each arm's part of the sweep, with its label, in the order of `arm_labels`.
+
+    Quantities over time and territory are computed an arm at a time, so that a
+    10,000-run sweep never holds its whole time series in memory at once.
+    """
+    dims = arm_dims(dataset)
+    labels = arm_labels(dataset)
+    positions = itertools.product(*(range(dataset.sizes[d]) for d in dims))
+    for label, position in zip(labels, positions, strict=True):
+        yield label, dataset.isel(dict(zip(dims, position, strict=True)))
+
+
+def over_states(data: xr.DataArray, dataset: xr.Dataset) -> np.ndarray:
+    """One arm's values with its state dimensions flattened, in the order of `stacked`."""
+    return data.stack(state=state_dims(dataset)).transpose("state", ...).values
 
 
 def stacked(data: xr.Dataset | xr.DataArray, dataset: xr.Dataset) -> xr.Dataset | xr.DataArray:
@@ -128,15 +148,13 @@ def outcomes(dataset: xr.Dataset) -> xr.Dataset:
     treated = dataset.sel(world="treated", drop=True)
     counterfactual = dataset.sel(world="counterfactual", drop=True)
     discount = discount_factors(dataset)
-    delta = treated.value_created - counterfactual.value_created  # per step and territory
+    displaced, payback = _over_time(dataset, discount)
     extra = treated.value_created_pv - counterfactual.value_created_pv
     paid = treated.fund_invested_pv
     budget = dataset.fund_budget
     paid_nominal = dataset.budget_paid_share.fillna(0.0) * budget
     mobilised = treated.resources_mobilised_pv - counterfactual.resources_mobilised_pv
     partners = mobilised.clip(min=0.0)
-    spending = treated.fund_spending.sum("instrument")
-    net_flow = (delta.sum("territory") - spending) * discount
     variables = {
         "budget_eur": (budget, "EUR", "Fund budget"),
         "paid_eur": (paid, "EUR", "Fund money paid out (present value)"),
@@ -157,7 +175,7 @@ def outcomes(dataset: xr.Dataset) -> xr.Dataset:
             "Social value with the fund minus without it (present value)",
         ),
         "displaced_value_eur": (
-            ((-delta).clip(min=0.0) * discount).sum(("time", "territory")),
+            displaced,
             "EUR",
             "Value lost, territory by territory and step by step, where the world with the "
             "fund did worse than without it (present value)",
@@ -185,7 +203,7 @@ def outcomes(dataset: xr.Dataset) -> xr.Dataset:
             "Fund EUR paid per EUR of extra value",
         ),
         "payback_year": (
-            payback_year(net_flow),
+            payback,
             "year",
             "First year after which the cumulative discounted extra value covers the fund's "
             "cumulative discounted spending for good (NaN: never within the horizon)",
@@ -193,7 +211,9 @@ def outcomes(dataset: xr.Dataset) -> xr.Dataset:
     }
     result = xr.Dataset(
         {
-            name: stacked(values, dataset).assign_attrs(units=unit, description=text)
+            name: (values if "arm" in values.dims else stacked(values, dataset)).assign_attrs(
+                units=unit, description=text
+            )
             for name, (values, unit, text) in variables.items()
         }
     )
@@ -205,6 +225,25 @@ def outcomes(dataset: xr.Dataset) -> xr.Dataset:
         ),
     }
     return result
+
+
+def _over_time(dataset: xr.Dataset, discount: xr.DataArray) -> tuple[xr.DataArray, xr.DataArray]:
+    """Displaced value and payback year per arm and state, computed an arm at a time."""
+    displaced, payback = [], []
+    for _, part in per_arm(dataset):
+        treated = part.sel(world="treated", drop=True)
+        counterfactual = part.sel(world="counterfactual", drop=True)
+        delta = (treated.value_created - counterfactual.value_created).load()
+        lost = ((-delta).clip(min=0.0) * discount).sum(("time", "territory"))
+        spending = treated.fund_spending.sum("instrument")
+        flow = (delta.sum("territory") - spending) * discount
+        displaced.append(over_states(lost, dataset))
+        payback.append(over_states(payback_year(flow), dataset))
+    coords = {"arm": arm_labels(dataset), "state": np.arange(len(displaced[0]))}
+    return (
+        xr.DataArray(np.array(displaced), dims=("arm", "state"), coords=coords),
+        xr.DataArray(np.array(payback), dims=("arm", "state"), coords=coords),
+    )
 
 
 def state_parameters(dataset: xr.Dataset) -> pd.DataFrame:
