@@ -4,7 +4,7 @@ PYTHON ?= python3.12
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test test-ray calibrate bench clean
+.PHONY: run test test-slow test-ray browser calibrate bench clean
 
 $(BIN)/python:
 	@echo "make: creating the virtual environment $(VENV) with $(PYTHON)"
@@ -23,6 +23,14 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# The slow checks, the report page in a headless browser among them.
+test-slow: $(VENV)/.installed
+	$(BIN)/python -m pytest -m slow
+
+# Debian's Chromium and its driver, for the browser test (needs root).
+browser:
+	apt-get install -y chromium chromium-driver
 
 # The Ray backend in its own environment: Ray is large (about 400 MB), so it stays
 # out of the main one.

@@ -35,8 +35,8 @@ def page(title: str, body: str, figures: list[str]) -> str:
 <html lang="en"><head><meta charset="utf-8">
 <title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;max-width:1200px;margin:2em auto;}}
-table{{border-collapse:collapse;font-size:0.85em}}
-td,th{{border:1px solid #ccc;padding:3px 6px}}</style>
+table{{border-collapse:collapse;font-size:0.85em;max-width:100%}}
+td,th{{border:1px solid #ccc;padding:3px 6px;overflow-wrap:anywhere}}</style>
 </head><body>
 <h1>{html.escape(title)}</h1>
 {body}

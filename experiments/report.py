@@ -83,11 +83,11 @@ def _mean_ci(values: pd.Series) -> tuple[float, float, float]:
 
 
 METRICS = {
-    "extra_value_meur": "extra social value (MEUR, present value)",
-    "causal_leverage": "causal value leverage (extra social value per EUR paid)",
-    "observed_frugality": "observed frugality (x)",
-    "observed_durability": "observed durability (x)",
-    "cost_per_eur_of_value": "fund EUR per EUR of extra value",
+    "extra_value_meur": "Extra social value (MEUR, present value)",
+    "causal_leverage": "Causal leverage (extra value per EUR paid)",
+    "observed_frugality": "Observed frugality (x)",
+    "observed_durability": "Observed durability (x)",
+    "cost_per_eur_of_value": "Fund EUR per EUR of extra value",
 }
 
 
@@ -141,7 +141,8 @@ def paired_differences(frame: pd.DataFrame, best: str) -> pd.DataFrame:
 
 def figure_summary(table: pd.DataFrame) -> str:
     """Bar charts with 95 % intervals for the headline metrics."""
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4))
+    # A bar's label needs about 0.3 inch: 30 arms stay legible.
+    fig, axes = plt.subplots(1, 3, figsize=(14, max(4.0, 0.3 * len(table))))
     for ax, metric in zip(
         axes, ["extra_value_meur", "causal_leverage", "cost_per_eur_of_value"], strict=True
     ):
@@ -158,16 +159,24 @@ def figure_summary(table: pd.DataFrame) -> str:
     return png(fig)
 
 
-def figure_budget_response(frame: pd.DataFrame, dataset: xr.Dataset) -> str | None:
-    """Extra value and causal leverage against the budget, one line per other arm."""
+def figure_budget_response(
+    frame: pd.DataFrame, dataset: xr.Dataset
+) -> tuple[str, pd.DataFrame] | None:
+    """Extra value and causal leverage against the budget, one line per other arm.
+
+    Returns:
+        The figure and its data (None when the budget was not swept).
+    """
     if "budget_eur" not in dataset.dims:
         return None
     others = [d for d in arm_dims(dataset) if d != "budget_eur"]
     fig, axes = plt.subplots(1, 2, figsize=(12, 4))
     groups = frame.groupby(others) if others else [("all", frame)]
+    curves = []
     for label, group in groups:
         curve = group.groupby("budget_eur")[["extra_value_meur", "causal_leverage"]].mean()
         name = label if isinstance(label, str) else ", ".join(map(str, np.atleast_1d(label)))
+        curves.append(curve.reset_index().assign(arm=name))
         axes[0].plot(curve.index / 1e6, curve["extra_value_meur"], marker="o", label=name)
         axes[1].plot(curve.index / 1e6, curve["causal_leverage"], marker="o", label=name)
     axes[0].set(
@@ -182,10 +191,10 @@ def figure_budget_response(frame: pd.DataFrame, dataset: xr.Dataset) -> str | No
     )
     axes[0].legend(fontsize=8)
     fig.tight_layout()
-    return png(fig)
+    return png(fig), pd.concat(curves, ignore_index=True)
 
 
-def figure_time_series(dataset: xr.Dataset) -> str:
+def figure_time_series(dataset: xr.Dataset) -> tuple[str, pd.DataFrame]:
     """Extra value per quarter and engineering capacity by territory size class, with bands.
 
     Each arm's mean over the states of the world, and its 5-95 % band; computed an
@@ -194,6 +203,7 @@ def figure_time_series(dataset: xr.Dataset) -> str:
     """
     labels = arm_labels(dataset)
     colours = plt.get_cmap("viridis" if len(labels) > 10 else "tab10")
+    rows = []
     fig, axes = plt.subplots(2, 3, figsize=(15, 7), sharex=True)
     for index, (label, part) in enumerate(per_arm(dataset)):
         colour = colours(index / max(len(labels) - 1, 1) if len(labels) > 10 else index)
@@ -211,6 +221,19 @@ def figure_time_series(dataset: xr.Dataset) -> str:
                 axis.plot(series.year, values.mean("state"), color=colour, label=label, lw=1)
                 low, high = np.nanpercentile(values.values, [5, 95], axis=0)
                 axis.fill_between(series.year, low, high, color=colour, alpha=0.15, lw=0)
+                rows.append(
+                    pd.DataFrame(
+                        {
+                            "arm": label,
+                            "size_class": size_class,
+                            "quantity": ("extra_value_keur", "engineering_capacity")[row],
+                            "year": series.year.values,
+                            "mean": values.mean("state").values,
+                            "p5": low,
+                            "p95": high,
+                        }
+                    )
+                )
     for column, size_class in enumerate(("small", "medium", "large")):
         axes[0, column].set_title(f"{size_class} territories")
         axes[0, column].set_ylabel("extra value per quarter (kEUR)")
@@ -221,7 +244,7 @@ def figure_time_series(dataset: xr.Dataset) -> str:
     )
     fig.suptitle("Over time, by territory size: mean over the states of the world, 5-95 % band")
     fig.tight_layout()
-    return png(fig)
+    return png(fig), pd.concat(rows, ignore_index=True)
 
 
 def verdict(table: pd.DataFrame, differences: pd.DataFrame) -> str:
@@ -390,6 +413,37 @@ def marginal_value(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def summary_page_table(table: pd.DataFrame) -> pd.DataFrame:
+    """`summary_table` as the page shows it: headings, one "mean [low, high]" cell a metric."""
+    rows = []
+    for _, row in table.iterrows():
+        cells = {"Arm": row["arm"], "States": int(row["seeds"])}
+        for metric, heading in METRICS.items():
+            low, high = row[f"{metric}_ci_low"], row[f"{metric}_ci_high"]
+            cells[heading] = (
+                f"{row[metric]:,.2f}"
+                if not np.isfinite(low)
+                else _interval(row[metric], low, high, 1.0)
+            )
+        rows.append(cells)
+    return pd.DataFrame(rows)
+
+
+DIFFERENCE_COLUMNS = {
+    "other": "Other arm",
+    "difference_meur": "Extra value, best minus other (MEUR)",
+    "ci_low": "95 % CI low",
+    "ci_high": "95 % CI high",
+    "probability_best_beats_other": "Share of states the best wins",
+    "paired_seeds": "Paired states",
+}
+
+
+def differences_page_table(differences: pd.DataFrame) -> pd.DataFrame:
+    """`paired_differences` with headings."""
+    return differences[list(DIFFERENCE_COLUMNS)].rename(columns=DIFFERENCE_COLUMNS)
+
+
 def write_report(
     dataset: xr.Dataset, folder: Path, threshold: float = SATISFICING_THRESHOLD
 ) -> Path:
@@ -411,11 +465,14 @@ def write_report(
     table.to_csv(folder / "summary.csv", index=False)
     differences.to_csv(folder / "paired_differences.csv", index=False)
     frame.to_csv(folder / "per_seed.csv", index=False)
-    figures = [figure_summary(table)]
+    figures = [figure_summary(table)]  # its data: summary.csv
     budget = figure_budget_response(frame, dataset)
     if budget:
-        figures.append(budget)
-    figures.append(figure_time_series(dataset))
+        figures.append(budget[0])
+        budget[1].to_csv(folder / "budget_response.csv", index=False)
+    series_figure, series = figure_time_series(dataset)
+    figures.append(series_figure)
+    series.to_csv(folder / "time_series.csv", index=False)
     appraisal = appraise(dataset, threshold)
     appraisal_html = write_appraisal(appraisal, folder)
     budget_note = ""
@@ -439,8 +496,10 @@ calibrated set: {html.escape(str(dataset.attrs.get("calibrated_set", "")))}; pac
 {html.escape(str(dataset.attrs.get("package_version", "")))}. Intervals are 95 % confidence
 intervals of the mean over seeds. Extra value is the treated world's present value of social
 value minus its counterfactual's (same seed, no fund).</p>
-<h2>Per arm</h2>{html_table(table)}
-<h2>Paired differences against the best arm</h2>{html_table(differences)}"""
+<h2>Per arm (mean and 95 % confidence interval of the mean)</h2>
+{html_table(summary_page_table(table))}
+<h2>Paired differences against the arm with the most extra value</h2>
+{html_table(differences_page_table(differences))}"""
     page_text = page("Alliance premium: strategy comparison", body, figures)
     path = folder / "report.html"
     path.write_text(page_text)
