@@ -351,10 +351,16 @@ def write_appraisal(appraisal: Appraisal, folder: Path) -> str:
     appraisal.switching.to_csv(folder / "switching_values.csv", index=False)
     appraisal.discovery.to_csv(folder / "scenario_discovery.csv", index=False)
     appraisal.voi.to_csv(folder / "voi.csv", index=False)
+    attrs = appraisal.outcomes.attrs
+    discounting = (
+        f"present values at {attrs['discount_rate_per_year']:.1%} a year "
+        f"({attrs['discount_schedule']} schedule; value persistence per step "
+        f"{attrs['value_persistence_per_step']:g})"
+    )
     sections = [
         "<h2>What each arm buys</h2><p>Mean and 5-95 % range over the states of the world "
-        "(seeds, and posterior draws when swept); present values. Every quantity, with its "
-        "units and definition: value_map.csv.</p>",
+        f"(seeds, and posterior draws when swept); {html.escape(discounting)}. Every "
+        "quantity, with its units and definition: value_map.csv.</p>",
         html_table(value_map_page_table(appraisal.value_map)),
         "<h2>How sure we are: choice under uncertainty</h2><p>Net benefit = extra value "
         "minus fund money paid, state by state (robustness.csv). Regret: the best arm's net "

@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass, field, fields
 
 from simulation.bounds import ConfigError, check_bounds, fail, param
+from simulation.discounting import GREEN_BOOK, SCHEDULES
 
 __all__ = ["ConfigError", "RunConfig"]
 
@@ -345,16 +346,26 @@ class AccountingConfig:
     """How value is counted: discounting, drop-off, survival horizon."""
 
     discount_rate_per_year: float = param(0.045, 0.0, 0.5, "per year")
+    discount_schedule: str = "constant"
     value_persistence_per_step: float = param(0.0, 0.0, 0.999)
     rmst_horizon_years: float = param(7.0, 0.25, 50.0, "year")
 
     def validate(self, key: str = "accounting") -> None:
-        """Check rates and the survival horizon.
+        """Check rates, the discounting schedule and the survival horizon.
 
         Args:
             key: Dotted path of this section in the config tree.
         """
         check_bounds(self, key)
+        if self.discount_schedule not in SCHEDULES:
+            fail(f"{key}.discount_schedule", self.discount_schedule, f"one of {list(SCHEDULES)}")
+        first = GREEN_BOOK[0][1]
+        if self.discount_schedule == "green_book" and self.discount_rate_per_year != first:
+            fail(
+                f"{key}.discount_rate_per_year",
+                self.discount_rate_per_year,
+                f"{first} with discount_schedule = green_book (the schedule's first band)",
+            )
 
 
 @dataclass

@@ -438,6 +438,16 @@ def build_dataset(
             },
         ),
     }
+    data_vars["discount_factor"] = xr.DataArray(
+        treated.discount,
+        dims=("time",),
+        attrs={
+            "units": "1",
+            "long_name": "Discount factor",
+            "description": "Factor applied to a flow at this step to count it at the start "
+            "(accounting.discount_rate_per_year and accounting.discount_schedule)",
+        },
+    )
     dataset = xr.Dataset(data_vars, coords=coords)
     dataset.attrs = {
         "title": "Alliance premium simulation",
@@ -449,6 +459,7 @@ def build_dataset(
         "config_json": config_json(config),
         "config_hash": config_hash(config),
         "discount_rate_per_year": config.accounting.discount_rate_per_year,
+        "discount_schedule": config.accounting.discount_schedule,
         "placebo": int(config.fund.placebo),
     }
     return dataset

@@ -23,6 +23,7 @@ import mesa
 import numpy as np
 
 from simulation.config import PROFILES, RunConfig
+from simulation.discounting import discount_factors
 from simulation.emergence import emerge
 from simulation.fund import Fund
 from simulation.landmarks import Landmarks
@@ -76,7 +77,10 @@ class AllianceModel(mesa.Model):
             Territory(self, index)
         self.fund = Fund(self, config.fund, scenario.steps_per_year)
         years = np.arange(scenario.n_steps) / scenario.steps_per_year
-        self.discount = (1.0 + config.accounting.discount_rate_per_year) ** -years
+        accounting = config.accounting
+        self.discount = discount_factors(
+            years, accounting.discount_rate_per_year, accounting.discount_schedule
+        )
         self.recorder = Recorder.empty(scenario.n_steps, scenario.n_territories, len(PROFILES))
 
     def step(self) -> None:

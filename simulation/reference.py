@@ -18,6 +18,7 @@ import mesa
 import numpy as np
 
 from simulation.config import PROFILES, RunConfig
+from simulation.discounting import discount_factors
 from simulation.emergence import MIN_PARTNER_WEIGHT
 from simulation.fund import Allocation, Fund, target_mask
 from simulation.population import Population, complementarity
@@ -303,7 +304,14 @@ class ReferenceModel(mesa.Model):
         record = StepRecord(
             np.zeros(n), np.zeros(n), np.zeros(n, int), np.zeros(n, int), np.zeros(len(PROFILES))
         )
-        df = (1.0 + cfg.accounting.discount_rate_per_year) ** (-t / cfg.scenario.steps_per_year)
+        accounting = cfg.accounting
+        df = float(
+            discount_factors(
+                np.array([t / cfg.scenario.steps_per_year]),
+                accounting.discount_rate_per_year,
+                accounting.discount_schedule,
+            )[0]
+        )
         persistence = cfg.accounting.value_persistence_per_step
         grants = 0.0
         paying: set[int] = set()

@@ -107,11 +107,17 @@ def first_config(dataset: xr.Dataset) -> dict:
 
 
 def discount_factors(dataset: xr.Dataset) -> xr.DataArray:
-    """The discount factor of each step, as the model applied it."""
+    """The discount factor of each step, as the model applied it (recorded in the dataset)."""
+    if "discount_factor" in dataset:
+        factor = dataset["discount_factor"]
+        extra = [d for d in factor.dims if d != "time"]
+        return factor.isel({d: 0 for d in extra}, drop=True) if extra else factor
+    # Datasets made before the factor was recorded: the constant rate.
     rate = first_config(dataset).get("accounting", {}).get("discount_rate_per_year")
     if rate is None:
         rate = float(dataset.attrs.get("discount_rate_per_year", 0.0))
-    return (1.0 + rate) ** -dataset["year"]
+    # A step's flow is discounted from the step's start; `year` marks its end.
+    return (1.0 + rate) ** -(dataset["year"] - dataset["year"][0])
 
 
 def payback_year(net_flow: xr.DataArray) -> xr.DataArray:
@@ -147,8 +153,7 @@ def outcomes(dataset: xr.Dataset) -> xr.Dataset:
     dataset = as_sweep(dataset)
     treated = dataset.sel(world="treated", drop=True)
     counterfactual = dataset.sel(world="counterfactual", drop=True)
-    discount = discount_factors(dataset)
-    displaced, payback = _over_time(dataset, discount)
+    displaced, payback = _over_time(dataset)
     extra = treated.value_created_pv - counterfactual.value_created_pv
     paid = treated.fund_invested_pv
     budget = dataset.fund_budget
@@ -223,14 +228,18 @@ def outcomes(dataset: xr.Dataset) -> xr.Dataset:
         "discount_rate_per_year": float(
             first_config(dataset).get("accounting", {}).get("discount_rate_per_year", np.nan)
         ),
+        "discount_schedule": str(
+            first_config(dataset).get("accounting", {}).get("discount_schedule", "constant")
+        ),
     }
     return result
 
 
-def _over_time(dataset: xr.Dataset, discount: xr.DataArray) -> tuple[xr.DataArray, xr.DataArray]:
+def _over_time(dataset: xr.Dataset) -> tuple[xr.DataArray, xr.DataArray]:
     """Displaced value and payback year per arm and state, computed an arm at a time."""
     displaced, payback = [], []
     for _, part in per_arm(dataset):
+        discount = discount_factors(part)  # arms may differ in their accounting
         treated = part.sel(world="treated", drop=True)
         counterfactual = part.sel(world="counterfactual", drop=True)
         delta = (treated.value_created - counterfactual.value_created).load()
