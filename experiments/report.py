@@ -247,6 +247,28 @@ def figure_time_series(dataset: xr.Dataset) -> tuple[str, pd.DataFrame]:
     return png(fig), pd.concat(rows, ignore_index=True)
 
 
+def budget_verdict(frame: pd.DataFrame) -> str:
+    """In a budget sweep: the arm with the most extra value at each budget, never across budgets.
+
+    A larger budget buys more value by construction; comparing arms of different
+    budgets by their value alone would always crown the largest.
+    """
+    others = [c for c in frame.columns if c not in _PER_SEED_COLUMNS and c != "budget_eur"]
+    parts = []
+    for budget, group in frame.groupby("budget_eur"):
+        means = group.groupby(others)["extra_value_meur"].mean() if others else None
+        if means is None or means.empty:
+            continue
+        best = means.idxmax()
+        label = best if isinstance(best, str) else ", ".join(map(str, np.atleast_1d(best)))
+        parts.append(f"at {budget / 1e6:g} MEUR, {label} ({means.max():.2f} MEUR)")
+    return (
+        "Arms differ in budget, so they are compared at equal budget: the most extra value "
+        + "; ".join(parts)
+        + ". Between budgets, see the marginal value per EUR (marginal_value.csv)."
+    )
+
+
 def verdict(table: pd.DataFrame, differences: pd.DataFrame) -> str:
     """A plain-language paragraph: who wins, by how much, how sure we are."""
     best = table.iloc[0]
@@ -490,9 +512,12 @@ def write_report(
             "acceptability curve below.</p>"
         )
         marginal_value(frame).to_csv(folder / "marginal_value.csv", index=False)
+    headline = (
+        budget_verdict(frame) if "budget_eur" in arm_dims(dataset) else verdict(table, differences)
+    )
     warnings = "".join(f"<li>{html.escape(w)}</li>" for w in appraisal.warnings)
     body = f"""<h2>Executive summary</h2>
-<p><b>{html.escape(appraisal.reason)}</b> {html.escape(verdict(table, differences))}</p>
+<p><b>{html.escape(appraisal.reason)}</b> {html.escape(headline)}</p>
 {f"<ul>{warnings}</ul>" if warnings else ""}{budget_note}
 {appraisal_html}
 <h2>Seeds and paired differences</h2>

@@ -80,3 +80,22 @@ def test_a_posterior_sweep_gets_the_full_appraisal(tmp_path):
     page = (folder / "report.html").read_text()
     assert page.index("Executive summary") < page.index("What each arm buys")
     assert "is the robust choice" in page and "Value of information" in page
+
+
+def test_a_budget_sweep_compares_arms_at_equal_budget(tmp_path):
+    sweep = tmp_path / "sweep"
+    result = small_sweep(
+        sweep, "fund/strategy=uniform,concentrated", "fund.budget_eur=3e5,1e6", "seed=0,1"
+    )
+    assert result.returncode == 0, result.stderr
+    assert cli("alliance-collect", str(sweep), cwd=tmp_path).returncode == 0
+    assert cli("alliance-report", str(sweep), cwd=tmp_path).returncode == 0
+    folder = sweep / "collected_report"
+    page = (folder / "report.html").read_text()
+    summary = page[page.index("Executive summary") : page.index("What each arm buys")]
+    assert "compared at equal budget" in summary and "at 0.3 MEUR" in summary
+    assert "The arm that creates the most social value" not in summary
+    marginal = pd.read_csv(folder / "marginal_value.csv")
+    assert set(marginal.arm) == {"uniform", "concentrated"}
+    assert (marginal.from_budget_eur == 3e5).all() and (marginal.to_budget_eur == 1e6).all()
+    assert (folder / "budget_response.csv").exists() and (folder / "time_series.csv").exists()
