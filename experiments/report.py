@@ -247,6 +247,26 @@ def figure_time_series(dataset: xr.Dataset) -> tuple[str, pd.DataFrame]:
     return png(fig), pd.concat(rows, ignore_index=True)
 
 
+def figure_acceptability(curve: pd.DataFrame) -> str:
+    """The probability that each arm is best against the value of one EUR of social value."""
+    arms = [c for c in curve.columns if c != "value_per_eur"]
+    fig, ax = plt.subplots(figsize=(10, 4))
+    colours = plt.get_cmap("viridis" if len(arms) > 10 else "tab10")
+    for index, arm in enumerate(arms):
+        colour = colours(index / max(len(arms) - 1, 1) if len(arms) > 10 else index)
+        ax.plot(curve["value_per_eur"], curve[arm], marker="o", color=colour, label=arm)
+    ax.set(
+        xscale="log",
+        xlabel="value placed on one EUR of social value (EUR)",
+        ylabel="probability of being best",
+        ylim=(-0.02, 1.02),
+        title="Acceptability curve (acceptability.csv)",
+    )
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), ncol=1 + len(arms) // 16)
+    fig.tight_layout()
+    return png(fig)
+
+
 def budget_verdict(frame: pd.DataFrame) -> str:
     """In a budget sweep: the arm with the most extra value at each budget, never across budgets.
 
@@ -502,6 +522,7 @@ def write_report(
     figures.append(series_figure)
     series.to_csv(folder / "time_series.csv", index=False)
     appraisal = appraise(dataset, threshold)
+    figures.append(figure_acceptability(appraisal.acceptability))
     appraisal_html = write_appraisal(appraisal, folder)
     budget_note = ""
     if "budget_eur" in arm_dims(dataset):
