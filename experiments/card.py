@@ -115,12 +115,19 @@ def _reproduce(data: xr.Dataset, meta: PublishConfig, record: dict) -> str:
     return "\n".join(lines)
 
 
+def _units(attrs: dict) -> str:
+    """A variable's units for the card: the currency of money variables (CF units "1")."""
+    if attrs.get("currency"):
+        return f"{attrs['currency']} (units 1, prices of {attrs.get('price_base_year', '?')})"
+    return str(attrs.get("units", ""))
+
+
 def dataset_card(
     data: xr.Dataset, meta: PublishConfig, record: dict, name: str, tables: list[Table]
 ) -> str:
     """README.md of the package, generated from the data and the metadata."""
     variables = "\n".join(
-        f"| `{v}` | {', '.join(data[v].dims) or '-'} | {_cell(data[v].attrs.get('units', ''))} "
+        f"| `{v}` | {', '.join(data[v].dims) or '-'} | {_cell(_units(data[v].attrs))} "
         f"| {_cell(data[v].attrs.get('description', data[v].attrs.get('long_name', '')))} |"
         for v in data.data_vars
     )
@@ -148,7 +155,8 @@ def dataset_card(
 ## Files
 
 - `data/{name}.nc`: the data, NetCDF-4 ({data.attrs["Conventions"]} attributes)
-- `data/{name}.zarr/`: the same data as Zarr (format 2)
+- `data/{name}.zarr.zip`: the same data as one zipped Zarr store (format 2; one file,
+  since repositories cap a record's files)
 {table_list}
 - `provenance/provenance.json`: versions, git commits, seeds, commands, publication date
 - `provenance/run_configs.json`: the full resolved configuration of every run
@@ -159,7 +167,24 @@ def dataset_card(
 - `MANIFEST.sha256`: SHA-256 of every file (`alliance-verify .` or `sha256sum -c MANIFEST.sha256`)
 
 Open the data with plain xarray: `xarray.open_dataset("data/{name}.nc")` or
-`xarray.open_zarr("data/{name}.zarr")`.
+`xarray.open_zarr(zarr.storage.ZipStore("data/{name}.zarr.zip", mode="r"))`.
+
+## Conventions
+
+- **Time** (CF 1.11): `time` is the end of each step, a calendar date counted in
+  days since the scenario's start date ({data.attrs.get("time_coverage_start", "")}),
+  with `time_bnds` (start and end of each step). Flows over a step carry
+  `cell_methods = "time: sum"`, states at its end "time: point". `step` keeps the
+  step index.
+- **Money**: UDUNITS has no currency unit, so money variables have `units = "1"`
+  with `currency = "EUR"` and `price_base_year` (values are present values at the
+  start, at the run's discount rate): the practice of energy-model datasets.
+- **Discovery** (ACDD 1.3): every variable has a `coverage_content_type`; the time
+  coverage is {data.attrs.get("time_coverage_start", "")} to
+  {data.attrs.get("time_coverage_end", "")} ({data.attrs.get("time_coverage_duration", "")},
+  steps of {data.attrs.get("time_coverage_resolution", "")}).
+- **No geography**: the model's territories are indices, not places; the data carry
+  no latitude, longitude or `geospatial_*` attribute.
 
 ## Dimensions
 

@@ -10,7 +10,7 @@ checked before anything is written. OUT_DIR must not exist yet; the package is
 built in a temporary folder next to it and renamed at the end:
 
     data/<name>.nc                  NetCDF-4 (netCDF4), CF-1.11 and ACDD-1.3 attributes
-    data/<name>.zarr/               the same data as Zarr (format 2, consolidated)
+    data/<name>.zarr.zip            the same data as one zipped Zarr store (format 2)
     tables/runs.csv                 headline figures, one row per run
     tables/arms.csv                 sweeps: mean and 95 % interval per arm over seeds
     provenance/provenance.json      versions, git commits, seeds, commands, dates, metadata
@@ -47,7 +47,8 @@ from omegaconf.errors import OmegaConfBaseException
 from calibration.config import Target
 from experiments.card import citation_cff, data_package, dataset_card
 from experiments.collect import SHARED_ATTRS, mergeable
-from experiments.files import NETCDF_ENGINE
+from experiments.conventions import apply_conventions
+from experiments.files import NETCDF_ENGINE, write_zarr_zip
 from experiments.manifest import write_manifest
 from experiments.provenance import git_commit, library_versions
 from experiments.publication import PublishConfig
@@ -56,6 +57,8 @@ from experiments.schema import CONFIG_DIR, PROJECT_ROOT, refuse_unknown_keys, re
 from simulation.config import ConfigError
 
 CONVENTIONS = "CF-1.11, ACDD-1.3"
+# Files a deposit may hold (Zenodo's limit per record).
+MAX_FILES = 100
 # Attributes of the runs carried into the published data (all deterministic).
 _KEPT_ATTRS = (
     *SHARED_ATTRS,
@@ -173,7 +176,8 @@ def data_attributes(dataset: xr.Dataset, meta: PublishConfig) -> dict[str, objec
         "creator_institution": ", ".join(affiliations),
         "creator_type": "person",
         "institution": meta.institution,
-        "publisher_name": meta.publisher_name,
+        # ACDD recommends a publisher; without one, the creators publish their data.
+        "publisher_name": meta.publisher_name or ", ".join(c.full_name for c in creators),
         "publisher_email": meta.publisher_email,
         "publisher_url": meta.publisher_url,
         "publisher_institution": meta.publisher_institution,
@@ -206,10 +210,10 @@ def data_attributes(dataset: xr.Dataset, meta: PublishConfig) -> dict[str, objec
 
 
 def published_data(dataset: xr.Dataset, meta: PublishConfig) -> xr.Dataset:
-    """The data as published: the same variables, CF and ACDD global attributes."""
+    """The data as published: CF calendar time and money, ACDD attributes (`conventions`)."""
     data = dataset.copy()
     data.attrs = data_attributes(dataset, meta)
-    return data
+    return apply_conventions(data, meta.doi)
 
 
 def run_table(dataset: xr.Dataset) -> tuple[pd.DataFrame, list[dict[str, str]]]:
@@ -311,7 +315,7 @@ def build_package(dataset: xr.Dataset, source: Path, meta: PublishConfig, folder
     data = published_data(dataset, meta)
     (folder / "data").mkdir()
     data.to_netcdf(folder / "data" / f"{name}.nc", engine=NETCDF_ENGINE)
-    data.to_zarr(folder / "data" / f"{name}.zarr", zarr_format=2, consolidated=True)
+    write_zarr_zip(data, folder / "data" / f"{name}.zarr.zip")
     (folder / "tables").mkdir()
     runs_frame, runs_fields = run_table(dataset)
     runs_frame.to_csv(folder / "tables" / "runs.csv", index=False, lineterminator="\n")
@@ -337,6 +341,10 @@ def build_package(dataset: xr.Dataset, source: Path, meta: PublishConfig, folder
     (folder / "CITATION.cff").write_text(citation_cff(meta, record))
     (folder / "README.md").write_text(dataset_card(data, meta, record, name, tables))
     write_manifest(folder)
+    count = sum(1 for p in folder.rglob("*") if p.is_file())
+    if count > MAX_FILES:
+        msg = f"the package would hold {count} files; repositories accept {MAX_FILES} (Zenodo)"
+        raise ValueError(msg)
 
 
 def publish(source: Path, out_dir: Path, meta: PublishConfig) -> Path:

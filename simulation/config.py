@@ -10,6 +10,7 @@ and names the offending key; the model calls it before any work starts.
 from __future__ import annotations
 
 import copy
+import datetime
 import math
 from dataclasses import dataclass, field, fields
 
@@ -92,6 +93,7 @@ class ScenarioConfig:
     """The simulated world: its size, its territories and its organisations."""
 
     name: str = "default"
+    start_date: str = "2020-01-01"
     n_territories: int = param(81, 2, 10_000)
     n_organisations: int = param(10_000, 20, 2_000_000)
     years: int = param(10, 1, 50, "year")
@@ -115,6 +117,10 @@ class ScenarioConfig:
             key: Dotted path of this section in the config tree.
         """
         check_bounds(self, key)
+        try:
+            datetime.date.fromisoformat(self.start_date)
+        except (TypeError, ValueError):
+            fail(f"{key}.start_date", self.start_date, "an ISO 8601 date, e.g. 2020-01-01")
         if self.n_organisations < 10 * self.n_territories:
             fail(
                 f"{key}.n_organisations",

@@ -1,6 +1,7 @@
 """alliance-publish and alliance-verify as a user runs them, on a run and on a sweep."""
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -8,7 +9,9 @@ from pathlib import Path
 import pytest
 import xarray as xr
 
-from experiments.manifest import sha256
+from experiments.conventions import convention_problems
+from experiments.files import open_zarr_zip
+from experiments.manifest import sha256, write_manifest
 
 from .conftest import SMALL_OVERRIDES, cli, small_sweep
 
@@ -47,7 +50,7 @@ def data_checksums(package: Path) -> dict[str, str]:
 def test_the_package_holds_every_promised_file(package):
     for name in (
         "data/dataset.nc",
-        "data/dataset.zarr/.zmetadata",
+        "data/dataset.zarr.zip",
         "tables/runs.csv",
         "provenance/provenance.json",
         "provenance/run_configs.json",
@@ -59,13 +62,14 @@ def test_the_package_holds_every_promised_file(package):
     ):
         assert (package / name).is_file(), name
     listed = (package / "MANIFEST.sha256").read_text()
-    assert "data/dataset.zarr/.zmetadata" in listed and "MANIFEST" not in listed
+    assert "data/dataset.zarr.zip" in listed and "MANIFEST" not in listed
+    assert sum(1 for p in package.rglob("*") if p.is_file()) <= 100
 
 
 def test_the_data_open_with_plain_xarray_and_follow_cf_and_acdd(package):
     with xr.open_dataset(package / "data" / "dataset.nc") as netcdf:
         data = netcdf.load()
-    with xr.open_zarr(package / "data" / "dataset.zarr") as zarr:
+    with open_zarr_zip(package / "data" / "dataset.zarr.zip") as zarr:
         xr.testing.assert_identical(data, zarr.load())
     assert data.attrs["Conventions"] == "CF-1.11, ACDD-1.3"
     assert data.attrs["title"] == "Alliance premium test data"
@@ -74,9 +78,52 @@ def test_the_data_open_with_plain_xarray_and_follow_cf_and_acdd(package):
     assert "deux fois plus frugal" in data.attrs["references"]
     assert data.attrs["seed"] == 4 and json.loads(data.attrs["config_json"])["seed"] == 4
     for name, variable in data.data_vars.items():
+        if name == "time_bnds":  # CF bounds take their units from `time`
+            continue
         assert variable.attrs.get("units") and variable.attrs.get("description"), name
     for name, coordinate in data.coords.items():
         assert coordinate.attrs.get("long_name"), name
+    assert convention_problems(data) == []
+
+
+def test_time_is_calendar_time_and_money_is_cf_valid(package):
+    with xr.open_dataset(package / "data" / "dataset.nc", decode_times=False) as raw:
+        assert raw.time.attrs["units"] == "days since 2020-01-01"
+        assert raw.time.attrs["calendar"] == "standard"
+        assert raw.time.attrs["standard_name"] == "time" and raw.time.attrs["bounds"] == "time_bnds"
+    with xr.open_dataset(package / "data" / "dataset.nc") as data:
+        assert str(data.time.values[0])[:10] == "2020-04-01"  # the end of the first quarter
+        assert str(data.time_bnds.values[0, 0])[:10] == "2020-01-01"
+        assert data.value_created.attrs["cell_methods"] == "time: sum"
+        assert data.engineering_capacity.attrs["cell_methods"] == "time: point"
+        money = data.value_created_pv.attrs
+        assert money["units"] == "1" and money["currency"] == "EUR"
+        assert money["price_base_year"] == 2020
+        assert data.attrs["time_coverage_start"] == "2020-01-01"
+        assert data.attrs["time_coverage_resolution"] == "P3M"
+        assert data.attrs["id"].startswith("alliance-premium-")
+        kinds = {v.attrs["coverage_content_type"] for v in data.variables.values()}
+        assert kinds == {"modelResult", "coordinate", "auxiliaryInformation"}
+    card = (package / "README.md").read_text()
+    assert "No geography" in card and "currency" in card
+
+
+def test_verify_names_what_a_convention_checker_would_flag(package, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(package, copy)
+    netcdf = copy / "data" / "dataset.nc"
+    with xr.open_dataset(netcdf) as opened:
+        data = opened.load()
+    del data.attrs["time_coverage_start"]
+    data.value_created_pv.attrs["units"] = "EUR"
+    netcdf.unlink()
+    data.to_netcdf(netcdf, engine="netcdf4")
+    (copy / "MANIFEST.sha256").unlink()
+    write_manifest(copy)  # as a package from a publisher that forgot them would be
+    result = cli("alliance-verify", str(copy), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "time_coverage_start is missing (ACDD 1.3)" in result.stderr
+    assert "value_created_pv has units 'EUR'" in result.stderr
 
 
 def test_provenance_card_citation_and_datapackage(package):
@@ -154,7 +201,7 @@ def test_same_config_and_seed_give_identical_data_files(package, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     first, second = data_checksums(package), data_checksums(tmp_path / "package")
-    assert first == second and len(first) > 10
+    assert first == second and len(first) == 3  # the NetCDF, the zipped Zarr, runs.csv
     # The metadata carry the publication time, so they may differ; the data may not.
     assert "published" in json.loads((package / "provenance" / "provenance.json").read_text())
 
