@@ -17,6 +17,8 @@ built in a temporary folder next to it and renamed at the end:
     provenance/run_configs.json     the full resolved config of every run
     provenance/calibrated_set.yaml  the calibrated parameter set the runs used, with its fit
     README.md, CITATION.cff, datapackage.json
+    datacite.json                   DataCite 4.5 metadata (every mandatory property)
+    ro-crate-metadata.json          RO-Crate 1.1, Process Run Crate: one CreateAction per run
     MANIFEST.sha256                 SHA-256 of every other file
 
 Data and tables depend on the runs and the metadata only: publishing the same run
@@ -48,6 +50,7 @@ from calibration.config import Target
 from experiments.card import citation_cff, data_package, dataset_card
 from experiments.collect import SHARED_ATTRS, mergeable
 from experiments.conventions import apply_conventions
+from experiments.crate import datacite_metadata, write_crate
 from experiments.files import NETCDF_ENGINE, write_zarr_zip
 from experiments.manifest import write_manifest
 from experiments.provenance import git_commit, library_versions
@@ -340,6 +343,14 @@ def build_package(dataset: xr.Dataset, source: Path, meta: PublishConfig, folder
     _write_json(folder / "datapackage.json", data_package(meta, tables))
     (folder / "CITATION.cff").write_text(citation_cff(meta, record))
     (folder / "README.md").write_text(dataset_card(data, meta, record, name, tables))
+    _write_json(folder / "datacite.json", datacite_metadata(meta, record, data.attrs["id"]))
+    write_crate(
+        folder,
+        meta,
+        record,
+        run_configs(dataset),
+        [f"data/{name}.nc", f"data/{name}.zarr.zip", "tables/runs.csv"],
+    )
     write_manifest(folder)
     count = sum(1 for p in folder.rglob("*") if p.is_file())
     if count > MAX_FILES:

@@ -24,6 +24,7 @@ from omegaconf import OmegaConf
 
 from experiments.collect import PER_RUN_ATTRS
 from experiments.conventions import apply_conventions, convention_problems
+from experiments.crate import crate_problems
 from experiments.files import open_zarr_zip
 from experiments.manifest import check_manifest
 from experiments.progress import with_progress
@@ -64,6 +65,7 @@ def check_data(folder: Path) -> list[str]:
                 if not variable.attrs.get(attribute):
                     problems.append(f"variable {name} has no {attribute}")
         problems += convention_problems(from_netcdf)
+    problems += crate_problems(folder)
     return problems
 
 

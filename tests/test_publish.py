@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 import xarray as xr
@@ -268,3 +269,77 @@ def test_a_dataset_without_descriptions_is_refused(package, tmp_path):
     )
     assert result.returncode == 2 and "without units or description: trust" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def offline_validation(crate: Path, profile: str) -> list[str]:
+    """roc-validator's REQUIRED issues for `profile`, the RO-Crate JSON-LD context served
+    from the rocrate package's bundled copy (1.3, a superset of 1.1's terms): these
+    machines have no internet, and the validator fetches the context."""
+    import rocrate
+    from rocrate_validator import models, services
+    from rocrate_validator.utils import http
+
+    bundled = json.loads((Path(rocrate.__file__).parent / "data" / "ro-crate.jsonld").read_text())
+
+    class Context:
+        status_code = 200
+        headers: ClassVar[dict[str, str]] = {"Content-Type": "application/ld+json"}
+        text = json.dumps({"@context": bundled["@context"]})
+        content = text.encode()
+
+        def json(self):
+            return json.loads(self.text)
+
+    def get(self, url, *args, **kwargs):
+        if "w3id.org/ro/crate/" in str(url) and str(url).rstrip("/").endswith("context"):
+            return Context()
+        return self.session.get(url, *args, **kwargs)
+
+    http.HttpRequester.get = get
+    try:
+        settings = services.ValidationSettings(
+            rocrate_uri=str(crate),
+            profile_identifier=profile,
+            requirement_severity=models.Severity.REQUIRED,
+        )
+        result = services.validate(settings)
+    finally:
+        del http.HttpRequester.get
+    return [issue.message for issue in result.get_issues()]
+
+
+# rdflib, under roc-validator, warns about its own ConjunctiveGraph: not ours to fix.
+@pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
+@pytest.mark.parametrize("profile", ["ro-crate-1.1", "process-run-crate-0.5"])
+def test_the_ro_crate_validates_against_ro_crate_and_process_run_crate(package, profile):
+    assert offline_validation(package, profile) == []
+    crate = json.loads((package / "ro-crate-metadata.json").read_text())
+    actions = [e for e in crate["@graph"] if e.get("@type") == "CreateAction"]
+    assert len(actions) == 1  # one run
+    action = actions[0]
+    assert action["instrument"]["@id"] == "#alliance-premium"
+    assert {"@id": "provenance/run_configs.json"} in action["object"]
+    assert {"@id": "data/dataset.nc"} in action["result"]
+
+
+def test_datacite_metadata_has_every_mandatory_property(package):
+    from datacite import schema45
+
+    record = json.loads((package / "datacite.json").read_text())
+    assert schema45.validate(record)
+    assert record["types"]["resourceTypeGeneral"] == "Dataset"
+    assert record["creators"][0]["familyName"] == "Lovelace"
+    assert record["alternateIdentifiers"][0]["alternateIdentifier"].startswith("alliance-premium-")
+
+
+def test_verify_names_a_crate_that_lost_a_run(package, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(package, copy)
+    crate = json.loads((copy / "ro-crate-metadata.json").read_text())
+    crate["@graph"] = [e for e in crate["@graph"] if e.get("@type") != "CreateAction"]
+    (copy / "ro-crate-metadata.json").write_text(json.dumps(crate))
+    (copy / "MANIFEST.sha256").unlink()
+    write_manifest(copy)
+    result = cli("alliance-verify", str(copy), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "the crate holds 0 CreateAction(s) for 1 stored run(s)" in result.stderr
