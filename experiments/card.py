@@ -172,15 +172,15 @@ Open the data with plain xarray: `xarray.open_dataset("data/{name}.nc")` or
 ## Conventions
 
 - **Time** (CF 1.11): `time` is the end of each step, a calendar date counted in
-  days since the scenario's start date ({data.attrs.get("time_coverage_start", "")}),
-  with `time_bnds` (start and end of each step). Flows over a step carry
+  days since the scenario's start date (the start of the first step), with
+  `time_bnds` (start and end of each step). Flows over a step carry
   `cell_methods = "time: sum"`, states at its end "time: point". `step` keeps the
   step index.
 - **Money**: UDUNITS has no currency unit, so money variables have `units = "1"`
   with `currency = "EUR"` and `price_base_year` (values are present values at the
   start, at the run's discount rate): the practice of energy-model datasets.
 - **Discovery** (ACDD 1.3): every variable has a `coverage_content_type`; the time
-  coverage is {data.attrs.get("time_coverage_start", "")} to
+  coverage (first to last data point) is {data.attrs.get("time_coverage_start", "")} to
   {data.attrs.get("time_coverage_end", "")} ({data.attrs.get("time_coverage_duration", "")},
   steps of {data.attrs.get("time_coverage_resolution", "")}).
 - **No geography**: the model's territories are indices, not places; the data carry

@@ -75,7 +75,8 @@ def iso_duration(offset: pd.DateOffset) -> str:
     """An offset as an ISO 8601 duration (P3M, P10Y, P73D)."""
     months = getattr(offset, "months", 0) + 12 * getattr(offset, "years", 0)
     if months:
-        return f"P{months // 12}Y" if months % 12 == 0 else f"P{months}M"
+        years, rest = divmod(months, 12)
+        return "P" + (f"{years}Y" if years else "") + (f"{rest}M" if rest else "")
     return f"P{offset.days}D"
 
 
@@ -99,24 +100,26 @@ def cf_time(data: xr.Dataset) -> xr.Dataset:
         "long_name": "End of the step",
         "axis": "T",
         "bounds": "time_bnds",
+        "units_metadata": "leap_seconds: none",
     }
     data["time"].encoding = {
         "units": f"days since {start.date().isoformat()}",
         "calendar": "standard",
         "dtype": "float64",
+        "_FillValue": None,  # CF: a coordinate has no missing values
     }
+    # CF: bounds carry no attributes of their own but those they share with `time`.
     data["time_bnds"] = xr.DataArray(
         np.stack([starts.values, ends.values], axis=1), dims=("time", "nv")
     )
-    data["time_bnds"].attrs = {
-        "long_name": "Start and end of the step",
-        "description": "Bounds of each step (CF cell boundaries); units as for time",
-    }
     data["time_bnds"].encoding = dict(data["time"].encoding)
-    for name, variable in data.data_vars.items():
+    for name in list(data.data_vars):
+        variable = data[name]
         if "time" in variable.dims and name != "time_bnds":
             flow = variable.attrs.get("units", "").startswith("EUR")
             variable.attrs["cell_methods"] = "time: sum" if flow else "time: point"
+            # CF's recommended order puts the other dimensions left of time.
+            data[name] = variable.transpose(*[d for d in variable.dims if d != "time"], "time")
     return data
 
 
@@ -170,16 +173,18 @@ def apply_conventions(data: xr.Dataset, doi: str = "") -> xr.Dataset:
     data = coverage_content_types(cf_money(cf_time(data), start.year))
     scenario = config.get("scenario", {})
     step = step_length(int(scenario.get("steps_per_year", 4)))
-    bounds = pd.DatetimeIndex(data["time_bnds"].values.ravel())
+    # ACDD: the times of the first and last data points (step ends; bounds give the rest).
+    times = pd.DatetimeIndex(data["time"].values)
+    months = (times[-1].year - times[0].year) * 12 + times[-1].month - times[0].month
     data.attrs.update(
         {
             "id": doi or content_id(data),
             "naming_authority": "org.doi" if doi else "alliance-premium",
             "processing_level": "Model output: agent-based simulation, not observations",
             "standard_name_vocabulary": STANDARD_NAME_VOCABULARY,
-            "time_coverage_start": bounds.min().date().isoformat(),
-            "time_coverage_end": bounds.max().date().isoformat(),
-            "time_coverage_duration": f"P{int(scenario.get('years', 10))}Y",
+            "time_coverage_start": times[0].date().isoformat(),
+            "time_coverage_end": times[-1].date().isoformat(),
+            "time_coverage_duration": iso_duration(pd.DateOffset(months=months)),
             "time_coverage_resolution": iso_duration(step),
         }
     )

@@ -62,6 +62,7 @@ class PublishConfig:
         doi: DOI once the deposit has one (CFF `doi`), else empty.
         repository_code: URL of the model's code (CFF `repository-code`), else empty.
         date_created: ISO 8601 date written into the data files' ACDD `date_created`.
+        acknowledgement: ACDD `acknowledgement`: whose work the data rest on.
             Empty by default, so that publishing the same run twice gives
             byte-identical data; the publication date always goes into the metadata.
     """
@@ -81,6 +82,10 @@ class PublishConfig:
     doi: str = ""
     repository_code: str = ""
     date_created: str = ""
+    acknowledgement: str = (
+        "The figures the model explains come from the field research of the Fonds ODD 17 "
+        "and Le RAMEAU."
+    )
 
     def validate(self) -> PublishConfig:
         """Check the required fields, the license and the creators.

@@ -176,6 +176,7 @@ def data_attributes(dataset: xr.Dataset, meta: PublishConfig) -> dict[str, objec
         "license": meta.license,
         "creator_name": ", ".join(c.full_name for c in creators),
         "creator_email": ", ".join(c.email for c in creators if c.email),
+        "creator_url": ", ".join(f"https://orcid.org/{c.orcid}" for c in creators if c.orcid),
         "creator_institution": ", ".join(affiliations),
         "creator_type": "person",
         "institution": meta.institution,
@@ -199,6 +200,7 @@ def data_attributes(dataset: xr.Dataset, meta: PublishConfig) -> dict[str, objec
             ]
         ),
         "references": _references(),
+        "acknowledgement": meta.acknowledgement,
         "comment": "Provenance (every run's config, versions, seeds) is in provenance/ next "
         "to the data; README.md describes every variable.",
     }

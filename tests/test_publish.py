@@ -100,7 +100,10 @@ def test_time_is_calendar_time_and_money_is_cf_valid(package):
         money = data.value_created_pv.attrs
         assert money["units"] == "1" and money["currency"] == "EUR"
         assert money["price_base_year"] == 2020
-        assert data.attrs["time_coverage_start"] == "2020-01-01"
+        assert data.attrs["time_coverage_start"] == "2020-04-01"  # the first data point
+        assert data.attrs["time_coverage_end"] == "2024-01-01"  # 4 years of quarters
+        assert data.attrs["time_coverage_duration"] == "P3Y9M"
+        assert data.value_created.dims[-1] == "time"  # CF: other dimensions left of time
         assert data.attrs["time_coverage_resolution"] == "P3M"
         assert data.attrs["id"].startswith("alliance-premium-")
         kinds = {v.attrs["coverage_content_type"] for v in data.variables.values()}
