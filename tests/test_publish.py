@@ -346,3 +346,16 @@ def test_verify_names_a_crate_that_lost_a_run(package, tmp_path):
     result = cli("alliance-verify", str(copy), cwd=tmp_path)
     assert result.returncode == 1
     assert "the crate holds 0 CreateAction(s) for 1 stored run(s)" in result.stderr
+
+
+@pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
+def test_the_validator_flags_a_crate_without_the_profile(package, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(package, copy)
+    crate = json.loads((copy / "ro-crate-metadata.json").read_text())
+    for entity in crate["@graph"]:
+        if entity.get("@id") == "./":
+            del entity["conformsTo"]
+    (copy / "ro-crate-metadata.json").write_text(json.dumps(crate))
+    issues = offline_validation(copy, "process-run-crate-0.5")
+    assert any("conformsTo" in issue or "versioned permalink" in issue for issue in issues)
