@@ -114,5 +114,15 @@ def run_sweep_job(spec: JobSpec) -> None:
     log.info("wrote %s", spec.folder / DATASET_NAME)
 
 
-if __name__ == "__main__":
+def entry() -> None:
+    """The `alliance-run` console script: `--version`, or Hydra's app."""
+    if sys.argv[1:] == ["--version"]:
+        from simulation import __version__
+
+        print(f"alliance-run (alliance-premium) {__version__}")
+        return
     main()
+
+
+if __name__ == "__main__":
+    entry()
