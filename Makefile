@@ -4,7 +4,7 @@ PYTHON ?= python3.12
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test test-slow test-ray browser calibrate bench clean
+.PHONY: run test test-slow test-ray browser docs calibrate bench clean
 
 $(BIN)/python:
 	@echo "make: creating the virtual environment $(VENV) with $(PYTHON)"
@@ -23,6 +23,10 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# The documentation site (mkdocs, warnings as errors) into site/.
+docs: $(VENV)/.installed
+	$(BIN)/mkdocs build --strict
 
 # The slow checks, the report page in a headless browser among them.
 test-slow: $(VENV)/.installed
@@ -46,4 +50,4 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/run_benchmarks.py
 
 clean:
-	rm -rf $(VENV) $(VENV)-ray outputs multirun .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(VENV)-ray outputs multirun site .pytest_cache .ruff_cache
