@@ -28,11 +28,12 @@ the same bytes.
 from __future__ import annotations
 
 import hashlib
-import json
 
 import numpy as np
 import pandas as pd
 import xarray as xr
+
+from experiments.appraisal.states import first_config
 
 STANDARD_NAME_VOCABULARY = "CF Standard Name Table v84"
 # Variables kept as information about the runs rather than model results.
@@ -55,15 +56,6 @@ ACDD_GLOBAL = (
 )
 
 
-def first_run_config(data: xr.Dataset) -> dict:
-    """The first run's resolved config (a merged sweep's `run_config`, or the attribute)."""
-    if "run_config" in data:
-        for text in np.ravel(data["run_config"].values):
-            if isinstance(text, str) and text:
-                return json.loads(text)
-    return json.loads(data.attrs.get("config_json", "{}"))
-
-
 def step_length(steps_per_year: int) -> pd.DateOffset:
     """One step as a calendar offset: whole months when they divide the year, else days."""
     if 12 % steps_per_year == 0:
@@ -82,7 +74,7 @@ def iso_duration(offset: pd.DateOffset) -> str:
 
 def cf_time(data: xr.Dataset) -> xr.Dataset:
     """`time` as calendar dates with bounds, the step index kept as `step`."""
-    scenario = first_run_config(data).get("scenario", {})
+    scenario = first_config(data).get("scenario", {})
     start = pd.Timestamp(scenario.get("start_date", "2020-01-01"))
     step = step_length(int(scenario.get("steps_per_year", 4)))
     steps = data["time"].values.astype(int)  # 1..n: the end of each step
@@ -168,7 +160,7 @@ def apply_conventions(data: xr.Dataset, doi: str = "") -> xr.Dataset:
         A new dataset.
     """
     data = data.copy()
-    config = first_run_config(data)
+    config = first_config(data)
     start = pd.Timestamp(config.get("scenario", {}).get("start_date", "2020-01-01"))
     data = coverage_content_types(cf_money(cf_time(data), start.year))
     scenario = config.get("scenario", {})

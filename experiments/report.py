@@ -542,7 +542,6 @@ def write_report(
 {f"<ul>{warnings}</ul>" if warnings else ""}{budget_note}
 {appraisal_html}
 <h2>Seeds and paired differences</h2>
-<p><b>{html.escape(verdict(table, differences))}</b></p>
 <p>Swept: {html.escape(str(dataset.attrs.get("swept", "")))}; {frame["seed"].nunique()} seeds;
 calibrated set: {html.escape(str(dataset.attrs.get("calibrated_set", "")))}; package version
 {html.escape(str(dataset.attrs.get("package_version", "")))}. Intervals are 95 % confidence

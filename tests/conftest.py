@@ -66,3 +66,23 @@ def small_sweep(sweep_dir: Path, *overrides: str) -> subprocess.CompletedProcess
         f"hydra.sweep.dir={sweep_dir}",
         cwd=sweep_dir.parent,
     )
+
+
+def appraised_sweep(sweep_dir: Path, draws: int, *report_args: str) -> subprocess.CompletedProcess:
+    """Two strategies over posterior draws in the small world, merged and reported.
+
+    Returns:
+        The sweep's own process (its output says what it planned); the report is in
+        `sweep_dir / "collected_report"`.
+    """
+    result = small_sweep(
+        sweep_dir,
+        "calibrated=posterior",
+        f"draw=range(0,{draws})",
+        "fund/strategy=uniform,concentrated",
+    )
+    assert result.returncode == 0, result.stderr
+    assert cli("alliance-collect", str(sweep_dir), cwd=sweep_dir.parent).returncode == 0
+    report = cli("alliance-report", str(sweep_dir), *report_args, cwd=sweep_dir.parent)
+    assert report.returncode == 0, report.stderr
+    return result

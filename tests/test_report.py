@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from .conftest import SMALL_OVERRIDES, cli, small_sweep
+from .conftest import SMALL_OVERRIDES, appraised_sweep, cli, small_sweep
 
 
 def report(path, cwd):
@@ -53,18 +53,8 @@ def test_unreadable_or_foreign_files_give_one_line_and_leave_nothing(tmp_path):
 
 def test_a_posterior_sweep_gets_the_full_appraisal(tmp_path):
     sweep = tmp_path / "sweep"
-    result = small_sweep(
-        sweep,
-        "calibrated=posterior",
-        "draw=range(0,12)",
-        "fund/strategy=uniform,concentrated",
-        "seed=0",
-    )
-    assert result.returncode == 0, result.stderr
+    result = appraised_sweep(sweep, 12, "--threshold", "2.0")
     assert "24 jobs, 2 configuration(s) composed" in result.stderr  # draws are not composed
-    assert cli("alliance-collect", str(sweep), cwd=tmp_path).returncode == 0
-    report = cli("alliance-report", str(sweep), "--threshold", "2.0", cwd=tmp_path)
-    assert report.returncode == 0, report.stderr
     folder = sweep / "collected_report"
     robustness = pd.read_csv(folder / "robustness.csv")
     assert set(robustness.arm) == {"uniform", "concentrated"}

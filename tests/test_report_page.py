@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from .conftest import cli, small_sweep
+from .conftest import appraised_sweep
 
 CHROMIUM = shutil.which("chromium")
 DRIVER = shutil.which("chromedriver")
@@ -34,12 +34,7 @@ def test_no_table_or_figure_overflows_the_page(tmp_path):
     from selenium.webdriver.chrome.service import Service
 
     sweep = tmp_path / "sweep"
-    result = small_sweep(
-        sweep, "calibrated=posterior", "draw=range(0,10)", "fund/strategy=uniform,concentrated"
-    )
-    assert result.returncode == 0, result.stderr
-    assert cli("alliance-collect", str(sweep), cwd=tmp_path).returncode == 0
-    assert cli("alliance-report", str(sweep), cwd=tmp_path).returncode == 0
+    appraised_sweep(sweep, 10)
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,900"):

@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from experiments.sweep.merge import flatten
+
 # Dimensions of a single run; every other dimension of a merged sweep was swept.
 RUN_DIMS = (
     "world",
@@ -271,18 +273,7 @@ def state_parameters(dataset: xr.Dataset) -> pd.DataFrame:
     if "run_config" not in dataset:
         return pd.DataFrame()
     configs = stacked(dataset["run_config"], as_sweep(dataset)).isel(arm=0).values
-    rows = [_numeric_leaves(json.loads(str(text))) if text else {} for text in configs]
-    frame = pd.DataFrame(rows)
+    rows = [flatten(json.loads(str(text))) if text else {} for text in configs]
+    frame = pd.DataFrame(rows).select_dtypes("number").astype(float)
     varying = [c for c in frame.columns if c != "seed" and frame[c].nunique(dropna=True) > 1]
     return frame[varying]
-
-
-def _numeric_leaves(node: object, prefix: str = "") -> dict[str, float]:
-    if isinstance(node, dict):
-        leaves: dict[str, float] = {}
-        for key, value in node.items():
-            leaves |= _numeric_leaves(value, f"{prefix}{key}.")
-        return leaves
-    if isinstance(node, int | float) and not isinstance(node, bool):
-        return {prefix.rstrip("."): float(node)}
-    return {}

@@ -113,15 +113,6 @@ def _checked(job: JobConfig, row: dict[str, object]) -> JobConfig:
     return job.validate()
 
 
-def _hash(job: JobConfig) -> str:
-    """`config_hash` of the job's run configuration, without copying it when it has no design."""
-    if job.sensitivity is not None:
-        return config_hash(job.run_config())
-    return config_hash(
-        RunConfig(**{f.name: getattr(job, f.name) for f in dataclasses.fields(RunConfig)})
-    )
-
-
 def _compose_arm(
     compose: Callable[[list[str]], DictConfig], arm: list[str]
 ) -> tuple[DictConfig, str]:
@@ -208,7 +199,7 @@ def plan_sweep(
             config=config,
             calibrated=calibrated,
             command=command,
-            config_hash=_hash(config),
+            config_hash=config_hash(config.run_view()),
             git_commit=commit,
         )
         record = read_record(spec.folder)

@@ -11,7 +11,6 @@ fresh `simulation.run`.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import signal
 import time
@@ -19,7 +18,6 @@ import traceback
 from dataclasses import dataclass
 
 from experiments.sweep.jobs import DONE, FAILED, JobSpec, annotate, write_done, write_failed
-from simulation.config import RunConfig
 
 
 @dataclass(frozen=True)
@@ -44,11 +42,7 @@ def counterfactual_key(spec: JobSpec) -> str:
     from simulation.dataset import config_json
     from simulation.run import counterfactual_config
 
-    job = spec.config
-    if job.sensitivity is not None:  # the design's row sets model parameters
-        return config_json(counterfactual_config(job.run_config()))
-    view = RunConfig(**{f.name: getattr(job, f.name) for f in dataclasses.fields(RunConfig)})
-    return config_json(counterfactual_config(view))
+    return config_json(counterfactual_config(spec.config.run_view()))
 
 
 def group_by_counterfactual(specs: list[JobSpec]) -> list[list[JobSpec]]:
