@@ -7,6 +7,8 @@ import yaml
 
 from simulation import __version__
 
+from .cff import cff_problems
+
 ROOT = Path(__file__).parents[1]
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 
@@ -23,12 +25,18 @@ def test_the_license_is_declared_and_shipped():
     assert yaml.safe_load((ROOT / "CITATION.cff").read_text())["license"] == "Apache-2.0"
 
 
-def test_the_software_citation_has_what_cff_1_2_requires():
+def test_the_software_citation_is_valid_cff_1_2():
+    assert cff_problems(ROOT / "CITATION.cff") == []
     citation = yaml.safe_load((ROOT / "CITATION.cff").read_text())
     assert citation["cff-version"] == "1.2.0" and citation["type"] == "software"
-    for key in ("message", "title", "authors"):
-        assert citation[key], key
-    assert all("name" in a or "family-names" in a for a in citation["authors"])
+
+
+def test_the_cff_check_catches_an_invalid_citation(tmp_path):
+    broken = tmp_path / "CITATION.cff"
+    broken.write_text("cff-version: 1.2.0\ntitle: x\nauthors: []\ndate-released: 26/11/2026\n")
+    problems = cff_problems(broken)
+    assert any("message" in p for p in problems)  # a required key is missing
+    assert any(p.startswith("date-released") for p in problems)
 
 
 def test_the_changelog_follows_keep_a_changelog():

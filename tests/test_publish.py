@@ -14,6 +14,7 @@ from experiments.conventions import convention_problems
 from experiments.files import open_zarr_zip
 from experiments.manifest import sha256, write_manifest
 
+from .cff import cff_problems
 from .conftest import SMALL_OVERRIDES, cli, small_sweep
 
 METADATA = [
@@ -143,6 +144,7 @@ def test_provenance_card_citation_and_datapackage(package):
     assert "alliance-verify . --rerun" in card and "make run ARGS='seed=4" in card
     citation = (package / "CITATION.cff").read_text()
     assert "family-names: Lovelace" in citation and "type: dataset" in citation
+    assert cff_problems(package / "CITATION.cff") == []
     described = json.loads((package / "datapackage.json").read_text())
     fields = described["resources"][0]["schema"]["fields"]
     header = (package / "tables" / "runs.csv").read_text().splitlines()[0].split(",")

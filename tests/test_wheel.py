@@ -1,12 +1,14 @@
 """The project as others install it: a wheel in a fresh environment, not an editable checkout.
 
-Builds the wheel, installs it (with its dependencies from the package index) into
+Builds the sdist and, from it, the wheel (`python -m build`, as a packager would),
+installs the wheel (with its dependencies from the package index) into
 a new virtual environment, and runs `alliance-run` on the default scenario and a
 small sweep from a folder outside the checkout. About a minute and a half.
 """
 
 import subprocess
 import sys
+import tarfile
 import venv
 from pathlib import Path
 
@@ -20,10 +22,14 @@ def run(*command: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 def test_the_wheel_installs_and_runs_outside_the_checkout(tmp_path):
-    built = run(
-        sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-w", str(tmp_path), cwd=ROOT
-    )
+    # The wheel is built from the sdist, so a file missing from the sdist fails here too.
+    built = run(sys.executable, "-m", "build", "--outdir", str(tmp_path), str(ROOT), cwd=ROOT)
     assert built.returncode == 0, built.stderr
+    (sdist,) = tmp_path.glob("alliance_premium-*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        names = {name.split("/", 1)[-1] for name in archive.getnames()}
+    assert {"LICENSE", "CITATION.cff", "CHANGELOG.md", "configs/config.yaml"} <= names
+    assert {"tests/test_wheel.py", "docs/model.md"} <= names
     (wheel,) = tmp_path.glob("alliance_premium-*.whl")
     venv.create(tmp_path / "env", with_pip=True)
     bin_dir = tmp_path / "env" / "bin"
