@@ -1,0 +1,275 @@
+"""The explorer's page (Solara): controls on the left, the result against the no-fund world.
+
+Solara is the browser framework of Mesa's own interface (SolaraViz). The page is
+reactive: every control writes one `Choice`; a change starts a background task
+(`solara.lab.use_task`) that asks the shared `Explorer` for the seeds and
+prepares the tables and images (`shown.prepare`), so the page never freezes and
+an older request is superseded by a newer one. An invalid combination shows the
+project's validation message; it never shows a traceback.
+"""
+
+from __future__ import annotations
+
+import solara
+import solara.lab
+
+from experiments.explore import shown
+from experiments.explore.choice import (
+    DISCOUNTING,
+    INSTRUMENTS,
+    MAX_SEEDS,
+    PARAMETER_SETS,
+    SCENARIOS,
+    STRATEGIES,
+    TARGETING,
+    Choice,
+)
+from experiments.explore.compute import Cancelled, download_key
+from experiments.explore.compute import shared as engine
+from simulation.bounds import ConfigError
+
+OWN = "(the strategy's own)"
+CSS = """
+.premium-table, .comparison-table { border-collapse: collapse; margin: 4px 0 12px 0; }
+.premium-table td, .premium-table th, .comparison-table td, .comparison-table th {
+  padding: 3px 10px; border-bottom: 1px solid #ddd; text-align: right; }
+.premium-table caption { caption-side: bottom; text-align: left; font-size: 0.85em; }
+.command-line { background: #f4f4f4; padding: 4px 8px; }
+"""
+MAX_SAVED = 3
+PARAMETER_LABELS = {
+    "default": "calibrated (posterior mode)",
+    "none": "raw assumptions",
+    "posterior": "a posterior draw",
+}
+
+# Per browser tab (Solara keeps reactive variables per connection).
+choice = solara.reactive(Choice())
+saved: solara.Reactive[list[tuple[str, shown.Shown]]] = solara.reactive([])
+territory_quantity = solara.reactive("engineering_capacity")
+
+
+def heading(text: str) -> None:
+    """A section heading (plain HTML: Markdown would fetch KaTeX from a CDN)."""
+    solara.HTML(tag="h3", unsafe_innerHTML=text, style={"margin-top": "18px"})
+
+
+def update(**changes: object) -> None:
+    """Change some controls."""
+    choice.value = choice.value.with_changes(**changes)
+
+
+@solara.component
+def Controls() -> None:
+    """The controls: one `Choice`."""
+    current = choice.value
+    solara.Select(
+        "Strategy",
+        values=list(STRATEGIES),
+        value=current.strategy,
+        on_value=lambda v: update(strategy=v),
+        classes=["strategy-select"],
+    )
+    solara.InputFloat(
+        "Budget (EUR; empty = default 1,500,000)",
+        value=current.budget_eur,
+        optional=True,
+        on_value=lambda v: update(budget_eur=v),
+        continuous_update=False,
+        classes=["budget-input"],
+    )
+    solara.InputFloat(
+        "Innovation ticket (EUR; empty = default 10,000)",
+        value=current.ticket_eur,
+        optional=True,
+        on_value=lambda v: update(ticket_eur=v),
+        continuous_update=False,
+    )
+    custom = current.shares is not None
+    solara.Switch(
+        label="Set the instrument shares",
+        value=custom,
+        on_value=lambda on: update(shares=(1 / 3, 1 / 3, 1 / 3) if on else None),
+    )
+    if custom:
+        for i, name in enumerate(INSTRUMENTS):
+
+            def set_share(value: float, i: int = i) -> None:
+                shares = list(choice.value.shares)
+                shares[i] = value
+                update(shares=tuple(shares))
+
+            solara.SliderFloat(
+                f"{name} share", value=current.shares[i], min=0, max=1, step=0.05,
+                on_value=set_share, thumb_label="always",
+            )  # fmt: skip
+        total = sum(current.shares)
+        if abs(total - 1) > 1e-9:
+            solara.Warning(f"The shares sum to {total:.2f}; they must sum to 1.", dense=True)
+    for field, label in (
+        ("engineering_target", "Engineering grants go to"),
+        ("innovation_target", "Innovation grants go to"),
+    ):
+        solara.Select(
+            label,
+            values=[OWN, *TARGETING],
+            value=getattr(current, field) or OWN,
+            on_value=lambda v, field=field: update(**{field: None if v == OWN else v}),
+        )
+    solara.Select(
+        "World (scenario)", values=list(SCENARIOS), value=current.scenario,
+        on_value=lambda v: update(scenario=v),
+    )  # fmt: skip
+    solara.Select(
+        "Discounting", values=list(DISCOUNTING), value=current.discounting,
+        on_value=lambda v: update(discounting=v),
+    )  # fmt: skip
+    solara.Select(
+        "Parameters",
+        values=[PARAMETER_LABELS[p] for p in PARAMETER_SETS],
+        value=PARAMETER_LABELS[current.parameters],
+        on_value=lambda v: update(
+            parameters=next(p for p, label in PARAMETER_LABELS.items() if label == v)
+        ),
+    )
+    if current.parameters == "posterior":
+        solara.SliderInt(
+            "Posterior draw", value=current.draw, min=0, max=99,
+            on_value=lambda v: update(draw=v), thumb_label="always",
+        )  # fmt: skip
+    solara.SliderInt(
+        "Seeds", value=current.n_seeds, min=1, max=MAX_SEEDS,
+        on_value=lambda v: update(n_seeds=v), thumb_label="always",
+    )  # fmt: skip
+    solara.Switch(
+        label="Placebo fund (selects and pays, changes nothing)",
+        value=current.placebo,
+        on_value=lambda v: update(placebo=v),
+    )
+    solara.Button("Back to the defaults", on_click=lambda: choice.set(Choice()), text=True)
+
+
+def label_of(item: Choice) -> str:
+    """A short name of a choice for the saved comparison."""
+    parts = [item.strategy]
+    if item.budget_eur is not None:
+        parts.append(f"{item.budget_eur / 1e6:g} MEUR")
+    if item.shares is not None:
+        parts.append("/".join(f"{s:.2f}" for s in item.shares))
+    if item.placebo:
+        parts.append("placebo")
+    if item.scenario != "default":
+        parts.append(item.scenario)
+    return ", ".join(parts)
+
+
+@solara.component
+def Result(result: shown.Shown) -> None:
+    """The result of one choice: the premium, the command, the figures, the comparison."""
+    n_seeds = result.choice.n_seeds
+    heading("The premium in every view")
+    solara.HTML(unsafe_innerHTML=shown.premium_html(result.premium, n_seeds))
+    with solara.Row(style={"align-items": "center"}):
+        solara.HTML(
+            tag="code",
+            unsafe_innerHTML=result.choice.command(),
+            classes=["command-line"],
+            style={"font-size": "0.85em"},
+        )
+        key = download_key(result.choice)
+        solara.HTML(
+            tag="a",
+            unsafe_innerHTML="Download the data (NetCDF)",
+            attributes={"href": f"/download/{key}.nc", "download": f"alliance-explore-{key}.nc"},
+            classes=["download-link"],
+        )
+    heading("Social value against the no-fund world")
+    solara.Image(result.images["value"], width="820px")
+    heading("Engineering capacity and maturity by territory size")
+    solara.Image(result.images["size"], width="820px")
+    heading(f"Territories of one world (seed {result.choice.seeds[0]})")
+    solara.ToggleButtonsSingle(
+        value=territory_quantity,
+        values=["engineering_capacity", "extra_value"],
+    )
+    solara.Image(result.images[f"territories_{territory_quantity.value}"], width="820px")
+    Comparison(result)
+
+
+@solara.component
+def Comparison(result: shown.Shown) -> None:
+    """Up to three saved strategies beside the current one."""
+    heading("Saved strategies, side by side")
+
+    def save() -> None:
+        kept = [s for s in saved.value if s[1].choice != result.choice]
+        saved.value = [*kept, (label_of(result.choice), result)][-MAX_SAVED:]
+
+    with solara.Row():
+        solara.Button(
+            f"Save this strategy (up to {MAX_SAVED})", on_click=save, classes=["save-button"]
+        )
+        solara.Button("Clear the saved ones", on_click=lambda: saved.set([]), text=True)
+    entries = [(label, item.headline) for label, item in saved.value]
+    entries.append(("now: " + label_of(result.choice), result.headline))
+    solara.HTML(unsafe_innerHTML=shown.comparison_html(entries))
+    if saved.value:
+        series = [(label, item.series) for label, item in saved.value]
+        series.append(("now: " + label_of(result.choice), result.series))
+        solara.Image(shown.png(shown.figures.saved_figure(series)), width="820px")
+
+
+@solara.component
+def Page() -> None:
+    """The explorer."""
+    current = choice.value
+
+    def work() -> shown.Shown:
+        def progress(fraction: float, text: str) -> None:
+            task.progress = 100 * fraction
+
+        dataset = engine().compute(current, progress)
+        return shown.prepare(dataset, current)
+
+    task = solara.lab.use_task(work, dependencies=[current], raise_error=False)
+
+    solara.Title("Alliance premium explorer")
+    solara.Style(CSS)
+    with solara.Columns([1, 3]):
+        with solara.Column(classes=["controls"]):
+            Controls()
+        with solara.Column():
+            Main(task)
+
+
+@solara.component
+def Main(task: solara.lab.Task) -> None:
+    """The right-hand side: status, then the latest result."""
+    solara.HTML(tag="h2", unsafe_innerHTML="Alliance premium explorer")
+    solara.HTML(
+        tag="p",
+        unsafe_innerHTML=(
+            "A fund's strategy against the same world without the fund: same territories, "
+            "same organisations, same random numbers. The <em>causal</em> view is the "
+            "fund's effect; the <em>observed</em> view is what a field evaluation of backed "
+            "projects would report, selection included."
+        ),
+    )
+    with solara.Div(classes=["status"]):
+        if task.pending:
+            with solara.Row(style={"align-items": "center"}):
+                solara.Text("computing...", classes=["computing"])
+                solara.Button("Cancel", on_click=engine().cancel, text=True)
+            solara.ProgressLinear(task.progress if task.progress is not None else True)
+        elif task.error:
+            error = task.exception
+            if isinstance(error, Cancelled):
+                solara.Info("Cancelled. Change a control to run again.")
+            elif isinstance(error, ConfigError):
+                solara.Error(f"Invalid choice: {error}", classes=["config-error"])
+            else:
+                solara.Error(f"{type(error).__name__}: {error}", classes=["config-error"])
+    latest = task.value if task.finished and not task.error else task.latest
+    if latest is not None:
+        with solara.Div(style={"opacity": 0.5 if task.pending else 1}):
+            Result(latest)

@@ -1,0 +1,132 @@
+"""What the explorer's controls choose, as the override strings `alliance-run` takes.
+
+A `Choice` is the whole state of the controls. It becomes the same override strings
+a user would type, so the explorer composes its configurations exactly as the
+command line does (`experiments.load_config`), and `command()` is the one line
+that reproduces what the page shows, number for number.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+
+from experiments.schema import CONFIG_DIR
+from simulation.config import TARGETS
+
+
+def options(group: str) -> tuple[str, ...]:
+    """The presets of a config group (the YAML files of `configs/<group>/`), sorted."""
+    return tuple(sorted(path.stem for path in (Path(CONFIG_DIR) / group).glob("*.yaml")))
+
+
+STRATEGIES = options("fund/strategy")
+SCENARIOS = options("scenario")
+DISCOUNTING = options("accounting")
+TARGETING = TARGETS
+# The parameter sets: the calibrated posterior mode, the raw assumptions, one draw.
+PARAMETER_SETS = ("default", "none", "posterior")
+INSTRUMENTS = ("engineering", "innovation", "structural")
+MAX_SEEDS = 10
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The state of the explorer's controls.
+
+    A field left at `None` keeps the value of the chosen preset (the strategy's
+    shares and targets, the fund's budget and ticket), so the command line stays
+    as short as what the user changed.
+
+    Attributes:
+        strategy: A preset of `configs/fund/strategy/`.
+        budget_eur: The fund's budget, or None for the default.
+        ticket_eur: One innovation grant, or None for the default.
+        shares: Engineering, innovation and structural shares, or None for the
+            strategy's own.
+        engineering_target: Who gets engineering grants, or None for the strategy's.
+        innovation_target: Who gets innovation grants, or None for the strategy's.
+        scenario: A preset of `configs/scenario/`.
+        discounting: A preset of `configs/accounting/`.
+        parameters: `default` (calibrated), `none` (raw assumptions) or `posterior`.
+        draw: The posterior draw, with `parameters="posterior"`.
+        placebo: A fund that selects and pays but changes nothing.
+        n_seeds: Seeds 0 to n_seeds - 1.
+    """
+
+    strategy: str = "uniform"
+    budget_eur: float | None = None
+    ticket_eur: float | None = None
+    shares: tuple[float, float, float] | None = None
+    engineering_target: str | None = None
+    innovation_target: str | None = None
+    scenario: str = "default"
+    discounting: str = "default"
+    parameters: str = "default"
+    draw: int = 0
+    placebo: bool = False
+    n_seeds: int = 5
+
+    @property
+    def seeds(self) -> list[int]:
+        """The seeds the explorer runs."""
+        return list(range(self.n_seeds))
+
+    def overrides(self) -> list[str]:
+        """The override strings of everything but the seed, in a fixed order."""
+        out = []
+        if self.scenario != "default":
+            out.append(f"scenario={self.scenario}")
+        if self.strategy != "uniform":
+            out.append(f"fund/strategy={self.strategy}")
+        if self.budget_eur is not None:
+            out.append(f"fund.budget_eur={_number(self.budget_eur)}")
+        if self.ticket_eur is not None:
+            out.append(f"fund.ticket_eur={_number(self.ticket_eur)}")
+        if self.shares is not None:
+            out += [
+                f"fund.strategy.shares.{name}={_number(share)}"
+                for name, share in zip(INSTRUMENTS, self.shares, strict=True)
+            ]
+        if self.engineering_target is not None:
+            out.append(f"fund.strategy.engineering_target={self.engineering_target}")
+        if self.innovation_target is not None:
+            out.append(f"fund.strategy.innovation_target={self.innovation_target}")
+        if self.discounting != "default":
+            out.append(f"accounting={self.discounting}")
+        if self.parameters != "default":
+            out.append(f"calibrated={self.parameters}")
+        if self.parameters == "posterior":
+            out.append(f"draw={self.draw}")
+        if self.placebo:
+            out.append("fund.placebo=true")
+        return out
+
+    def run_overrides(self, seed: int) -> list[str]:
+        """The override strings of one seed's run."""
+        return [f"seed={seed}", *self.overrides()]
+
+    def command(self) -> str:
+        """The one `alliance-run` line that reproduces what the explorer shows."""
+        seeds = ",".join(map(str, self.seeds))
+        head = (
+            ["alliance-run", f"seed={seeds}"]
+            if self.n_seeds == 1
+            else [
+                "alliance-run",
+                "-m",
+                f"seed={seeds}",
+            ]
+        )
+        return shlex.join([*head, *self.overrides()])
+
+    def with_changes(self, **changes: object) -> Choice:
+        """A copy with some controls changed."""
+        return dataclasses.replace(self, **changes)
+
+
+def _number(value: float) -> str:
+    """A number as the shortest override text that reads back as the same float."""
+    return repr(int(value)) if float(value).is_integer() else repr(float(value))

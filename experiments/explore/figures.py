@@ -1,0 +1,119 @@
+"""The explorer's figures, drawn with matplotlib's object API (no pyplot: thread-safe).
+
+Each function takes the summaries of `experiments.explore.summaries` and returns
+a `matplotlib.figure.Figure`; the app shows it as a PNG image.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import xarray as xr
+from matplotlib.colors import TwoSlopeNorm
+from matplotlib.figure import Figure
+
+from experiments.explore.summaries import SIZE_ORDER
+
+WORLD_STYLE = {"treated": "-", "counterfactual": "--"}
+SIZE_COLOURS = {"small": "#1b9e77", "medium": "#d95f02", "large": "#7570b3"}
+SAVED_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728")
+
+
+def value_figure(series: xr.Dataset) -> Figure:
+    """Social value per step with and without the fund, and the extra value, with bands."""
+    figure = Figure(figsize=(9, 3.4), layout="constrained")
+    left, right = figure.subplots(1, 2)
+    year = series.year.values
+    for name, colour in (("treated", "#1f77b4"), ("counterfactual", "#7f7f7f")):
+        label = "with the fund" if name == "treated" else "no-fund world"
+        left.plot(year, series[f"{name}_mean"] / 1e3, color=colour, label=label)
+        left.fill_between(
+            year, series[f"{name}_low"] / 1e3, series[f"{name}_high"] / 1e3, color=colour, alpha=0.2
+        )
+    left.set(xlabel="year", ylabel="social value (kEUR per quarter)", title="Both worlds")
+    left.legend(frameon=False)
+    right.axhline(0, color="black", linewidth=0.6)
+    right.plot(year, series["extra_mean"] / 1e3, color="#2ca02c")
+    right.fill_between(
+        year, series["extra_low"] / 1e3, series["extra_high"] / 1e3, color="#2ca02c", alpha=0.25
+    )
+    right.set(xlabel="year", ylabel="kEUR per quarter", title="Extra value (with - without)")
+    return figure
+
+
+def size_figure(engineering: xr.Dataset, maturity: xr.Dataset) -> Figure:
+    """Engineering capacity and maturity by territory size, with and without the fund."""
+    figure = Figure(figsize=(9, 3.2), layout="constrained")
+    axes = figure.subplots(1, 2)
+    for ax, summary, title in (
+        (axes[0], engineering, "Engineering capacity"),
+        (axes[1], maturity, "Maturity (level 1-4)"),
+    ):
+        year = summary.year.values if "year" in summary.coords else summary.time.values / 4
+        for size in SIZE_ORDER:
+            if size not in summary.size_class.values:
+                continue
+            for world, style in WORLD_STYLE.items():
+                point = summary.sel(size_class=size, world=world)
+                ax.plot(
+                    year,
+                    point["mean"],
+                    style,
+                    color=SIZE_COLOURS[size],
+                    label=f"{size}, {'fund' if world == 'treated' else 'no fund'}",
+                )
+                if world == "treated":
+                    ax.fill_between(
+                        year, point["low"], point["high"], color=SIZE_COLOURS[size], alpha=0.15
+                    )
+        ax.set(xlabel="year", title=title)
+    axes[1].legend(frameon=False, fontsize=7, ncols=2)
+    return figure
+
+
+def territory_figure(values: xr.DataArray) -> Figure:
+    """Every territory as a square, grouped by size class, coloured by a number."""
+    present = [s for s in SIZE_ORDER if s in values.size_class.values]
+    figure = Figure(figsize=(9, 2.6), layout="constrained")
+    axes = np.atleast_1d(figure.subplots(1, len(present)))
+    finite = values.values[np.isfinite(values.values)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    diverging = low < 0 < high
+    norm = TwoSlopeNorm(0.0, low, high) if diverging else None
+    cmap = "RdBu" if diverging else "viridis"
+    image = None
+    for ax, size in zip(axes, present, strict=True):
+        group = values.where(values.size_class == size, drop=True)
+        n = group.size
+        columns = math.ceil(math.sqrt(n))
+        grid = np.full(columns * math.ceil(n / columns), np.nan)
+        grid[:n] = group.values
+        image = ax.imshow(
+            grid.reshape(-1, columns),
+            cmap=cmap,
+            norm=norm,
+            vmin=None if diverging else low,
+            vmax=None if diverging else high,
+        )
+        ax.set(title=f"{size} ({n})", xticks=[], yticks=[])
+    if image is not None:
+        unit = values.attrs.get("units", "")
+        figure.colorbar(image, ax=list(axes), label=f"{values.attrs.get('long_name', '')} ({unit})")
+    return figure
+
+
+def saved_figure(saved: list[tuple[str, xr.Dataset]]) -> Figure:
+    """The extra value over time of up to three saved strategies and the current one."""
+    figure = Figure(figsize=(9, 3.2), layout="constrained")
+    ax = figure.subplots()
+    ax.axhline(0, color="black", linewidth=0.6)
+    for (label, series), colour in zip(saved, SAVED_COLOURS, strict=False):
+        year = series.year.values
+        ax.plot(year, series["extra_mean"] / 1e3, color=colour, label=label)
+        ax.fill_between(
+            year, series["extra_low"] / 1e3, series["extra_high"] / 1e3, color=colour, alpha=0.15
+        )
+    ax.set(xlabel="year", ylabel="kEUR per quarter", title="Extra value against the no-fund world")
+    ax.legend(frameon=False, fontsize=8)
+    return figure

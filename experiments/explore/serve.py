@@ -1,0 +1,97 @@
+"""`alliance-explore`: start the explorer's web server and print its address.
+
+    alliance-explore                  # http://localhost:8765
+    alliance-explore --port 9000 --host 0.0.0.0
+
+The worker processes start (and import the model) before the address is printed,
+so the first page is answered at the model's speed. Ctrl-C stops the server and
+its workers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import warnings
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(
+        prog="alliance-explore",
+        description="Explore fund strategies against the no-fund world, in the browser.",
+    )
+    parser.add_argument("--host", default="localhost", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8765, help="port to listen on")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="worker processes (default: every core)"
+    )
+    args = parser.parse_args(argv)
+    if not 0 < args.port < 65536:
+        parser.error(f"--port {args.port}: allowed: 1 to 65535")
+    if args.workers is not None and args.workers < 1:
+        parser.error(f"--workers {args.workers}: allowed: 1 or more")
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Start the explorer."""
+    args = parse(argv)
+    # Solara reads these when its server module is imported: the app, a production
+    # page (no hot reload), and no telemetry (these machines may have no internet).
+    os.environ["SOLARA_APP"] = "experiments.explore.app"
+    os.environ["SOLARA_MODE"] = "production"
+    os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
+    os.environ["SERVER_NAME"] = args.host
+    os.environ["SERVER_PORT"] = str(args.port)
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    # Served over plain http on a non-localhost name, Solara warns at every page that
+    # its cookie falls back to samesite=lax: expected here, so not shown.
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
+
+    import solara.server.starlette
+    import uvicorn
+    from starlette.concurrency import run_in_threadpool
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    from experiments.explore import compute
+
+    async def download(request: Request) -> Response:
+        key = request.path_params["key"]
+        data = await run_in_threadpool(compute.shared().download, key)
+        if data is None:
+            msg = "not computed in this session: change a control, then download again"
+            return Response(msg, status_code=404, media_type="text/plain")
+        disposition = f'attachment; filename="alliance-explore-{key}.nc"'
+        return Response(
+            data, media_type="application/x-netcdf", headers={"Content-Disposition": disposition}
+        )
+
+    # Before Solara's catch-all page route, so /download/... reaches it.
+    solara.server.starlette.app.router.routes.insert(0, Route("/download/{key}.nc", download))
+
+    explorer = compute.Explorer(args.workers)
+    compute._SHARED = explorer
+    url = f"http://{args.host}:{args.port}"
+    print(f"alliance-explore: open {url} in a browser (Ctrl-C stops it)", flush=True)
+    try:
+        uvicorn.run(
+            "solara.server.starlette:app", host=args.host, port=args.port, log_level="warning"
+        )
+    finally:
+        explorer.close()
+
+
+def entry() -> None:
+    """Console-script entry point."""
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    entry()
