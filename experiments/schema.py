@@ -6,6 +6,7 @@ import dataclasses
 import difflib
 import json
 import sys
+import threading
 import typing
 from dataclasses import dataclass
 from pathlib import Path
@@ -313,6 +314,9 @@ def load_calibration_config(overrides: list[str] | tuple[str, ...] = ()) -> Cali
     return to_config(_compose("calibrate", overrides), CalibrationConfig)
 
 
+_COMPOSE_LOCK = threading.Lock()
+
+
 def _compose(
     name: str, overrides: list[str] | tuple[str, ...], with_choices: bool = False
 ) -> DictConfig:
@@ -320,7 +324,9 @@ def _compose(
 
     register()
     try:
-        with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        # Hydra's global state holds one composition at a time: threads (the
+        # explorer's requests) take turns.
+        with _COMPOSE_LOCK, initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
             return compose(
                 config_name=name, overrides=list(overrides), return_hydra_config=with_choices
             )

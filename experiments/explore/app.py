@@ -10,6 +10,10 @@ project's validation message; it never shows a traceback.
 
 from __future__ import annotations
 
+import html
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import solara
 import solara.lab
 
@@ -47,6 +51,26 @@ PARAMETER_LABELS = {
 choice = solara.reactive(Choice())
 saved: solara.Reactive[list[tuple[str, shown.Shown]]] = solara.reactive([])
 territory_quantity = solara.reactive("engineering_capacity")
+
+
+NOTICE_COLOURS = {"error": "#b00020", "warning": "#8a6d00", "info": "#1f5fa8"}
+
+
+def notice(message: str, kind: str, classes: list[str] | None = None) -> None:
+    """A message in a coloured box (Solara 1.58's alerts fail under Vuetify 3)."""
+    colour = NOTICE_COLOURS[kind]
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=html.escape(message),
+        classes=["notice", *(classes or [])],
+        style={
+            "border-left": f"4px solid {colour}",
+            "color": colour,
+            "background": "#fafafa",
+            "padding": "8px 12px",
+            "margin": "6px 0",
+        },
+    )
 
 
 def heading(text: str) -> None:
@@ -105,7 +129,7 @@ def Controls() -> None:
             )  # fmt: skip
         total = sum(current.shares)
         if abs(total - 1) > 1e-9:
-            solara.Warning(f"The shares sum to {total:.2f}; they must sum to 1.", dense=True)
+            notice(f"The shares sum to {total:.2f}; they must sum to 1.", "warning")
     for field, label in (
         ("engineering_target", "Engineering grants go to"),
         ("innovation_target", "Innovation grants go to"),
@@ -219,19 +243,47 @@ def Comparison(result: shown.Shown) -> None:
         solara.Image(shown.png(shown.figures.saved_figure(series)), width="820px")
 
 
+@dataclass(frozen=True)
+class Problem:
+    """Why a choice shows no new result: an invalid combination, a cancel, a failure."""
+
+    message: str
+    kind: str  # "invalid", "cancelled" or "failed"
+
+
+def work(current: Choice, progress: Callable[[float, str], None]) -> shown.Shown | Problem:
+    """Compute and prepare a choice's result off the interface thread; never raise.
+
+    Expected outcomes (an invalid combination, a cancel) come back as a `Problem`
+    for the page to show; they are not errors of the server, so nothing is logged.
+    """
+    try:
+        dataset = engine().compute(current, progress)
+    except ConfigError as error:
+        return Problem(f"Invalid choice: {str(error).removeprefix('invalid config: ')}", "invalid")
+    except Cancelled:
+        return Problem("Cancelled. Change a control to run again.", "cancelled")
+    except Exception as error:  # shown in one line on the page, not as a traceback
+        return Problem(f"The run failed: {type(error).__name__}: {error}", "failed")
+    return shown.prepare(dataset, current)
+
+
 @solara.component
 def Page() -> None:
     """The explorer."""
     current = choice.value
+    last = solara.use_reactive(None)  # the last result shown, kept while a new one runs
 
-    def work() -> shown.Shown:
+    def run() -> shown.Shown | Problem:
         def progress(fraction: float, text: str) -> None:
             task.progress = 100 * fraction
 
-        dataset = engine().compute(current, progress)
-        return shown.prepare(dataset, current)
+        outcome = work(current, progress)
+        if isinstance(outcome, shown.Shown):
+            last.value = outcome
+        return outcome
 
-    task = solara.lab.use_task(work, dependencies=[current], raise_error=False)
+    task = solara.lab.use_task(run, dependencies=[current])
 
     solara.Title("Alliance premium explorer")
     solara.Style(CSS)
@@ -239,11 +291,11 @@ def Page() -> None:
         with solara.Column(classes=["controls"]):
             Controls()
         with solara.Column():
-            Main(task)
+            Main(task, last.value)
 
 
 @solara.component
-def Main(task: solara.lab.Task) -> None:
+def Main(task: solara.lab.Task, last: shown.Shown | None) -> None:
     """The right-hand side: status, then the latest result."""
     solara.HTML(tag="h2", unsafe_innerHTML="Alliance premium explorer")
     solara.HTML(
@@ -255,21 +307,17 @@ def Main(task: solara.lab.Task) -> None:
             "projects would report, selection included."
         ),
     )
+    outcome = task.value if task.finished else None
     with solara.Div(classes=["status"]):
         if task.pending:
             with solara.Row(style={"align-items": "center"}):
                 solara.Text("computing...", classes=["computing"])
                 solara.Button("Cancel", on_click=engine().cancel, text=True)
             solara.ProgressLinear(task.progress if task.progress is not None else True)
-        elif task.error:
-            error = task.exception
-            if isinstance(error, Cancelled):
-                solara.Info("Cancelled. Change a control to run again.")
-            elif isinstance(error, ConfigError):
-                solara.Error(f"Invalid choice: {error}", classes=["config-error"])
-            else:
-                solara.Error(f"{type(error).__name__}: {error}", classes=["config-error"])
-    latest = task.value if task.finished and not task.error else task.latest
-    if latest is not None:
-        with solara.Div(style={"opacity": 0.5 if task.pending else 1}):
-            Result(latest)
+        elif isinstance(outcome, Problem):
+            kind = "info" if outcome.kind == "cancelled" else "error"
+            notice(outcome.message, kind, classes=["config-error"] if kind == "error" else [])
+    stale = task.pending or isinstance(outcome, Problem)
+    if last is not None:
+        with solara.Div(style={"opacity": 0.45 if stale else 1}):
+            Result(last)

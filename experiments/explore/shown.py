@@ -85,6 +85,7 @@ def prepare(dataset: xr.Dataset, choice: Choice) -> Shown:
 
 
 def _cell(value: float, key: str, digits: int = 2) -> str:
+    value = float(value)
     text = "n/a" if value != value else f"{value:,.{digits}f}"
     return f'<td data-key="{key}" data-value="{value!r}">{text}</td>'
 

@@ -1,0 +1,87 @@
+"""What the explorer shows: its tables, series and HTML, from the seeds' dataset."""
+
+import re
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from experiments.explore import shown, summaries
+from experiments.explore.choice import Choice
+from experiments.explore.compute import combine, seed_configs
+from simulation import run
+
+CHOICE = Choice(n_seeds=3)
+
+
+@pytest.fixture(scope="module")
+def dataset() -> xr.Dataset:
+    return combine([run(config) for config in seed_configs(CHOICE)], CHOICE)
+
+
+def test_the_premium_table_is_the_mean_and_quantiles_over_seeds(dataset):
+    table = summaries.premium_table(dataset)
+    assert len(table) == 12  # 3 ratios x 4 views
+    row = table[(table.ratio == "leverage") & (table.view == "causal")].iloc[0]
+    values = dataset.premium_leverage.sel(view="causal", measure="value").values
+    assert row["mean"] == pytest.approx(values.mean(), rel=1e-15)
+    assert row["low"] == pytest.approx(np.quantile(values, 0.05))
+    assert row["low"] <= row["mean"] <= row["high"]
+
+
+def test_one_seed_has_a_point_interval(dataset):
+    one = summaries.band(dataset.premium_frugality.isel(seed=[0]))
+    xr.testing.assert_equal(one["low"], one["mean"])
+    xr.testing.assert_equal(one["high"], one["mean"])
+
+
+def test_extra_value_is_treated_minus_the_no_fund_world(dataset):
+    series = summaries.value_over_time(dataset)
+    value = dataset.value_created.sum("territory")
+    extra = value.sel(world="treated") - value.sel(world="counterfactual")
+    np.testing.assert_allclose(series["extra_mean"], extra.mean("seed"))
+    assert series["extra_mean"].attrs["units"] == "EUR per step"
+
+
+def test_size_classes_are_grouped_within_each_seeds_world(dataset):
+    engineering = summaries.by_size(dataset, "engineering_capacity")
+    assert list(engineering.size_class.values) == ["small", "medium", "large"]
+    first = dataset.isel(seed=0)
+    small = first.engineering_capacity.where(first.size_class == "small").mean("territory")
+    seeds = [
+        dataset.isel(seed=i).engineering_capacity.where(dataset.isel(seed=i).size_class == "small")
+        for i in range(3)
+    ]
+    expected = xr.concat([s.mean("territory") for s in seeds], "seed").mean("seed")
+    np.testing.assert_allclose(engineering["mean"].sel(size_class="small"), expected)
+    assert small.sizes == {"world": 2, "time": 40}
+
+
+def test_the_territory_grid_shows_the_first_seeds_world(dataset):
+    capacity = summaries.territory_map(dataset, "engineering_capacity")
+    expected = dataset.engineering_capacity.isel(seed=0, time=-1).sel(world="treated")
+    np.testing.assert_array_equal(capacity.values, expected.values)
+    extra = summaries.territory_map(dataset, "extra_value")
+    pv = dataset.value_created_pv.isel(seed=0)
+    total = float(pv.sel(world="treated") - pv.sel(world="counterfactual"))
+    assert float(extra.sum()) == pytest.approx(total, rel=1e-9)
+    with pytest.raises(ValueError, match="allowed: 'engineering_capacity', 'extra_value'"):
+        summaries.territory_map(dataset, "trust")
+
+
+def test_the_html_carries_every_shown_number_exactly(dataset):
+    result = shown.prepare(dataset, CHOICE)
+    page = shown.premium_html(result.premium, CHOICE.n_seeds)
+    cell = re.search(r'data-key="leverage-causal" data-value="([^"]+)"', page)
+    mean = dataset.premium_leverage.sel(view="causal", measure="value").mean("seed")
+    assert float(cell.group(1)) == float(mean)
+    assert "mean over 3 seeds" in page
+    assert set(result.images) == {
+        "value",
+        "size",
+        "territories_engineering_capacity",
+        "territories_extra_value",
+    }
+    assert all(image.startswith(b"\x89PNG") for image in result.images.values())
+    table = shown.comparison_html([("a", result.headline), ("b", result.headline)])
+    assert table.count("<tr>") == 1 + len(shown.HEADLINE_COLUMNS)
