@@ -47,8 +47,11 @@ def causal(job: tuple[str, int]) -> tuple[str, int, list[float], float]:
     case, seed = job
     dataset = run(load_config([*CASES[case], f"seed={seed}"]))
     leverage = dataset.premium_leverage.sel(view="causal")
-    return case, seed, [float(leverage.sel(measure=m)) for m in MEASURES], float(
-        dataset.budget_paid_share
+    return (
+        case,
+        seed,
+        [float(leverage.sel(measure=m)) for m in MEASURES],
+        float(dataset.budget_paid_share),
     )
 
 

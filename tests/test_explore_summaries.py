@@ -85,3 +85,10 @@ def test_the_html_carries_every_shown_number_exactly(dataset):
     assert all(image.startswith(b"\x89PNG") for image in result.images.values())
     table = shown.comparison_html([("a", result.headline), ("b", result.headline)])
     assert table.count("<tr>") == 1 + len(shown.HEADLINE_COLUMNS)
+
+
+def test_a_ratio_missing_in_every_seed_stays_missing_without_a_warning():
+    values = xr.DataArray([[np.nan, 1.0], [np.nan, 3.0]], dims=("seed", "view"))
+    summary = summaries.band(values)  # warnings are errors in this suite
+    assert np.isnan(summary["mean"][0]) and np.isnan(summary["low"][0])
+    assert float(summary["mean"][1]) == 2.0

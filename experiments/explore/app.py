@@ -11,6 +11,8 @@ project's validation message; it never shows a traceback.
 from __future__ import annotations
 
 import html
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -243,6 +245,12 @@ def Comparison(result: shown.Shown) -> None:
         solara.Image(shown.png(shown.figures.saved_figure(series)), width="820px")
 
 
+# Results already drawn, by choice, shared by every tab of the server.
+KEPT_RESULTS = 32
+_PREPARED: OrderedDict[Choice, shown.Shown] = OrderedDict()
+_PREPARED_LOCK = threading.Lock()
+
+
 @dataclass(frozen=True)
 class Problem:
     """Why a choice shows no new result: an invalid combination, a cancel, a failure."""
@@ -257,6 +265,13 @@ def work(current: Choice, progress: Callable[[float, str], None]) -> shown.Shown
     Expected outcomes (an invalid combination, a cancel) come back as a `Problem`
     for the page to show; they are not errors of the server, so nothing is logged.
     """
+    with _PREPARED_LOCK:
+        kept = _PREPARED.get(current)
+        if kept is not None:
+            _PREPARED.move_to_end(current)
+    if kept is not None:  # seen before, by this tab or another: nothing to run or draw
+        engine().offer(current, kept.dataset)
+        return kept
     try:
         dataset = engine().compute(current, progress)
     except ConfigError as error:
@@ -265,7 +280,15 @@ def work(current: Choice, progress: Callable[[float, str], None]) -> shown.Shown
         return Problem("Cancelled. Change a control to run again.", "cancelled")
     except Exception as error:  # shown in one line on the page, not as a traceback
         return Problem(f"The run failed: {type(error).__name__}: {error}", "failed")
-    return shown.prepare(dataset, current)
+    try:
+        result = shown.prepare(dataset, current, engine().draw)
+    except Exception as error:  # the pool restarted under a cancel, say
+        return Problem(f"Drawing failed: {type(error).__name__}: {error}", "failed")
+    with _PREPARED_LOCK:
+        _PREPARED[current] = result
+        while len(_PREPARED) > KEPT_RESULTS:
+            _PREPARED.popitem(last=False)
+    return result
 
 
 @solara.component

@@ -1,7 +1,9 @@
 """The explorer's figures, drawn with matplotlib's object API (no pyplot: thread-safe).
 
 Each function takes the summaries of `experiments.explore.summaries` and returns
-a `matplotlib.figure.Figure`; the app shows it as a PNG image.
+a `matplotlib.figure.Figure`; the app shows it as a PNG image. Margins are fixed
+(`subplots_adjust`) rather than computed by a layout engine: the constrained
+layout doubles the time to draw a figure, and the page redraws four at every change.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ SAVED_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728")
 
 def value_figure(series: xr.Dataset) -> Figure:
     """Social value per step with and without the fund, and the extra value, with bands."""
-    figure = Figure(figsize=(9, 3.4), layout="constrained")
+    figure = Figure(figsize=(9, 3.4))
+    figure.subplots_adjust(left=0.08, right=0.98, bottom=0.15, top=0.9, wspace=0.25)
     left, right = figure.subplots(1, 2)
     year = series.year.values
     for name, colour in (("treated", "#1f77b4"), ("counterfactual", "#7f7f7f")):
@@ -44,7 +47,8 @@ def value_figure(series: xr.Dataset) -> Figure:
 
 def size_figure(engineering: xr.Dataset, maturity: xr.Dataset) -> Figure:
     """Engineering capacity and maturity by territory size, with and without the fund."""
-    figure = Figure(figsize=(9, 3.2), layout="constrained")
+    figure = Figure(figsize=(9, 3.2))
+    figure.subplots_adjust(left=0.06, right=0.98, bottom=0.15, top=0.9, wspace=0.15)
     axes = figure.subplots(1, 2)
     for ax, summary, title in (
         (axes[0], engineering, "Engineering capacity"),
@@ -75,7 +79,8 @@ def size_figure(engineering: xr.Dataset, maturity: xr.Dataset) -> Figure:
 def territory_figure(values: xr.DataArray) -> Figure:
     """Every territory as a square, grouped by size class, coloured by a number."""
     present = [s for s in SIZE_ORDER if s in values.size_class.values]
-    figure = Figure(figsize=(9, 2.6), layout="constrained")
+    figure = Figure(figsize=(9, 2.6))
+    figure.subplots_adjust(left=0.02, right=0.85, bottom=0.05, top=0.88, wspace=0.1)
     axes = np.atleast_1d(figure.subplots(1, len(present)))
     finite = values.values[np.isfinite(values.values)]
     low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
@@ -99,13 +104,15 @@ def territory_figure(values: xr.DataArray) -> Figure:
         ax.set(title=f"{size} ({n})", xticks=[], yticks=[])
     if image is not None:
         unit = values.attrs.get("units", "")
-        figure.colorbar(image, ax=list(axes), label=f"{values.attrs.get('long_name', '')} ({unit})")
+        bar = figure.add_axes((0.87, 0.1, 0.02, 0.75))
+        figure.colorbar(image, cax=bar, label=f"{values.attrs.get('long_name', '')} ({unit})")
     return figure
 
 
 def saved_figure(saved: list[tuple[str, xr.Dataset]]) -> Figure:
     """The extra value over time of up to three saved strategies and the current one."""
-    figure = Figure(figsize=(9, 3.2), layout="constrained")
+    figure = Figure(figsize=(9, 3.2))
+    figure.subplots_adjust(left=0.08, right=0.98, bottom=0.15, top=0.9)
     ax = figure.subplots()
     ax.axhline(0, color="black", linewidth=0.6)
     for (label, series), colour in zip(saved, SAVED_COLOURS, strict=False):

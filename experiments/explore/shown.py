@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -48,32 +49,46 @@ def png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def prepare(dataset: xr.Dataset, choice: Choice) -> Shown:
+def draw_here(drawings: list[tuple[str, tuple]]) -> list[bytes]:
+    """Draw figures in this process (`Explorer.draw` draws them in its workers)."""
+    return [png(getattr(figures, name)(*args)) for name, args in drawings]
+
+
+def prepare(
+    dataset: xr.Dataset,
+    choice: Choice,
+    draw: Callable[[list[tuple[str, tuple]]], list[bytes]] = draw_here,
+) -> Shown:
     """The tables and images of a result.
 
     Args:
         dataset: The seeds' dataset (`compute.combine`).
         choice: The controls it was computed for.
+        draw: Draws (figure function name, arguments) pairs into PNG bytes; the app
+            passes `Explorer.draw`, which draws the four figures side by side.
 
     Returns:
         What the page shows.
     """
     series = summaries.value_over_time(dataset)
-    images = {
-        "value": png(figures.value_figure(series)),
-        "size": png(
-            figures.size_figure(
+    drawings = {
+        "value": ("value_figure", (series,)),
+        "size": (
+            "size_figure",
+            (
                 summaries.by_size(dataset, "engineering_capacity"),
                 summaries.by_size(dataset, "maturity"),
+            ),
+        ),
+        **{
+            f"territories_{quantity}": (
+                "territory_figure",
+                (summaries.territory_map(dataset, quantity),),
             )
-        ),
-        "territories_engineering_capacity": png(
-            figures.territory_figure(summaries.territory_map(dataset, "engineering_capacity"))
-        ),
-        "territories_extra_value": png(
-            figures.territory_figure(summaries.territory_map(dataset, "extra_value"))
-        ),
+            for quantity in ("engineering_capacity", "extra_value")
+        },
     }
+    images = dict(zip(drawings, draw(list(drawings.values())), strict=True))
     return Shown(
         choice=choice,
         dataset=dataset,
