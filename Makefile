@@ -4,7 +4,7 @@ PYTHON ?= python3.12
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test test-slow test-ray browser docs calibrate bench clean
+.PHONY: run explore test test-slow test-ray browser browser-if-missing docs calibrate bench clean
 
 $(BIN)/python:
 	@echo "make: creating the virtual environment $(VENV) with $(PYTHON)"
@@ -20,7 +20,11 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 run: $(VENV)/.installed
 	$(BIN)/alliance-run $(ARGS)
 
-test: $(VENV)/.installed
+# The explorer in the browser: prints the address to open (Ctrl-C stops it).
+explore: $(VENV)/.installed
+	$(BIN)/alliance-explore $(ARGS)
+
+test: $(VENV)/.installed browser-if-missing
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -32,9 +36,20 @@ docs: $(VENV)/.installed
 test-slow: $(VENV)/.installed
 	$(BIN)/python -m pytest -m slow
 
-# Debian's Chromium and its driver, for the browser test (needs root).
+# Debian's Chromium and its driver, for the browser tests (needs root).
 browser:
-	apt-get install -y chromium chromium-driver
+	apt-get install -y -q chromium chromium-driver || \
+	  (apt-get update -q && apt-get install -y -q chromium chromium-driver)
+
+# The browser tests run in `make test`: install Chromium when it is missing and this
+# is a Debian machine where we are root; otherwise say so (the tests then skip,
+# except under CI=true, where they fail).
+browser-if-missing:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "make: installing Debian's chromium and chromium-driver for the browser tests"; \
+	  $(MAKE) --no-print-directory browser >/dev/null; \
+	else echo "make: no chromium; the browser tests will be skipped (make browser as root)"; fi
 
 # The Ray backend in its own environment: Ray is large (about 400 MB), so it stays
 # out of the main one.

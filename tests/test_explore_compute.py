@@ -1,8 +1,10 @@
 """The explorer's engine: alliance-run's numbers, caches, supersession, cancel, download."""
 
 import io
+import re
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -107,3 +109,10 @@ def test_a_newer_request_supersedes_an_older_one(explorer):
     thread.join(timeout=30)
     assert outcome == {"older": "superseded"}
     assert newer.attrs["strategy"] == "maturity_matched"
+
+
+def test_the_documented_python_example_runs(capsys):
+    page = (Path(__file__).parents[1] / "docs" / "explorer.md").read_text()
+    (block,) = re.findall(r"```python\n(.*?)```", page, re.DOTALL)
+    exec(compile(block, "docs/explorer.md", "exec"), {})  # our own documentation
+    assert "causal" in capsys.readouterr().out
