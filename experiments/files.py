@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,6 +39,21 @@ def write_netcdf_atomically(dataset: xr.Dataset, path: Path) -> Path:
     finally:
         temporary.unlink(missing_ok=True)
     return path
+
+
+def netcdf_bytes(dataset: xr.Dataset) -> bytes:
+    """A dataset as the bytes of a NetCDF-4 file (written as `write_netcdf_atomically` does).
+
+    Args:
+        dataset: The dataset.
+
+    Returns:
+        The file's bytes, for a download.
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "dataset.nc"
+        dataset.to_netcdf(path, engine=NETCDF_ENGINE)
+        return path.read_bytes()
 
 
 def discard_empty_run_dir(run_dir: Path) -> None:

@@ -102,9 +102,18 @@ def wait(driver, condition, what: str):
 
 
 def shown_numbers(driver) -> dict[str, float]:
-    """The premium table's numbers, exactly (its cells' data-value attributes)."""
+    """The premium table's means, exactly (its cells' data-value attributes)."""
     cells = driver.find_elements("css selector", "table.premium-table td[data-key]")
     return {c.get_attribute("data-key"): float(c.get_attribute("data-value")) for c in cells}
+
+
+def shown_intervals(driver) -> dict[str, str]:
+    """The premium table's intervals, as printed ("" where a ratio has none)."""
+    cells = driver.find_elements("css selector", "table.premium-table td[data-key]")
+    return {
+        c.get_attribute("data-key"): " ".join(s.text for s in c.find_elements("tag name", "small"))
+        for c in cells
+    }
 
 
 def command(driver) -> str:
@@ -157,8 +166,14 @@ def test_change_a_strategy_and_get_alliance_runs_numbers(server, browser, tmp_pa
     line = command(browser)
     assert line == "alliance-run -m seed=0,1,2,3,4 fund/strategy=concentrated"
     expected = summaries.premium_table(alliance_run_numbers(line, tmp_path / "sweep"))
+    intervals = shown_intervals(browser)
     for row in expected.itertuples():
-        assert after[f"{row.ratio}-{row.view}"] == row.mean or (row.mean != row.mean)
+        key = f"{row.ratio}-{row.view}"
+        if row.mean != row.mean:  # no comparison group in any seed: n/a on both sides
+            assert after[key] != after[key] and intervals[key] == ""
+        else:
+            assert after[key] == row.mean, key
+            assert intervals[key] == f"[{row.low:,.2f}, {row.high:,.2f}]", key
 
     # The download holds those runs.
     link = browser.find_element("css selector", "a.download-link").get_attribute("href")

@@ -1,6 +1,6 @@
 """The explorer's engine: alliance-run's numbers, caches, supersession, cancel, download."""
 
-import io
+import multiprocessing
 import re
 import threading
 import time
@@ -12,7 +12,14 @@ import xarray as xr
 
 from experiments import load_config
 from experiments.explore.choice import Choice
-from experiments.explore.compute import Cancelled, Explorer, download_key
+from experiments.explore.compute import (
+    Cancelled,
+    Explorer,
+    WorkerLost,
+    download_key,
+    seed_configs,
+)
+from experiments.files import NETCDF_ENGINE
 from simulation import run
 
 TWO = Choice(strategy="concentrated", n_seeds=2)
@@ -55,9 +62,10 @@ def test_only_the_new_seed_runs_when_one_is_added(explorer, two_seeds):
     xr.testing.assert_identical(three.sel(seed=[0, 1]).premium_leverage, two_seeds.premium_leverage)
 
 
-def test_the_download_is_the_shown_dataset(explorer, two_seeds):
-    data = explorer.download(download_key(TWO))
-    with xr.open_dataset(io.BytesIO(data), engine="h5netcdf") as downloaded:
+def test_the_download_is_the_shown_dataset(explorer, two_seeds, tmp_path):
+    path = tmp_path / "download.nc"
+    path.write_bytes(explorer.download(download_key(TWO)))
+    with xr.open_dataset(path, engine=NETCDF_ENGINE) as downloaded:
         xr.testing.assert_equal(downloaded.premium_leverage, two_seeds.premium_leverage)
         assert downloaded.attrs["explorer_command"] == TWO.command()
     assert explorer.download("0123456789abcdef") is None
@@ -92,23 +100,75 @@ def test_a_national_run_shows_progress_and_can_be_cancelled(explorer):
     assert float(small.fund_invested_pv.sel(seed=0, world="treated")) == 0.0
 
 
-def test_a_newer_request_supersedes_an_older_one(explorer):
+def in_thread(target, *args) -> tuple[threading.Thread, dict]:
+    """Run `target(*args)` in a thread; its result or exception lands in the dict."""
     outcome = {}
 
-    def older() -> None:
+    def wrapped() -> None:
         try:
-            explorer.compute(Choice(strategy="small_territories", n_seeds=6))
-            outcome["older"] = "finished"
-        except Cancelled:
-            outcome["older"] = "superseded"
+            outcome["result"] = target(*args)
+        except Exception as error:
+            outcome["error"] = error
 
-    thread = threading.Thread(target=older)
+    thread = threading.Thread(target=wrapped)
     thread.start()
-    time.sleep(0.05)
+    return thread, outcome
+
+
+def test_a_newer_request_supersedes_an_older_one_whose_seeds_still_reach_the_cache(explorer):
+    older = Choice(strategy="small_territories", n_seeds=6)
+    thread, outcome = in_thread(explorer.compute, older)
+    time.sleep(0.4)  # composed and sent to the workers (6 seeds take about a second)
     newer = explorer.compute(Choice(strategy="maturity_matched", n_seeds=1))
     thread.join(timeout=30)
-    assert outcome == {"older": "superseded"}
+    assert isinstance(outcome.get("error"), Cancelled)
     assert newer.attrs["strategy"] == "maturity_matched"
+    # The superseded seeds were let finish (a small world) and went to the cache.
+    deadline = time.monotonic() + 30
+    configs = seed_configs(older)
+    while not all(explorer.cached(c) is not None for c in configs):
+        assert time.monotonic() < deadline, "the superseded seeds never reached the cache"
+        time.sleep(0.1)
+
+
+def test_sessions_do_not_supersede_each_other(explorer):
+    first = Choice(strategy="structural_heavy", n_seeds=4)
+    thread, outcome = in_thread(explorer.compute, first, None, "tab-a")
+    other = explorer.compute(Choice(strategy="innovation_only", n_seeds=1), session="tab-b")
+    thread.join(timeout=60)
+    assert "error" not in outcome and outcome["result"].attrs["strategy"] == "structural_heavy"
+    assert other.attrs["strategy"] == "innovation_only"
+
+
+def test_a_drawing_stops_when_its_session_moves_on(explorer):
+    from experiments.explore import summaries
+
+    series = summaries.value_over_time(explorer.compute(TWO))
+    drawings = [("value_figure", (series,))] * 60  # several seconds of drawing
+    thread, outcome = in_thread(explorer.draw, drawings, "tab-draw")
+    time.sleep(0.3)
+    explorer.cancel("tab-draw")
+    thread.join(timeout=30)
+    assert not thread.is_alive() and isinstance(outcome.get("error"), Cancelled)
+    assert explorer.draw(drawings[:2], "tab-draw")[0].startswith(b"\x89PNG")
+
+
+def test_a_worker_that_dies_is_reported_not_waited_for():
+    engine = Explorer(workers=1)
+    try:
+        thread, outcome = in_thread(engine.compute, Choice(scenario="national", n_seeds=1))
+        deadline = time.monotonic() + 60
+        while not engine._started:  # the worker has said which seed it runs
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        for worker in multiprocessing.active_children():
+            if worker.pid == next(iter(engine._started.values()))[0]:
+                worker.kill()
+        thread.join(timeout=30)
+        assert isinstance(outcome.get("error"), WorkerLost)
+        assert "out of memory?" in str(outcome["error"])
+    finally:
+        engine.close()
 
 
 def test_the_documented_python_example_runs(capsys):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import threading
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,11 +31,13 @@ from experiments.explore.choice import (
     TARGETING,
     Choice,
 )
-from experiments.explore.compute import Cancelled, download_key
+from experiments.explore.compute import Cancelled, configs_fingerprint, download_key
 from experiments.explore.compute import shared as engine
 from simulation.bounds import ConfigError
+from simulation.config import FundConfig
 
 OWN = "(the strategy's own)"
+FUND = FundConfig()  # the defaults the empty budget and ticket fields stand for
 CSS = """
 .premium-table, .comparison-table { border-collapse: collapse; margin: 4px 0 12px 0; }
 .premium-table td, .premium-table th, .comparison-table td, .comparison-table th {
@@ -97,7 +100,7 @@ def Controls() -> None:
         classes=["strategy-select"],
     )
     solara.InputFloat(
-        "Budget (EUR; empty = default 1,500,000)",
+        f"Budget (EUR; empty = default {FUND.budget_eur:,.0f})",
         value=current.budget_eur,
         optional=True,
         on_value=lambda v: update(budget_eur=v),
@@ -105,7 +108,7 @@ def Controls() -> None:
         classes=["budget-input"],
     )
     solara.InputFloat(
-        "Innovation ticket (EUR; empty = default 10,000)",
+        f"Innovation ticket (EUR; empty = default {FUND.ticket_eur:,.0f})",
         value=current.ticket_eur,
         optional=True,
         on_value=lambda v: update(ticket_eur=v),
@@ -198,7 +201,7 @@ def Result(result: shown.Shown) -> None:
     with solara.Row(style={"align-items": "center"}):
         solara.HTML(
             tag="code",
-            unsafe_innerHTML=result.choice.command(),
+            unsafe_innerHTML=html.escape(result.choice.command()),
             classes=["command-line"],
             style={"font-size": "0.85em"},
         )
@@ -239,53 +242,73 @@ def Comparison(result: shown.Shown) -> None:
     entries = [(label, item.headline) for label, item in saved.value]
     entries.append(("now: " + label_of(result.choice), result.headline))
     solara.HTML(unsafe_innerHTML=shown.comparison_html(entries))
-    if saved.value:
-        series = [(label, item.series) for label, item in saved.value]
-        series.append(("now: " + label_of(result.choice), result.series))
-        solara.Image(shown.png(shown.figures.saved_figure(series)), width="820px")
+    series = [(label, item.series) for label, item in saved.value]
+    series.append(("now: " + label_of(result.choice), result.series))
+    # Drawn on the interface thread (about 0.1 s), so only when the strategies change.
+    image = solara.use_memo(
+        lambda: shown.png(shown.figures.saved_figure(series)) if saved.value else None,
+        [tuple(label for label, _ in series)],
+    )
+    if image is not None:
+        solara.Image(image, width="820px")
 
 
-# Results already drawn, by choice, shared by every tab of the server.
+# Results already drawn, by choice and config tree, shared by every tab of the server.
 KEPT_RESULTS = 32
-_PREPARED: OrderedDict[Choice, shown.Shown] = OrderedDict()
+_PREPARED: OrderedDict[tuple[Choice, str], shown.Shown] = OrderedDict()
 _PREPARED_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
 class Problem:
-    """Why a choice shows no new result: an invalid combination, a cancel, a failure."""
+    """Why a choice shows no new result: an invalid combination, a cancel, a failure.
+
+    Attributes:
+        message: One line for the page.
+        kind: "invalid", "cancelled" or "failed".
+    """
 
     message: str
-    kind: str  # "invalid", "cancelled" or "failed"
+    kind: str
 
 
-def work(current: Choice, progress: Callable[[float, str], None]) -> shown.Shown | Problem:
+def work(
+    current: Choice, progress: Callable[[float, str], None], session: str = "default"
+) -> shown.Shown | Problem:
     """Compute and prepare a choice's result off the interface thread; never raise.
 
     Expected outcomes (an invalid combination, a cancel) come back as a `Problem`
     for the page to show; they are not errors of the server, so nothing is logged.
+
+    Args:
+        current: The controls.
+        progress: Called with (fraction done, a few words) while seeds run.
+        session: The browser tab; its newer requests supersede this one.
+
+    Returns:
+        What the page shows, or why it shows nothing new.
     """
+    explorer = engine()
+    key = (current, configs_fingerprint())
     with _PREPARED_LOCK:
-        kept = _PREPARED.get(current)
+        kept = _PREPARED.get(key)
         if kept is not None:
-            _PREPARED.move_to_end(current)
+            _PREPARED.move_to_end(key)
     if kept is not None:  # seen before, by this tab or another: nothing to run or draw
-        engine().offer(current, kept.dataset)
+        explorer.cancel(session)  # supersede what this tab still had running
+        explorer.offer(current, kept.dataset)
         return kept
     try:
-        dataset = engine().compute(current, progress)
+        dataset = explorer.compute(current, progress, session)
+        result = shown.prepare(dataset, current, lambda d: explorer.draw(d, session))
     except ConfigError as error:
         return Problem(f"Invalid choice: {str(error).removeprefix('invalid config: ')}", "invalid")
     except Cancelled:
         return Problem("Cancelled. Change a control to run again.", "cancelled")
     except Exception as error:  # shown in one line on the page, not as a traceback
         return Problem(f"The run failed: {type(error).__name__}: {error}", "failed")
-    try:
-        result = shown.prepare(dataset, current, engine().draw)
-    except Exception as error:  # the pool restarted under a cancel, say
-        return Problem(f"Drawing failed: {type(error).__name__}: {error}", "failed")
     with _PREPARED_LOCK:
-        _PREPARED[current] = result
+        _PREPARED[key] = result
         while len(_PREPARED) > KEPT_RESULTS:
             _PREPARED.popitem(last=False)
     return result
@@ -295,14 +318,16 @@ def work(current: Choice, progress: Callable[[float, str], None]) -> shown.Shown
 def Page() -> None:
     """The explorer."""
     current = choice.value
+    session = solara.use_memo(lambda: uuid.uuid4().hex, [])  # this browser tab
     last = solara.use_reactive(None)  # the last result shown, kept while a new one runs
 
     def run() -> shown.Shown | Problem:
         def progress(fraction: float, text: str) -> None:
             task.progress = 100 * fraction
 
-        outcome = work(current, progress)
-        if isinstance(outcome, shown.Shown):
+        outcome = work(current, progress, session)
+        # An older request finishing late must not replace what the controls now show.
+        if isinstance(outcome, shown.Shown) and outcome.choice == choice.value:
             last.value = outcome
         return outcome
 
@@ -314,11 +339,11 @@ def Page() -> None:
         with solara.Column(classes=["controls"]):
             Controls()
         with solara.Column():
-            Main(task, last.value)
+            Main(task, last.value, session)
 
 
 @solara.component
-def Main(task: solara.lab.Task, last: shown.Shown | None) -> None:
+def Main(task: solara.lab.Task, last: shown.Shown | None, session: str) -> None:
     """The right-hand side: status, then the latest result."""
     solara.HTML(tag="h2", unsafe_innerHTML="Alliance premium explorer")
     solara.HTML(
@@ -335,7 +360,7 @@ def Main(task: solara.lab.Task, last: shown.Shown | None) -> None:
         if task.pending:
             with solara.Row(style={"align-items": "center"}):
                 solara.Text("computing...", classes=["computing"])
-                solara.Button("Cancel", on_click=engine().cancel, text=True)
+                solara.Button("Cancel", on_click=lambda: engine().cancel(session), text=True)
             solara.ProgressLinear(task.progress if task.progress is not None else True)
         elif isinstance(outcome, Problem):
             kind = "info" if outcome.kind == "cancelled" else "error"

@@ -3,29 +3,34 @@
 The interface thread never simulates. `Explorer.compute` is called from a
 background thread; it composes the configuration once (so an invalid combination
 fails at once with the project's validation message), then sends one task per
-seed to a pool of worker processes started when the app starts. Each worker keeps
-the counterfactual worlds it has simulated, so changing only the fund re-runs
-only the treated world, as a sweep does (`experiments.sweep.worker`). Finished
-seeds are cached by their configuration's hash, so going back to a strategy seen
-before, or adding a seed, costs nothing for what was already run.
+seed to a pool of worker processes started with the app. Each worker keeps the
+counterfactual worlds it has simulated, so changing only the fund re-runs only
+the treated world, as a sweep does (`experiments.sweep.worker`). Every finished
+seed is cached by its configuration's hash as it arrives, so going back to a
+strategy seen before, adding a seed, or a request superseded half-way costs
+nothing for what was already run.
 
-A new request supersedes the one in flight. Work on a small world is let finish
-(its seeds go to the cache); work on a large world (the national scenario) is
-stopped by restarting the pool, as `cancel()` does.
+Requests belong to a session (a browser tab). A session's newer request
+supersedes its older one, which raises `Cancelled`; other sessions are not
+touched. Work on a small world is let finish (its seeds go to the cache); work on
+a large world (the national scenario) is stopped by restarting the pool, as a
+cancel does, and the other sessions' requests then resubmit what they lost.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import copy
 import functools
 import hashlib
+import itertools
 import multiprocessing
 import os
 import queue
-import signal
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
+from pathlib import Path
 
 import pandas as pd
 import xarray as xr
@@ -40,39 +45,71 @@ LARGE_WORLD = 2_000_000
 CACHED_SEEDS = 200
 KEPT_COUNTERFACTUALS = 24
 KEPT_DOWNLOADS = 50
+POLL_SECONDS = 0.02
 
 Progress = Callable[[float, str], None]
 
 
 class Cancelled(Exception):
-    """The computation was cancelled or superseded by a newer one."""
+    """The computation was cancelled or superseded by a newer one of its session."""
 
 
-@functools.lru_cache(maxsize=256)
-def seed_configs(choice: Choice) -> list[RunConfig]:
+class WorkerLost(RuntimeError):
+    """A worker process stopped while running a seed (out of memory, say)."""
+
+
+def configs_fingerprint() -> str:
+    """The newest modification time under `configs/`: cached compositions follow edits."""
+    from experiments.schema import CONFIG_DIR
+
+    return str(max(path.stat().st_mtime_ns for path in Path(CONFIG_DIR).rglob("*")))
+
+
+def seed_configs(choice: Choice) -> tuple[RunConfig, ...]:
     """The validated configuration of every seed of a choice, composed once.
 
     The seed is set on the typed configuration, as sweeps do for their row keys
-    (`experiments.sweep.plan.ROW_KEYS`); `tests/test_explore.py` checks that this
-    equals composing `seed=N` on the command line.
+    (`experiments.sweep.plan.ROW_KEYS`); `tests/test_explore_choice.py` checks
+    that this equals composing `seed=N` on the command line. Compositions are
+    cached (about 0.15 s of Hydra each) until a file under `configs/` changes.
 
-    Cached by choice (about 0.15 s of Hydra composition each): treat the list and
-    its configurations as read-only.
+    Args:
+        choice: The controls.
+
+    Returns:
+        One independent configuration per seed, in seed order.
 
     Raises:
         ConfigError: A value is outside what the model accepts (the message names it).
     """
+    return tuple(copy.deepcopy(c) for c in _seed_configs(choice, configs_fingerprint()))
+
+
+@functools.lru_cache(maxsize=256)
+def _seed_configs(choice: Choice, fingerprint: str) -> tuple[RunConfig, ...]:
     from experiments import load_config
 
     first = load_config(choice.run_overrides(0))
-    return [dataclasses.replace(first, seed=seed).validate() for seed in choice.seeds]
+    configs = []
+    for seed in choice.seeds:
+        config = copy.deepcopy(first)
+        config.seed = seed
+        configs.append(config.validate())
+    return tuple(configs)
 
 
 def combine(datasets: list[xr.Dataset], choice: Choice) -> xr.Dataset:
-    """The seeds' datasets along a `seed` dimension, with the command that reproduces them."""
+    """The seeds' datasets along a `seed` dimension, with the command that reproduces them.
+
+    Args:
+        datasets: One run's dataset per seed, in seed order.
+        choice: The controls they were run for.
+
+    Returns:
+        One dataset; `size_class` gets the seed dimension, since each seed draws
+        its own world.
+    """
     seeds = pd.Index([int(d.attrs["seed"]) for d in datasets], name="seed")
-    # Territories' size classes differ between seeds (each seed draws its world), so
-    # `size_class` gets the seed dimension; coordinates equal in every seed keep theirs.
     combined = xr.concat(
         datasets,
         dim=seeds,
@@ -95,29 +132,18 @@ def download_key(choice: Choice) -> str:
     return hashlib.sha256(choice.command().encode()).hexdigest()[:16]
 
 
-def netcdf_bytes(dataset: xr.Dataset) -> bytes:
-    """A dataset as the bytes of a NetCDF-4 file (the explorer's download)."""
-    import tempfile
-    from pathlib import Path
-
-    from experiments.files import NETCDF_ENGINE
-
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "explorer.nc"
-        dataset.to_netcdf(path, engine=NETCDF_ENGINE)
-        return path.read_bytes()
-
-
 # --- worker processes --------------------------------------------------------------
 
-_TICKS: multiprocessing.Queue | None = None
+_MESSAGES: multiprocessing.Queue | None = None
 _COUNTERFACTUALS: OrderedDict[str, object] = OrderedDict()
 
 
-def _init_worker(ticks: multiprocessing.Queue) -> None:
-    global _TICKS
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to handle
-    _TICKS = ticks
+def _init_worker(messages: multiprocessing.Queue) -> None:
+    from experiments.sweep.worker import init_worker
+
+    global _MESSAGES
+    init_worker()  # Ctrl-C is the server's; the worker dies with its parent
+    _MESSAGES = messages
     # Warm: the first request should not pay the imports of the model and the figures.
     import experiments.explore.figures  # noqa: F401
     import simulation.run  # noqa: F401
@@ -127,17 +153,23 @@ def _is_large(config: RunConfig) -> bool:
     return config.scenario.n_organisations * config.scenario.n_steps > LARGE_WORLD
 
 
-def _run_seed(config: RunConfig, token: int) -> xr.Dataset:
-    """One seed's run in a worker: the treated world and its (kept) counterfactual."""
+def _run_seed(config: RunConfig, request: int) -> xr.Dataset:
+    """One seed's run in a worker: the treated world and its (kept) counterfactual.
+
+    Tells the server which process runs it and how many steps it will take, then
+    one message per step.
+    """
     from simulation.model import AllianceModel
     from simulation.run import counterfactual_config, measure
 
-    def tick() -> None:
-        if _TICKS is not None:
-            _TICKS.put(token)
-
     key = config_json(counterfactual_config(config))
     counterfactual = _COUNTERFACTUALS.get(key)
+    steps = config.scenario.n_steps * (1 if counterfactual is not None else 2)
+    _MESSAGES.put(("start", request, config.seed, (os.getpid(), steps)))
+
+    def tick() -> None:
+        _MESSAGES.put(("tick", request, config.seed, None))
+
     if counterfactual is None:
         counterfactual = AllianceModel(counterfactual_config(config)).run(tick)
         if not _is_large(config):
@@ -157,6 +189,16 @@ def _draw(name: str, args: tuple) -> bytes:
     return shown.png(getattr(figures, name)(*args))
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 # --- the explorer -------------------------------------------------------------------
 
 
@@ -171,100 +213,244 @@ class Explorer:
         self.workers = workers or os.cpu_count() or 1
         self._context = multiprocessing.get_context("spawn")
         self._lock = threading.Lock()
+        # The cache has its own lock: the pool's result thread fills it (a callback),
+        # and stopping the pool waits for that thread, sometimes under `_lock`.
+        self._cache_lock = threading.Lock()
         self._cache: OrderedDict[str, xr.Dataset] = OrderedDict()
         self._downloads: OrderedDict[str, xr.Dataset] = OrderedDict()
-        self._generation = 0
-        self._busy_large = False
+        self._requests = itertools.count(1)
+        self._current: dict[str, int] = {}  # session -> its newest request
+        self._large: dict[str, int] = {}  # session -> its request running a large world
+        self._started: dict[tuple[int, int], tuple[int, int]] = {}  # (request, seed) -> pid, steps
+        self._ticks: dict[int, int] = {}  # request -> steps done
+        self._epoch = 0
+        self._closed = False
         self._pool = None
-        self._ticks = None
         self._start_pool()
 
+    # The pool ------------------------------------------------------------------------
+
     def _start_pool(self) -> None:
-        self._ticks = self._context.Queue()
-        # Each worker imports the model as it starts (about a second), before any request.
-        self._pool = self._context.Pool(self.workers, _init_worker, (self._ticks,))
+        """A new pool, its message queue and the thread that reads it (under the lock).
+
+        The pool is created in a thread that lives as long as the pool: the workers'
+        parent-death signal fires when the thread that started them ends, and
+        requests run in short-lived threads.
+        """
+        self._epoch += 1
+        messages = self._context.Queue()
+        made = threading.Event()
+        stop = threading.Event()
+        holder = {}
+
+        def keep() -> None:
+            holder["pool"] = self._context.Pool(self.workers, _init_worker, (messages,))
+            made.set()
+            stop.wait()
+
+        threading.Thread(target=keep, name="explorer-pool", daemon=True).start()
+        made.wait()
+        self._pool, self._pool_stop = holder["pool"], stop
+        threading.Thread(
+            target=self._listen, args=(messages, self._epoch), name="explorer-messages", daemon=True
+        ).start()
+
+    def _restart(self) -> None:
+        """Stop every worker and start new ones (under the lock)."""
+        self._pool.terminate()
+        self._pool.join()
+        self._pool_stop.set()
+        self._large.clear()
+        self._start_pool()
+
+    def _listen(self, messages: multiprocessing.Queue, epoch: int) -> None:
+        """Record which worker runs which seed, and count steps, for one pool's life."""
+        while not self._closed and self._epoch == epoch:
+            try:
+                kind, request, seed, value = messages.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            except (OSError, ValueError, EOFError):  # the pool was stopped mid-message
+                return
+            with self._lock:
+                if kind == "start":
+                    self._started[(request, seed)] = value
+                elif request in self._ticks:
+                    self._ticks[request] += 1
 
     def close(self) -> None:
         """Stop the worker processes."""
         with self._lock:
+            self._closed = True
             self._pool.terminate()
             self._pool.join()
+            self._pool_stop.set()
 
-    def cancel(self) -> None:
-        """Stop the computation in flight; it raises `Cancelled` in its thread."""
+    # Requests ------------------------------------------------------------------------
+
+    def cancel(self, session: str = "default") -> None:
+        """Stop a session's computation in flight; it raises `Cancelled` in its thread.
+
+        Args:
+            session: The browser tab (any string; the Python API uses "default").
+        """
         with self._lock:
-            self._generation += 1
-            self._restart()
+            self._current[session] = next(self._requests)
+            if session in self._large:
+                self._restart()
 
-    def _restart(self) -> None:
-        self._pool.terminate()
-        self._pool.join()
-        self._busy_large = False
-        self._start_pool()
+    def _is_current(self, session: str, request: int) -> bool:
+        return self._current.get(session) == request
 
     def cached(self, config: RunConfig) -> xr.Dataset | None:
         """The dataset of a seed's configuration, if it was run before."""
-        with self._lock:
+        with self._cache_lock:
             return self._cache.get(config_hash(config))
 
-    def compute(self, choice: Choice, progress: Progress | None = None) -> xr.Dataset:
+    def compute(
+        self, choice: Choice, progress: Progress | None = None, session: str = "default"
+    ) -> xr.Dataset:
         """Every seed of a choice, against its no-fund world, as one dataset.
 
         Args:
             choice: The controls.
             progress: Called with (fraction done, a few words) while it runs.
+            session: The browser tab asking; its newer requests supersede this one.
 
         Returns:
             The seeds' datasets along a `seed` dimension (`combine`).
 
         Raises:
             ConfigError: The choice is not a valid configuration.
-            Cancelled: `cancel()` was called, or a newer request superseded this one.
+            Cancelled: `cancel()` was called, or a newer request of the session came.
+            WorkerLost: A worker process died while running a seed.
+            Exception: Any error a worker raised while running a seed.
         """
-        configs = seed_configs(choice)
-        by_seed = {c.seed: c for c in configs}
         with self._lock:
-            self._generation += 1
-            generation = self._generation
-            if self._busy_large:  # a large world still running for an older request
+            request = next(self._requests)
+            self._current[session] = request
+            if session in self._large:  # its older request still runs a large world
                 self._restart()
-            self._drain_ticks()
-            results = {c.seed: self._cache.get(config_hash(c)) for c in configs}
-            todo = [c for c in configs if results[c.seed] is None]
-            pending = {c.seed: self._pool.apply_async(_run_seed, (c, generation)) for c in todo}
-            self._busy_large = bool(todo) and _is_large(configs[0])
-        steps = 2 * configs[0].scenario.n_steps * len(todo)
-        done_steps = 0
-        while pending:
-            if generation != self._generation:
-                raise Cancelled
-            try:
-                token = self._ticks.get(timeout=0.02)
-                done_steps += token == generation
-            except queue.Empty:
-                pass
-            except (OSError, ValueError, EOFError):  # the pool was restarted under us
-                raise Cancelled from None
-            for seed, result in list(pending.items()):
-                if result.ready():
-                    dataset = result.get()  # re-raises a worker's error
-                    results[seed] = dataset
-                    del pending[seed]
-                    with self._lock:
-                        self._remember(config_hash(by_seed[seed]), dataset)
-            if progress is not None and steps:
-                finished = len(todo) - len(pending)
-                progress(
-                    min(done_steps / steps, 1.0),
-                    f"{finished} of {len(todo)} seed(s) run, "
-                    f"{len(configs) - len(todo)} from the cache",
-                )
-        combined = combine([results[c.seed] for c in configs], choice)
+        configs = seed_configs(choice)
+        keys = {c.seed: config_hash(c) for c in configs}
+        with self._cache_lock:
+            results = {seed: self._cache.get(key) for seed, key in keys.items()}
+        todo = [c for c in configs if results[c.seed] is None]
         with self._lock:
-            if generation == self._generation:
-                self._busy_large = False
+            if not self._is_current(session, request):
+                raise Cancelled
+            self._ticks[request] = 0
+            if todo and _is_large(configs[0]):
+                self._large[session] = request
+        try:
+            pending = self._submit(todo, request, keys)
+            epoch = self._epoch
+            while pending:
+                time.sleep(POLL_SECONDS)
+                with self._lock:
+                    if not self._is_current(session, request):
+                        raise Cancelled
+                    if self._epoch != epoch:  # another session restarted the pool
+                        epoch = self._epoch
+                        lost = [c for c in todo if c.seed in pending]
+                        pending = self._submit(lost, request, keys, locked=True)
+                for seed, result in list(pending.items()):
+                    if result.ready():
+                        results[seed] = result.get()  # re-raises a worker's error
+                        del pending[seed]
+                self._check_workers(request, pending)
+                if progress is not None:
+                    progress(*self._progress(request, todo, pending, len(configs)))
+        finally:
+            with self._lock:
+                self._ticks.pop(request, None)
+                for c in todo:
+                    self._started.pop((request, c.seed), None)
+                if self._large.get(session) == request:
+                    del self._large[session]
+        combined = combine([results[c.seed] for c in configs], choice)
         self.offer(choice, combined)
         return combined
+
+    def _submit(
+        self, todo: list[RunConfig], request: int, keys: dict[int, str], locked: bool = False
+    ) -> dict[int, multiprocessing.pool.AsyncResult]:
+        """Send seeds to the pool; each finished seed goes to the cache as it arrives."""
+
+        def submit() -> dict:
+            return {
+                c.seed: self._pool.apply_async(
+                    _run_seed,
+                    (c, request),
+                    callback=functools.partial(self._remember, keys[c.seed]),
+                )
+                for c in todo
+            }
+
+        if locked:
+            return submit()
+        with self._lock:
+            return submit()
+
+    def _check_workers(self, request: int, pending: dict) -> None:
+        with self._lock:
+            running = {seed: self._started.get((request, seed)) for seed in pending}
+        for seed, started in running.items():
+            if started is not None and not _alive(started[0]):
+                msg = (
+                    f"the worker process running seed {seed} stopped (out of memory?); "
+                    "try fewer seeds or a smaller world"
+                )
+                raise WorkerLost(msg)
+
+    def _progress(
+        self, request: int, todo: list[RunConfig], pending: dict, n_configs: int
+    ) -> tuple[float, str]:
+        full = 2 * todo[0].scenario.n_steps if todo else 0  # until a worker says otherwise
+        with self._lock:
+            done = self._ticks.get(request, 0)
+            expected = sum(self._started.get((request, c.seed), (0, full))[1] for c in todo)
+        finished = len(todo) - len(pending)
+        fraction = min(done / expected, 1.0) if expected else 1.0
+        text = f"{finished} of {len(todo)} seed(s) run, {n_configs - len(todo)} from the cache"
+        return fraction, text
+
+    def _remember(self, key: str, dataset: xr.Dataset) -> None:
+        with self._cache_lock:
+            self._cache[key] = dataset
+            self._cache.move_to_end(key)
+            while len(self._cache) > CACHED_SEEDS:
+                self._cache.popitem(last=False)
+
+    # Figures and downloads -------------------------------------------------------------
+
+    def draw(self, drawings: list[tuple[str, tuple]], session: str = "default") -> list[bytes]:
+        """Draw figures in the worker processes, side by side.
+
+        Args:
+            drawings: (name of a function of `experiments.explore.figures`, its
+                arguments), for each figure.
+            session: The browser tab asking; a newer request of it cancels the drawing.
+
+        Returns:
+            PNG bytes, in the order of `drawings`.
+
+        Raises:
+            Cancelled: The session moved on, or cancelled.
+        """
+        with self._lock:
+            request = self._current.get(session)
+            epoch = self._epoch
+            result = self._pool.starmap_async(_draw, drawings, chunksize=1)
+        while not result.ready():
+            time.sleep(POLL_SECONDS)
+            with self._lock:
+                if self._current.get(session) != request:
+                    raise Cancelled
+                if self._epoch != epoch:  # the pool restarted: draw again
+                    epoch = self._epoch
+                    result = self._pool.starmap_async(_draw, drawings, chunksize=1)
+        return result.get()
 
     def offer(self, choice: Choice, dataset: xr.Dataset) -> None:
         """Keep a choice's dataset for download under `download_key(choice)`."""
@@ -275,43 +461,30 @@ class Explorer:
             while len(self._downloads) > KEPT_DOWNLOADS:
                 self._downloads.popitem(last=False)
 
-    def draw(self, drawings: list[tuple[str, tuple]]) -> list[bytes]:
-        """Draw figures in the worker processes, side by side; PNG bytes in order.
-
-        Args:
-            drawings: (name of a function of `experiments.explore.figures`, its
-                arguments), for each figure.
-        """
-        with self._lock:
-            pool = self._pool
-        return pool.starmap(_draw, drawings, chunksize=1)
-
     def download(self, key: str) -> bytes | None:
         """The NetCDF bytes of a dataset computed recently, by `download_key`; else None."""
+        from experiments.files import netcdf_bytes
+
         with self._lock:
             dataset = self._downloads.get(key)
         return None if dataset is None else netcdf_bytes(dataset)
 
-    def _remember(self, key: str, dataset: xr.Dataset) -> None:
-        self._cache[key] = dataset
-        self._cache.move_to_end(key)
-        while len(self._cache) > CACHED_SEEDS:
-            self._cache.popitem(last=False)
-
-    def _drain_ticks(self) -> None:
-        try:
-            while True:
-                self._ticks.get_nowait()
-        except (queue.Empty, OSError, ValueError):
-            pass
-
 
 _SHARED: Explorer | None = None
+_SHARED_LOCK = threading.Lock()
 
 
 def shared() -> Explorer:
     """The server's one `Explorer`, shared by every browser tab (started on first use)."""
     global _SHARED
-    if _SHARED is None:
-        _SHARED = Explorer()
-    return _SHARED
+    with _SHARED_LOCK:
+        if _SHARED is None:
+            _SHARED = Explorer()
+        return _SHARED
+
+
+def set_shared(explorer: Explorer) -> None:
+    """Use this explorer for every browser tab (`alliance-explore` starts it first)."""
+    global _SHARED
+    with _SHARED_LOCK:
+        _SHARED = explorer

@@ -22,6 +22,13 @@ SIZE_COLOURS = {"small": "#1b9e77", "medium": "#d95f02", "large": "#7570b3"}
 SAVED_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728")
 
 
+def per_step(year: np.ndarray) -> str:
+    """What one time step is, for axis labels: "quarter" in the default world."""
+    step = float(year[1] - year[0]) if len(year) > 1 else 1.0
+    names = {0.25: "quarter", 1.0: "year", 1 / 12: "month"}
+    return next((n for length, n in names.items() if abs(step - length) < 1e-9), f"{step:g} yr")
+
+
 def value_figure(series: xr.Dataset) -> Figure:
     """Social value per step with and without the fund, and the extra value, with bands."""
     figure = Figure(figsize=(9, 3.4))
@@ -34,14 +41,15 @@ def value_figure(series: xr.Dataset) -> Figure:
         left.fill_between(
             year, series[f"{name}_low"] / 1e3, series[f"{name}_high"] / 1e3, color=colour, alpha=0.2
         )
-    left.set(xlabel="year", ylabel="social value (kEUR per quarter)", title="Both worlds")
+    step = per_step(year)
+    left.set(xlabel="year", ylabel=f"social value (kEUR per {step})", title="Both worlds")
     left.legend(frameon=False)
     right.axhline(0, color="black", linewidth=0.6)
     right.plot(year, series["extra_mean"] / 1e3, color="#2ca02c")
     right.fill_between(
         year, series["extra_low"] / 1e3, series["extra_high"] / 1e3, color="#2ca02c", alpha=0.25
     )
-    right.set(xlabel="year", ylabel="kEUR per quarter", title="Extra value (with - without)")
+    right.set(xlabel="year", ylabel=f"kEUR per {step}", title="Extra value (with - without)")
     return figure
 
 
@@ -54,7 +62,7 @@ def size_figure(engineering: xr.Dataset, maturity: xr.Dataset) -> Figure:
         (axes[0], engineering, "Engineering capacity"),
         (axes[1], maturity, "Maturity (level 1-4)"),
     ):
-        year = summary.year.values if "year" in summary.coords else summary.time.values / 4
+        year = summary.year.values
         for size in SIZE_ORDER:
             if size not in summary.size_class.values:
                 continue
@@ -121,6 +129,7 @@ def saved_figure(saved: list[tuple[str, xr.Dataset]]) -> Figure:
         ax.fill_between(
             year, series["extra_low"] / 1e3, series["extra_high"] / 1e3, color=colour, alpha=0.15
         )
-    ax.set(xlabel="year", ylabel="kEUR per quarter", title="Extra value against the no-fund world")
+    unit = f"kEUR per {per_step(saved[0][1].year.values)}" if saved else "kEUR"
+    ax.set(xlabel="year", ylabel=unit, title="Extra value against the no-fund world")
     ax.legend(frameon=False, fontsize=8)
     return figure

@@ -3,9 +3,9 @@
     alliance-explore                  # http://localhost:8765
     alliance-explore --port 9000 --host 0.0.0.0
 
-The worker processes start (and import the model) before the address is printed,
-so the first page is answered at the model's speed. Ctrl-C stops the server and
-its workers.
+The worker processes start, and import the model, while the server starts, so
+the first page waits for nothing but the model. Ctrl-C stops the server and its
+workers; the workers also die with the server if it is killed outright.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> None:
     solara.server.starlette.app.router.routes.insert(0, Route("/download/{key}.nc", download))
 
     explorer = compute.Explorer(args.workers)
-    compute._SHARED = explorer
+    compute.set_shared(explorer)
     url = f"http://{args.host}:{args.port}"
     print(f"alliance-explore: open {url} in a browser (Ctrl-C stops it)", flush=True)
     try:
