@@ -4,8 +4,9 @@
 
 Measures what stands between a click and the new page: `Explorer.compute` (the
 seeds, in the worker processes) and `shown.prepare` (tables and the four PNG
-figures), for every strategy in turn (the workers keep the no-fund worlds, as in
-the app), then a revisit (from the cache), then one seed of the national world:
+figures), for every strategy in turn (the workers keep the no-fund worlds and the
+strategies' configurations are composed ahead, as in the app), then a revisit
+(seeds from the cache, figures drawn again), then one seed of the national world:
 the time to its first progress report and the time a cancel takes to free the
 engine. Prints a Markdown table with the machine.
 """
@@ -21,7 +22,7 @@ import time
 
 from experiments.explore import shown
 from experiments.explore.choice import STRATEGIES, Choice
-from experiments.explore.compute import Cancelled, Explorer
+from experiments.explore.compute import Cancelled, Explorer, warm_compositions
 
 
 def answer(explorer: Explorer, choice: Choice) -> tuple[float, float]:
@@ -69,11 +70,16 @@ def main() -> None:
     explorer = Explorer(args.workers)
     first_compute, first_prepare = answer(explorer, Choice(n_seeds=args.seeds))
     first = time.perf_counter() - start
+    warm_compositions(Choice(n_seeds=args.seeds))  # as alliance-explore does at start-up
     changes = [
         answer(explorer, Choice(strategy=name, n_seeds=args.seeds))
         for name in STRATEGIES
         if name != "uniform"
     ]
+    budgets = [
+        answer(explorer, Choice(budget_eur=budget, n_seeds=args.seeds))
+        for budget in (1e6, 2e6, 3e6)
+    ]  # composed afresh: only the strategies are composed ahead
     revisit = answer(explorer, Choice(strategy="concentrated", n_seeds=args.seeds))
     progress, cancel = national_cancel(explorer)
     explorer.close()
@@ -106,6 +112,14 @@ def main() -> None:
             f"a change of strategy (slowest of {len(changes)})",
             max(computes),
             prepares[computes.index(max(computes))],
+        )
+    )
+    budget_computes = [c for c, _ in budgets]
+    print(
+        row(
+            f"a change of budget (median of {len(budgets)}, composed afresh)",
+            statistics.median(budget_computes),
+            statistics.median([p for _, p in budgets]),
         )
     )
     print(row("back to a strategy seen before (cache)", *revisit))

@@ -73,3 +73,19 @@ def test_configs_compose_from_several_threads_at_once():
     with ThreadPoolExecutor(4) as pool:
         configs = list(pool.map(lambda seed: load_config([f"seed={seed}"]), range(8)))
     assert [c.seed for c in configs] == list(range(8))
+
+
+def test_every_strategy_is_composed_ahead_and_edits_to_configs_compose_afresh(monkeypatch):
+    from experiments.explore import compute
+
+    base = Choice(n_seeds=1, budget_eur=1_234_567.0)
+    compute.warm_compositions(base)
+    hits = compute._seed_configs.cache_info().hits
+    compute.seed_configs(base.with_changes(strategy="structural_only"))
+    assert compute._seed_configs.cache_info().hits == hits + 1  # no new composition
+    assert compute.configs_fingerprint() == compute.configs_fingerprint()
+    # A file under configs/ changed (its modification time moved): compose again.
+    monkeypatch.setattr(compute, "configs_fingerprint", lambda: "edited")
+    misses = compute._seed_configs.cache_info().misses
+    compute.seed_configs(base.with_changes(strategy="structural_only"))
+    assert compute._seed_configs.cache_info().misses == misses + 1

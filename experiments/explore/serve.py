@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 import warnings
 
 
@@ -75,6 +76,7 @@ def main(argv: list[str] | None = None) -> None:
 
     explorer = compute.Explorer(args.workers)
     compute.set_shared(explorer)
+    threading.Thread(target=compute.warm_compositions, name="warm", daemon=True).start()
     url = f"http://{args.host}:{args.port}"
     print(f"alliance-explore: open {url} in a browser (Ctrl-C stops it)", flush=True)
     try:
