@@ -24,9 +24,12 @@ run: $(VENV)/.installed
 explore: $(VENV)/.installed
 	$(BIN)/alliance-explore $(ARGS)
 
+# Under CI (CI=true) the slow checks run too, after the default suite (about 6 more minutes).
 test: $(VENV)/.installed browser-if-missing
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+	@if [ -n "$$CI" ]; then echo "make: CI: the slow checks too (pytest -m slow)"; \
+	  $(BIN)/python -m pytest -m slow; fi
 
 # The documentation site (mkdocs, warnings as errors) into site/.
 docs: $(VENV)/.installed
