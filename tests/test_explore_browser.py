@@ -190,7 +190,7 @@ def test_change_a_strategy_and_get_alliance_runs_numbers(server, browser, tmp_pa
         browser.save_screenshot(screenshot)
 
 
-def test_two_saved_strategies_side_by_side(server, browser):
+def test_two_saved_strategies_side_by_side_and_downloaded_together(server, browser, tmp_path):
     browser.get(server)
     wait(browser, lambda d: shown_numbers(d), "the first result")
     browser.find_element("css selector", ".save-button").click()
@@ -211,6 +211,17 @@ def test_two_saved_strategies_side_by_side(server, browser):
     )
     assert header[0] == "uniform" and header[1] == "small_territories"
     assert header[2].startswith("now: small_territories")
+    # What they saw, in one file: the saved strategies and the current one.
+    link = browser.find_element("css selector", "a.download-comparison").get_attribute("href")
+    data = tmp_path / "comparison.nc"
+    data.write_bytes(urllib.request.urlopen(link, timeout=WAIT).read())
+    with xr.open_dataset(data) as together:
+        assert list(together.arm.values) == [
+            "uniform",
+            "small_territories",
+            "now: small_territories",
+        ]
+        assert together.premium_leverage.sizes["seed"] == 5
 
 
 def test_an_invalid_budget_shows_the_validation_message(server, browser):

@@ -92,3 +92,16 @@ def test_a_ratio_missing_in_every_seed_stays_missing_without_a_warning():
     summary = summaries.band(values)  # warnings are errors in this suite
     assert np.isnan(summary["mean"][0]) and np.isnan(summary["low"][0])
     assert float(summary["mean"][1]) == 2.0
+
+
+def test_saved_strategies_are_compared_along_an_arm_dimension(dataset):
+    from experiments.explore.compute import compare
+
+    other = CHOICE.with_changes(strategy="none")
+    together = compare([("uniform", CHOICE, dataset), ("none", other, dataset)])
+    assert list(together.arm.values) == ["uniform", "none"]
+    picked = together.premium_leverage.sel(arm="none", drop=True)
+    xr.testing.assert_equal(picked, dataset.premium_leverage)
+    assert together.attrs["explorer_command"].splitlines()[1] == f"none: {other.command()}"
+    with pytest.raises(ValueError, match="same seeds and the same world"):
+        compare([("a", CHOICE, dataset), ("b", CHOICE.with_changes(n_seeds=2), dataset)])

@@ -31,7 +31,7 @@ from experiments.explore.choice import (
     TARGETING,
     Choice,
 )
-from experiments.explore.compute import Cancelled, configs_fingerprint, download_key
+from experiments.explore.compute import Cancelled, compare, configs_fingerprint, download_key
 from experiments.explore.compute import shared as engine
 from simulation.bounds import ConfigError
 from simulation.config import FundConfig
@@ -179,16 +179,15 @@ def Controls() -> None:
 
 
 def label_of(item: Choice) -> str:
-    """A short name of a choice for the saved comparison."""
-    parts = [item.strategy]
-    if item.budget_eur is not None:
-        parts.append(f"{item.budget_eur / 1e6:g} MEUR")
-    if item.shares is not None:
-        parts.append("/".join(f"{s:.2f}" for s in item.shares))
-    if item.placebo:
-        parts.append("placebo")
-    if item.scenario != "default":
-        parts.append(item.scenario)
+    """A short name of a choice for the saved comparison: the strategy and what differs.
+
+    Every override but the strategy's is named by its last part, so two different
+    choices never share a name ("uniform, budget_eur=2000000, placebo=true").
+    """
+    changed = [o for o in item.overrides() if not o.startswith("fund/strategy=")]
+    parts = [item.strategy, *(o.rsplit(".", 1)[-1] for o in changed)]
+    if item.n_seeds != Choice().n_seeds:
+        parts.append(f"{item.n_seeds} seeds")
     return ", ".join(parts)
 
 
@@ -245,12 +244,36 @@ def Comparison(result: shown.Shown) -> None:
     series = [(label, item.series) for label, item in saved.value]
     series.append(("now: " + label_of(result.choice), result.series))
     # Drawn on the interface thread (about 0.1 s), so only when the strategies change.
+    choices = (*(item.choice for _, item in saved.value), result.choice)
     image = solara.use_memo(
         lambda: shown.png(shown.figures.saved_figure(series)) if saved.value else None,
-        [tuple(label for label, _ in series)],
+        [choices],
     )
     if image is not None:
         solara.Image(image, width="820px")
+    arms = [(label, item.choice, item.dataset) for label, item in saved.value]
+    arms.append(("now: " + label_of(result.choice), result.choice, result.dataset))
+    key = solara.use_memo(lambda: offer_comparison(arms) if saved.value else None, [choices])
+    if saved.value and key is not None:
+        solara.HTML(
+            tag="a",
+            unsafe_innerHTML="Download these strategies together (NetCDF, one arm each)",
+            attributes={"href": f"/download/{key}.nc", "download": f"alliance-explore-{key}.nc"},
+            classes=["download-comparison"],
+        )
+    elif saved.value:
+        notice("Save strategies with the same seeds and world to download them together.", "info")
+
+
+def offer_comparison(arms: list[tuple[str, Choice, object]]) -> str | None:
+    """Offer the saved strategies and the current one as one download; its key, or None."""
+    try:
+        dataset = compare(arms)
+    except ValueError:  # different seeds or worlds: no common file
+        return None
+    key = "compare-" + download_key(*(choice for _, choice, _ in arms))  # never a single's
+    engine().offer_as(key, dataset)
+    return key
 
 
 # Results already drawn, by choice and config tree, shared by every tab of the server.

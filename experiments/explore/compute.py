@@ -146,9 +146,44 @@ def combine(datasets: list[xr.Dataset], choice: Choice) -> xr.Dataset:
     return combined
 
 
-def download_key(choice: Choice) -> str:
-    """The name under which a choice's dataset is offered for download."""
-    return hashlib.sha256(choice.command().encode()).hexdigest()[:16]
+def download_key(*choices: Choice) -> str:
+    """The name under which a choice's dataset (or several choices' together) is offered."""
+    text = "\n".join(choice.command() for choice in choices)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def compare(arms: list[tuple[str, Choice, xr.Dataset]]) -> xr.Dataset:
+    """Saved strategies' datasets side by side, along an `arm` dimension.
+
+    Args:
+        arms: (label, choice, its dataset from `combine`) for each strategy; all
+            with the same seeds and world, so they share every other coordinate.
+
+    Returns:
+        One dataset, with the label of each arm and the commands that reproduce them.
+
+    Raises:
+        ValueError: The arms differ in their seeds or their world.
+    """
+    worlds = {(tuple(choice.seeds), choice.scenario) for _, choice, _ in arms}
+    if len(worlds) != 1:
+        msg = "strategies compared in one file need the same seeds and the same world"
+        raise ValueError(msg)
+    labels = pd.Index([label for label, _, _ in arms], name="arm")
+    combined = xr.concat(
+        [dataset for _, _, dataset in arms],
+        dim=labels,
+        data_vars="all",
+        coords="different",
+        compat="equals",
+        join="exact",
+        combine_attrs="drop_conflicts",
+    )
+    combined.arm.attrs.update(long_name="saved strategy, as labelled in the explorer")
+    combined.attrs["explorer_command"] = "\n".join(
+        f"{label}: {choice.command()}" for label, choice, _ in arms
+    )
+    return combined
 
 
 # --- worker processes --------------------------------------------------------------
@@ -473,7 +508,10 @@ class Explorer:
 
     def offer(self, choice: Choice, dataset: xr.Dataset) -> None:
         """Keep a choice's dataset for download under `download_key(choice)`."""
-        key = download_key(choice)
+        self.offer_as(download_key(choice), dataset)
+
+    def offer_as(self, key: str, dataset: xr.Dataset) -> None:
+        """Keep a dataset for download under a key (`/download/<key>.nc`)."""
         with self._lock:
             self._downloads[key] = dataset
             self._downloads.move_to_end(key)
