@@ -24,3 +24,23 @@ def test_a_bad_option_is_refused_with_the_allowed_values(argv, message, capsys):
         parse(argv)
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_a_port_in_use_gets_one_line_and_exit_1(tmp_path):
+    import socket
+
+    from .conftest import cli
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = cli(
+            "alliance-explore", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+            cwd=tmp_path,
+        )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"alliance-explore: could not listen on 127.0.0.1:{port} (in use?)"
+    )
+    assert "open http" not in result.stdout

@@ -3,8 +3,9 @@
     alliance-explore                  # http://localhost:8765
     alliance-explore --port 9000 --host 0.0.0.0
 
-The worker processes start, and import the model, while the server starts, so
-the first page waits for nothing but the model. Ctrl-C stops the server and its
+The address is printed once the server listens. The worker processes start, and
+import the model, while the server starts, so the first page waits for nothing
+but the model. A port in use gives one line and exit 1. Ctrl-C stops the server and its
 workers; the workers also die with the server if it is killed outright.
 """
 
@@ -14,6 +15,7 @@ import argparse
 import os
 import sys
 import threading
+import time
 import warnings
 
 
@@ -77,14 +79,30 @@ def main(argv: list[str] | None = None) -> None:
     explorer = compute.Explorer(args.workers)
     compute.set_shared(explorer)
     threading.Thread(target=compute.warm_compositions, name="warm", daemon=True).start()
-    url = f"http://{args.host}:{args.port}"
-    print(f"alliance-explore: open {url} in a browser (Ctrl-C stops it)", flush=True)
-    try:
-        uvicorn.run(
-            "solara.server.starlette:app", host=args.host, port=args.port, log_level="warning"
+    server = uvicorn.Server(
+        uvicorn.Config(
+            "solara.server.starlette:app", host=args.host, port=args.port, log_level="critical"
         )
+    )
+    url = f"http://{args.host}:{args.port}"
+
+    def announce() -> None:  # once it listens, so the address answers when opened
+        while not server.started and not server.should_exit:
+            time.sleep(0.05)
+        if server.started:
+            print(f"alliance-explore: open {url} in a browser (Ctrl-C stops it)", flush=True)
+
+    threading.Thread(target=announce, name="announce", daemon=True).start()
+    try:
+        server.run()
+    except SystemExit:  # uvicorn's way of saying it could not start
+        pass
     finally:
         explorer.close()
+    if not server.started:
+        msg = f"alliance-explore: could not listen on {args.host}:{args.port} (in use?)"
+        print(msg, file=sys.stderr)
+        sys.exit(1)
 
 
 def entry() -> None:
