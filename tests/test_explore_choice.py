@@ -80,12 +80,12 @@ def test_every_strategy_is_composed_ahead_and_edits_to_configs_compose_afresh(mo
 
     base = Choice(n_seeds=1, budget_eur=1_234_567.0)
     compute.warm_compositions(base)
-    hits = compute._seed_configs.cache_info().hits
+    hits = compute._composed.cache_info().hits
     compute.seed_configs(base.with_changes(strategy="structural_only"))
-    assert compute._seed_configs.cache_info().hits == hits + 1  # no new composition
+    assert compute._composed.cache_info().hits == hits + 1  # no new composition
     assert compute.configs_fingerprint() == compute.configs_fingerprint()
     # A file under configs/ changed (its modification time moved): compose again.
     monkeypatch.setattr(compute, "configs_fingerprint", lambda: "edited")
-    misses = compute._seed_configs.cache_info().misses
+    misses = compute._composed.cache_info().misses
     compute.seed_configs(base.with_changes(strategy="structural_only"))
-    assert compute._seed_configs.cache_info().misses == misses + 1
+    assert compute._composed.cache_info().misses == misses + 1

@@ -99,21 +99,18 @@ def Controls() -> None:
         on_value=lambda v: update(strategy=v),
         classes=["strategy-select"],
     )
-    solara.InputFloat(
-        f"Budget (EUR; empty = default {FUND.budget_eur:,.0f})",
-        value=current.budget_eur,
-        optional=True,
-        on_value=lambda v: update(budget_eur=v),
-        continuous_update=False,
-        classes=["budget-input"],
-    )
-    solara.InputFloat(
-        f"Innovation ticket (EUR; empty = default {FUND.ticket_eur:,.0f})",
-        value=current.ticket_eur,
-        optional=True,
-        on_value=lambda v: update(ticket_eur=v),
-        continuous_update=False,
-    )
+    for field, label, css in (
+        ("budget_eur", "Budget", "budget-input"),
+        ("ticket_eur", "Innovation ticket", "ticket-input"),
+    ):
+        solara.InputFloat(
+            f"{label} (EUR; empty = default {getattr(FUND, field):,.0f})",
+            value=getattr(current, field),
+            optional=True,
+            on_value=lambda v, field=field: update(**{field: v}),
+            continuous_update=False,
+            classes=[css],
+        )
     custom = current.shares is not None
     solara.Switch(
         label="Set the instrument shares",

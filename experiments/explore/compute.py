@@ -34,6 +34,7 @@ from pathlib import Path
 import pandas as pd
 import xarray as xr
 
+from experiments.explore import shown
 from experiments.explore.choice import Choice
 from simulation.config import RunConfig
 from simulation.dataset import config_hash, config_json
@@ -81,7 +82,13 @@ def seed_configs(choice: Choice) -> tuple[RunConfig, ...]:
     Raises:
         ConfigError: A value is outside what the model accepts (the message names it).
     """
-    return tuple(copy.deepcopy(c) for c in _seed_configs(choice, configs_fingerprint()))
+    first = _composed(choice, configs_fingerprint())
+    configs = []
+    for seed in choice.seeds:
+        config = copy.deepcopy(first)  # the cached composition stays untouched
+        config.seed = seed
+        configs.append(config.validate())
+    return tuple(configs)
 
 
 def warm_compositions(choice: Choice | None = None) -> None:
@@ -105,16 +112,11 @@ def warm_compositions(choice: Choice | None = None) -> None:
 
 
 @functools.lru_cache(maxsize=256)
-def _seed_configs(choice: Choice, fingerprint: str) -> tuple[RunConfig, ...]:
+def _composed(choice: Choice, fingerprint: str) -> RunConfig:
+    """The first seed's configuration as `alliance-run` composes it, per config tree."""
     from experiments import load_config
 
-    first = load_config(choice.run_overrides(0))
-    configs = []
-    for seed in choice.seeds:
-        config = copy.deepcopy(first)
-        config.seed = seed
-        configs.append(config.validate())
-    return tuple(configs)
+    return load_config(choice.run_overrides(0))
 
 
 def combine(datasets: list[xr.Dataset], choice: Choice) -> xr.Dataset:
@@ -129,21 +131,30 @@ def combine(datasets: list[xr.Dataset], choice: Choice) -> xr.Dataset:
         its own world.
     """
     seeds = pd.Index([int(d.attrs["seed"]) for d in datasets], name="seed")
-    combined = xr.concat(
-        datasets,
-        dim=seeds,
-        data_vars="all",
-        coords="different",
-        compat="equals",
-        join="outer",
-        combine_attrs="drop_conflicts",
-    )
+    combined = _stack(datasets, seeds, join="outer")
     combined.seed.attrs.update(long_name="random seed of the run", units="1")
     combined.attrs.update(
         explorer_command=choice.command(),
         config_json_per_seed="\n".join(d.attrs["config_json"] for d in datasets),
     )
     return combined
+
+
+def _stack(datasets: list[xr.Dataset], index: pd.Index, join: str) -> xr.Dataset:
+    """Datasets along a new dimension.
+
+    A coordinate equal in all keeps its shape; one that differs (each seed's own
+    `size_class`) gets the new dimension.
+    """
+    return xr.concat(
+        datasets,
+        dim=index,
+        data_vars="all",
+        coords="different",
+        compat="equals",
+        join=join,
+        combine_attrs="drop_conflicts",
+    )
 
 
 def download_key(*choices: Choice) -> str:
@@ -170,15 +181,7 @@ def compare(arms: list[tuple[str, Choice, xr.Dataset]]) -> xr.Dataset:
         msg = "strategies compared in one file need the same seeds and the same world"
         raise ValueError(msg)
     labels = pd.Index([label for label, _, _ in arms], name="arm")
-    combined = xr.concat(
-        [dataset for _, _, dataset in arms],
-        dim=labels,
-        data_vars="all",
-        coords="different",
-        compat="equals",
-        join="exact",
-        combine_attrs="drop_conflicts",
-    )
+    combined = _stack([dataset for _, _, dataset in arms], labels, join="exact")
     combined.arm.attrs.update(long_name="saved strategy, as labelled in the explorer")
     combined.attrs["explorer_command"] = "\n".join(
         f"{label}: {choice.command()}" for label, choice, _ in arms
@@ -234,13 +237,6 @@ def _run_seed(config: RunConfig, request: int) -> xr.Dataset:
         _COUNTERFACTUALS.move_to_end(key)
     treated = AllianceModel(config).run(tick)
     return measure(treated, counterfactual)
-
-
-def _draw(name: str, args: tuple) -> bytes:
-    """One figure of `experiments.explore.figures`, drawn in a worker, as PNG bytes."""
-    from experiments.explore import figures, shown
-
-    return shown.png(getattr(figures, name)(*args))
 
 
 def _alive(pid: int) -> bool:
@@ -495,7 +491,7 @@ class Explorer:
         with self._lock:
             request = self._current.get(session)
             epoch = self._epoch
-            result = self._pool.starmap_async(_draw, drawings, chunksize=1)
+            result = self._pool.starmap_async(shown.draw, drawings, chunksize=1)
         while not result.ready():
             result.wait(POLL_SECONDS)
             with self._lock:
@@ -503,7 +499,7 @@ class Explorer:
                     raise Cancelled
                 if self._epoch != epoch:  # the pool restarted: draw again
                     epoch = self._epoch
-                    result = self._pool.starmap_async(_draw, drawings, chunksize=1)
+                    result = self._pool.starmap_async(shown.draw, drawings, chunksize=1)
         return result.get()
 
     def offer(self, choice: Choice, dataset: xr.Dataset) -> None:

@@ -49,9 +49,14 @@ def png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
+def draw(name: str, args: tuple) -> bytes:
+    """One figure: a function of `experiments.explore.figures` and its arguments, as PNG."""
+    return png(getattr(figures, name)(*args))
+
+
 def draw_here(drawings: list[tuple[str, tuple]]) -> list[bytes]:
     """Draw figures in this process (`Explorer.draw` draws them in its workers)."""
-    return [png(getattr(figures, name)(*args)) for name, args in drawings]
+    return [draw(name, args) for name, args in drawings]
 
 
 def prepare(
