@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -114,14 +116,48 @@ def run_sweep_job(spec: JobSpec) -> None:
     log.info("wrote %s", spec.folder / DATASET_NAME)
 
 
-def entry() -> None:
-    """The `alliance-run` console script: `--version`, or Hydra's app."""
-    if sys.argv[1:] == ["--version"]:
-        from simulation import __version__
+# Options with which the configuration may come from elsewhere than `configs/`.
+OTHER_CONFIG_SOURCES = ("--config-path", "-cp", "--config-dir", "-cd", "--config-name", "-cn")
 
-        print(f"alliance-run (alliance-premium) {__version__}")
-        return
-    main()
+
+@contextmanager
+def mode_from_command_line(arguments: list[str]) -> Iterator[None]:
+    """Within the block, Hydra takes the run mode from the command line without composing.
+
+    Before it runs a job, Hydra composes the whole configuration once only to
+    read `hydra.mode` (`Hydra.get_mode`), then composes it again to run: 0.1 s of
+    `alliance-run`'s start-up. No file in `configs/` sets `hydra.mode`
+    (`tests/test_cli.py` checks it), so with `configs/` the mode comes from the
+    command line alone (`-m`, or a `hydra.mode=` override), where Hydra reads it
+    anyway. With a `hydra.mode` or `hydra.searchpath` override, or a config path,
+    directory or name option, Hydra composes as before.
+
+    Args:
+        arguments: The command line after the program name.
+
+    Yields:
+        Nothing; Hydra's own `get_mode` is back when the block exits.
+    """
+    from hydra._internal.hydra import Hydra
+
+    composing = Hydra.get_mode
+    elsewhere = any(
+        argument.split("=")[0] in OTHER_CONFIG_SOURCES
+        or argument.lstrip("+~").startswith(("hydra.mode", "hydra.searchpath"))
+        for argument in arguments
+    )
+    if not elsewhere:
+        Hydra.get_mode = lambda _hydra, config_name, overrides: None
+    try:
+        yield
+    finally:
+        Hydra.get_mode = composing
+
+
+def entry() -> None:
+    """Hydra's app, as the `alliance-run` console script starts it (`experiments.console`)."""
+    with mode_from_command_line(sys.argv[1:]):
+        main()
 
 
 if __name__ == "__main__":

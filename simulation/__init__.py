@@ -4,6 +4,7 @@
 returns an `xarray.Dataset`; `AllianceModel` is the Mesa model behind it.
 """
 
+from simulation import mesa_import  # noqa: F401  (first: imports Mesa without its inspection cost)
 from simulation.config import ConfigError, RunConfig
 from simulation.dataset import package_version
 from simulation.model import AllianceModel

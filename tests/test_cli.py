@@ -6,7 +6,11 @@ import sys
 from pathlib import Path
 
 import xarray as xr
+import yaml
+from hydra._internal.hydra import Hydra
 
+from experiments.run import mode_from_command_line
+from experiments.schema import CONFIG_DIR
 from simulation import RunConfig
 
 from .conftest import SMALL_OVERRIDES
@@ -187,3 +191,31 @@ def test_calibrate_refuses_a_bad_setting_before_any_work(tmp_path):
     assert "calibration.popsize" in result.stderr
     assert not (tmp_path / "calibrated.yaml").exists()
     assert not (tmp_path / "calibration").exists()
+
+
+def test_no_config_file_sets_the_run_mode():
+    # `experiments.run.mode_from_command_line` relies on it: the mode comes from
+    # the command line alone.
+    files = list(Path(CONFIG_DIR).rglob("*.yaml"))
+    assert len(files) > 20
+    for path in files:
+        content = yaml.safe_load(path.read_text()) or {}
+        assert "mode" not in (content.get("hydra") or {}), path
+
+
+def test_the_mode_is_read_without_composing_unless_the_command_line_sets_it():
+    composing = Hydra.get_mode
+    with mode_from_command_line(["seed=3", "fund.budget_eur=5e6"]):
+        assert Hydra.get_mode is not composing
+        assert Hydra.get_mode(None, config_name="config", overrides=["seed=3"]) is None
+    assert Hydra.get_mode is composing
+    for arguments in (["hydra.mode=MULTIRUN"], ["+hydra.searchpath=[x]"], ["-cd", "elsewhere"]):
+        with mode_from_command_line(arguments):
+            assert Hydra.get_mode is composing
+
+
+def test_a_mode_override_still_runs_a_sweep(tmp_path):
+    result = alliance_run(tmp_path, "hydra.mode=MULTIRUN", *SMALL_OVERRIDES, "seed=1,2")
+    assert result.returncode == 0, result.stderr
+    assert len(list((tmp_path / "multi").glob("*/dataset.nc"))) == 2
+    assert not (tmp_path / "run").exists()

@@ -196,14 +196,13 @@ _COUNTERFACTUALS: OrderedDict[str, object] = OrderedDict()
 
 
 def _init_worker(messages: multiprocessing.Queue) -> None:
-    from experiments.sweep.worker import init_worker
+    from experiments.startup import init_worker
 
     global _MESSAGES
-    init_worker()  # Ctrl-C is the server's; the worker dies with its parent
+    # Ctrl-C is the server's; the worker dies with its parent. Warm: the first
+    # request should not pay the imports of the model and the figures.
+    init_worker("experiments.explore.figures", "simulation.run")
     _MESSAGES = messages
-    # Warm: the first request should not pay the imports of the model and the figures.
-    import experiments.explore.figures  # noqa: F401
-    import simulation.run  # noqa: F401
 
 
 def _is_large(config: RunConfig) -> bool:

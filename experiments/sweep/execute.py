@@ -22,11 +22,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from experiments.progress import progress_bar
+from experiments.startup import init_worker
 from experiments.sweep.jobs import DONE, JobSpec
 from experiments.sweep.plan import Plan
-from experiments.sweep.worker import Outcome, group_by_counterfactual, init_worker, run_task
+from experiments.sweep.worker import Outcome, group_by_counterfactual, run_task
 
 BACKENDS = ("local", "submitit_local", "slurm", "ray")
+# What a task imports: a local worker imports it once, quickly (experiments.startup).
+WORKER_MODULES = ("experiments.sweep.worker", "simulation.model", "simulation.run", "netCDF4")
 
 
 @dataclass
@@ -101,7 +104,7 @@ def _local(tasks: list[list[JobSpec]], n_jobs: int) -> Iterator[list[Outcome]]:
             yield run_task(task)
         return
     context = multiprocessing.get_context("spawn")
-    pool = context.Pool(processes, initializer=init_worker)
+    pool = context.Pool(processes, initializer=init_worker, initargs=WORKER_MODULES)
     try:
         yield from pool.imap_unordered(run_task, tasks, chunksize=1)
         pool.close()

@@ -88,10 +88,10 @@ def _read_all(paths: list[Path], names: tuple[str, ...], workers: int) -> Iterat
     if workers <= 1 or len(paths) < POOL_THRESHOLD:
         yield from map(_read_star, items)
         return
-    from experiments.sweep.worker import init_worker
+    from experiments.startup import init_worker
 
     context = multiprocessing.get_context("spawn")
-    with context.Pool(workers, initializer=init_worker) as pool:
+    with context.Pool(workers, initializer=init_worker, initargs=(__name__,)) as pool:
         yield from pool.imap(_read_star, items, chunksize=16)
 
 

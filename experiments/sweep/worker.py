@@ -11,8 +11,6 @@ fresh `simulation.run`.
 
 from __future__ import annotations
 
-import os
-import signal
 import time
 import traceback
 from dataclasses import dataclass
@@ -98,23 +96,3 @@ def run_task(specs: list[JobSpec]) -> list[Outcome]:
 def _last_line(text: str) -> str:
     lines = text.strip().splitlines()
     return lines[-1] if lines else "unknown error"
-
-
-def init_worker() -> None:
-    """Set up a pool worker: Ctrl-C is the main process's, and the worker dies with it.
-
-    The main process catches Ctrl-C, stops the pool and prints one line. If the
-    main process is killed outright, Linux sends the worker SIGTERM (prctl's
-    parent-death signal), so no worker outlives the sweep.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
-        if os.getppid() == 1:  # the parent died before prctl took effect
-            os._exit(1)
-    except OSError:  # not Linux: workers still stop once the pool's pipe closes
-        pass

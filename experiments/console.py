@@ -1,0 +1,53 @@
+"""The console scripts: each imports its command with the garbage collector paused.
+
+`experiments.startup.imported_quickly` says why: a run starts 0.3 s sooner.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
+
+from experiments.startup import imported_quickly
+
+__all__ = [
+    "alliance_calibrate",
+    "alliance_collect",
+    "alliance_explore",
+    "alliance_publish",
+    "alliance_report",
+    "alliance_run",
+    "alliance_verify",
+]
+
+
+def alliance_run() -> object:
+    """`alliance-run`: `--version` without importing the model, else `experiments.run.entry`."""
+    if sys.argv[1:] == ["--version"]:
+        try:
+            installed = version("alliance-premium")
+        except PackageNotFoundError:
+            installed = "unknown"
+        print(f"alliance-run (alliance-premium) {installed}")
+        return None
+    return imported_quickly("experiments.run", "entry")()
+
+
+def _script(name: str, module: str, function: str) -> Callable[[], object]:
+    """The console script `name`: `module.function`, imported quickly."""
+
+    def script() -> object:
+        return imported_quickly(module, function)()
+
+    script.__name__ = script.__qualname__ = name.replace("-", "_")
+    script.__doc__ = f"`{name}`: `{module}.{function}`."
+    return script
+
+
+alliance_calibrate = _script("alliance-calibrate", "experiments.calibrate", "main")
+alliance_collect = _script("alliance-collect", "experiments.collect", "main")
+alliance_report = _script("alliance-report", "experiments.report", "main")
+alliance_publish = _script("alliance-publish", "experiments.publish", "main")
+alliance_verify = _script("alliance-verify", "experiments.verify", "main")
+alliance_explore = _script("alliance-explore", "experiments.explore.serve", "entry")

@@ -1,0 +1,54 @@
+"""Tests for experiments.startup: imports with the collector paused, pool workers' set-up."""
+
+import gc
+import multiprocessing
+import subprocess
+import sys
+
+from experiments.startup import imported_quickly
+
+
+def test_the_command_is_imported_and_the_collector_left_as_it_was(monkeypatch):
+    handlers = []
+    monkeypatch.setattr("atexit.register", handlers.append)
+    try:
+        for enabled in (True, False):
+            (gc.enable if enabled else gc.disable)()
+            command = imported_quickly("experiments.collect", "main")
+            assert gc.isenabled() is enabled
+            assert gc.get_freeze_count() > 0
+            from experiments.collect import main
+
+            assert command is main
+    finally:
+        gc.enable()
+        gc.unfreeze()
+    assert handlers == [gc.freeze, gc.freeze]
+
+
+def test_startup_itself_imports_nothing_heavy():
+    # A spawned worker unpickles `init_worker` before it runs: that must not
+    # import the model with the collector running.
+    script = (
+        "import sys, experiments.startup\n"
+        "print(sorted({'mesa', 'xarray', 'numpy'} & set(sys.modules)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]"
+
+
+def _state() -> tuple[bool, int, bool]:
+    import signal
+
+    return gc.isenabled(), gc.get_freeze_count(), signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+
+
+def test_a_worker_imports_its_modules_frozen_and_ignores_ctrl_c():
+    from experiments.startup import init_worker
+
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1, initializer=init_worker, initargs=("simulation.run",)) as pool:
+        enabled, frozen, ignores_interrupt = pool.apply(_state)
+    assert enabled and frozen > 100_000 and ignores_interrupt
