@@ -20,6 +20,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from multiprocessing.pool import Pool
 
 from experiments.progress import progress_bar
 from experiments.startup import init_worker
@@ -96,21 +97,47 @@ def make_tasks(specs: list[JobSpec], runs_per_task: int) -> list[list[JobSpec]]:
     return tasks
 
 
-def _local(tasks: list[list[JobSpec]], n_jobs: int) -> Iterator[list[Outcome]]:
-    wanted = (os.cpu_count() or 1) if n_jobs < 1 else n_jobs
-    processes = min(len(tasks), wanted)
-    if processes <= 1:
-        for task in tasks:  # no pool to start for one process
-            yield run_task(task)
-        return
+def _processes(n_jobs: int) -> int:
+    return (os.cpu_count() or 1) if n_jobs < 1 else n_jobs
+
+
+def _pool(processes: int) -> Pool:
     context = multiprocessing.get_context("spawn")
-    pool = context.Pool(processes, initializer=init_worker, initargs=WORKER_MODULES)
+    return context.Pool(processes, initializer=init_worker, initargs=WORKER_MODULES)
+
+
+def start_workers(backend: Backend) -> Pool | None:
+    """Start the local pool now, so that its workers import the model while jobs are planned.
+
+    Spawning a worker and importing the model takes about a second; planning a
+    large sweep (composing its arms, validating and hashing every job) about as
+    long. Started first, the two overlap on machines with cores to spare.
+
+    Args:
+        backend: Where the sweep runs.
+
+    Returns:
+        The pool, for `execute`; None for one process or a cluster backend.
+    """
+    if backend.name != "local" or _processes(backend.n_jobs) <= 1:
+        return None
+    return _pool(_processes(backend.n_jobs))
+
+
+def _local(tasks: list[list[JobSpec]], n_jobs: int, pool: Pool | None) -> Iterator[list[Outcome]]:
     try:
+        if pool is None and min(len(tasks), _processes(n_jobs)) > 1:
+            pool = _pool(min(len(tasks), _processes(n_jobs)))
+        if pool is None:
+            for task in tasks:  # no pool to start for one process
+                yield run_task(task)
+            return
         yield from pool.imap_unordered(run_task, tasks, chunksize=1)
         pool.close()
     finally:
-        pool.terminate()  # on Ctrl-C or an error: no worker is left running
-        pool.join()
+        if pool is not None:
+            pool.terminate()  # on Ctrl-C or an error: no worker is left running
+            pool.join()
 
 
 def _submitit(tasks: list[list[JobSpec]], backend: Backend, folder: str) -> Iterator[list[Outcome]]:
@@ -151,12 +178,14 @@ def _ray(tasks: list[list[JobSpec]], backend: Backend) -> Iterator[list[Outcome]
         ray.shutdown()
 
 
-def execute(plan: Plan, backend: Backend) -> Tally:
+def execute(plan: Plan, backend: Backend, pool: Pool | None = None) -> Tally:
     """Run the plan's jobs, showing progress; return the tally.
 
     Args:
         plan: The planned sweep.
         backend: Where to run it.
+        pool: Local workers from `start_workers`, stopped once the sweep ends;
+            None to start them here if the sweep needs them.
 
     Returns:
         Jobs done and failed, and the wall time.
@@ -167,7 +196,7 @@ def execute(plan: Plan, backend: Backend) -> Tally:
     tasks = make_tasks(plan.to_run, backend.runs_per_task)
     by_index = {spec.index: spec for spec in plan.to_run}
     if backend.name == "local":
-        results = _local(tasks, backend.n_jobs)
+        results = _local(tasks, backend.n_jobs, pool)
     elif backend.name == "ray":
         results = _ray(tasks, backend)
     else:

@@ -142,6 +142,7 @@ class AllianceLauncher(Launcher):
             SweepInterrupted,
             execute,
             print_plan,
+            start_workers,
             tally_lines,
         )
         from experiments.sweep.plan import PlanError, plan_sweep
@@ -158,18 +159,19 @@ class AllianceLauncher(Launcher):
         def compose(overrides: list[str]) -> DictConfig:
             return loader.load_sweep_config(self.config, overrides)
 
-        try:
-            plan = plan_sweep(job_overrides, self.config, compose)
-        except PlanError as error:
-            print(f"alliance-run: {error}", file=sys.stderr)
-            sys.exit(2)
-        plan.sweep_dir.mkdir(parents=True, exist_ok=True)
-        OmegaConf.save(self.config, plan.sweep_dir / "multirun.yaml")
-        print_plan(plan)
         options = self.ray if self.backend == "ray" else self.submitit
         backend = Backend(self.backend, self.n_jobs, self.runs_per_task, options)
+        pool = start_workers(backend)  # they import the model while the jobs are planned
         try:
-            tally = execute(plan, backend)
+            try:
+                plan = plan_sweep(job_overrides, self.config, compose)
+            except PlanError as error:
+                print(f"alliance-run: {error}", file=sys.stderr)
+                sys.exit(2)
+            plan.sweep_dir.mkdir(parents=True, exist_ok=True)
+            OmegaConf.save(self.config, plan.sweep_dir / "multirun.yaml")
+            print_plan(plan)
+            tally = execute(plan, backend, pool)
         except SweepInterrupted as interrupted:
             print(
                 f"interrupted: {interrupted.finished + len(plan.skipped)} of {plan.total} jobs "
@@ -177,6 +179,10 @@ class AllianceLauncher(Launcher):
                 file=sys.stderr,
             )
             sys.exit(130)
+        finally:
+            if pool is not None:  # an invalid job or Ctrl-C while planning: no worker is left
+                pool.terminate()
+                pool.join()
         for line in tally_lines(plan, tally):
             print(line)
         failed = {spec.index for spec, _ in tally.failed}
