@@ -5,8 +5,10 @@
     python benchmarks/sweeps.py --merge 10000   # also a 10,000-run merge (about 4 GB on disk)
 
 Prints a Markdown table: wall time, runs per second and peak memory (the largest
-process, from getrusage) of each step, and the serial planning cost per job.
-Every step is a fresh command, as a user runs it, in a scratch folder.
+process, from getrusage) of each step. Every step is a fresh command, as a user
+runs it, in a scratch folder. Then the sweep's profile: its serial parts (the
+main process's start-up and planning, the workers' start-up), the compute per
+job, and what they predict for 16 workers (`scaling_profile`).
 """
 
 from __future__ import annotations
@@ -44,8 +46,22 @@ def timed(*command: str, cwd: Path) -> tuple[float, float]:
     return seconds, int(result.stderr.strip().splitlines()[-1]) / 1024
 
 
-def planning_ms_per_job(seeds: int) -> float:
-    """Serial cost per job in the main process: composing arms, validating, hashing, packing."""
+STRATEGIES = (
+    "none",
+    "uniform",
+    "small_territories",
+    "maturity_matched",
+    "concentrated",
+    "structural_heavy",
+)
+
+
+def planned(seeds: int, sweep_dir: Path) -> tuple[float, list]:
+    """Plan a strategy comparison in this process: (seconds, the jobs to run).
+
+    The main process's serial work: composing each of the 6 arms once, then
+    validating, hashing and packing every job.
+    """
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
     from omegaconf import open_dict
@@ -55,24 +71,82 @@ def planning_ms_per_job(seeds: int) -> float:
     from experiments.sweep.plan import plan_sweep
 
     register()
-    strategies = [
-        "none",
-        "uniform",
-        "small_territories",
-        "maturity_matched",
-        "concentrated",
-        "structural_heavy",
-    ]
-    jobs = [[f"fund/strategy={s}", f"seed={i}"] for s in strategies for i in range(seeds)]
+    jobs = [[f"fund/strategy={s}", f"seed={i}"] for s in STRATEGIES for i in range(seeds)]
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
         master = compose("config", return_hydra_config=True)
         with open_dict(master):
-            master.hydra.sweep.dir = tempfile.mkdtemp()
+            master.hydra.sweep.dir = str(sweep_dir)
         loader = GlobalHydra.instance().config_loader()
         start = time.perf_counter()
         plan = plan_sweep(jobs, master, lambda o: loader.load_sweep_config(master, o))
         make_tasks(plan.to_run, 0)
-        return (time.perf_counter() - start) / len(jobs) * 1e3
+        return time.perf_counter() - start, plan.to_run
+
+
+def worker_start_seconds() -> float:
+    """Spawning one pool worker and importing what a task needs, on an idle core (median of 3)."""
+    import multiprocessing
+
+    from experiments.startup import init_worker
+    from experiments.sweep.execute import WORKER_MODULES
+
+    context = multiprocessing.get_context("spawn")
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        with context.Pool(1, initializer=init_worker, initargs=WORKER_MODULES) as pool:
+            pool.apply(int)
+            times.append(time.perf_counter() - start)
+    return sorted(times)[1]
+
+
+def scaling_profile(
+    runs: int, sweep_seconds: float, rerun_seconds: float, scratch: Path
+) -> list[str]:
+    """The serial and parallel parts of a sweep, measured here, and what they predict elsewhere.
+
+    A sweep of `n` jobs on `w` workers takes about `A + max(P, S) + n t / w`:
+    the main process's start-up `A` (imports, composing the sweep), its planning
+    `P` (arms composed once, then every job validated and hashed), the workers'
+    start-up `S` (overlapping `P`: they start first), and `t` the compute of one
+    job in a worker, files included. The model is checked against the 2-core
+    sweep measured above, then evaluated for 16 workers.
+    """
+    from experiments.sweep.worker import run_task
+
+    planned(2, scratch / "warm")  # imports and Hydra's caches, as in a real sweep
+    small_seconds, _ = planned(10, scratch / "plan-small")
+    large_seconds, jobs = planned(runs // 6, scratch / "plan-large")
+    per_job = (large_seconds - small_seconds) / (runs - 60)
+    arms = small_seconds - 60 * per_job
+    start_up = rerun_seconds - large_seconds  # A: the re-run only starts and plans
+    workers = worker_start_seconds()
+    sample = jobs[:60]  # 10 seeds x 6 arms, with the counterfactuals they share
+    start = time.perf_counter()
+    run_task(sample)
+    per_run = (time.perf_counter() - start) / len(sample)
+
+    def predicted(n: int, w: int) -> float:
+        planning = arms + n * per_job
+        return start_up + max(planning, workers) + n * per_run / w
+
+    lines = [
+        f"main process start-up A: {start_up:.2f} s (a complete sweep's re-run minus planning)",
+        f"planning P: {arms:.2f} s for the 6 arms + {per_job * 1e3:.2f} ms per job "
+        f"({large_seconds:.2f} s for {runs:,} jobs)",
+        f"worker start-up S (spawn + imports, idle core): {workers:.2f} s",
+        f"compute per job in a worker t (shared counterfactuals and files included): "
+        f"{per_run * 1e3:.0f} ms",
+        f"model A + max(P, S) + n t / w for the {runs:,}-run sweep on 2 workers: "
+        f"{predicted(runs, 2):.1f} s (measured: {sweep_seconds:.1f} s)",
+    ]
+    for n in (runs, 10 * runs):
+        two, sixteen = predicted(n, 2), predicted(n, 16)
+        lines.append(
+            f"predicted {n:,} runs: {two:.1f} s on 2 workers, {sixteen:.1f} s on 16: "
+            f"{two / sixteen:.1f}x for 8x the cores"
+        )
+    return lines
 
 
 def synthetic_sweep(source: Path, target: Path, copies: int) -> int:
@@ -132,7 +206,7 @@ def main() -> None:
         rows.append(
             ("one alliance-run, default world (median of 3)", seconds, 1 / seconds, one[0][1])
         )
-        planning = planning_ms_per_job(args.seeds)
+        profile = scaling_profile(runs, rows[0][1], rows[1][1], scratch)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     print(
@@ -146,7 +220,8 @@ def main() -> None:
         rate_text = f"{rate:.1f}" if rate else "-"
         print(f"| {name} | {seconds:.1f} | {rate_text} | {peak:.0f} |")
     print()
-    print(f"serial planning in the main process: {planning:.2f} ms per job")
+    for line in profile:
+        print(f"- {line}")
 
 
 if __name__ == "__main__":

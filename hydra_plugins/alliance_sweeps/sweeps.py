@@ -145,6 +145,7 @@ class AllianceLauncher(Launcher):
             start_workers,
             tally_lines,
         )
+        from experiments.sweep.jobs import absolute
         from experiments.sweep.plan import PlanError, plan_sweep
 
         if self.backend not in BACKENDS:
@@ -161,7 +162,10 @@ class AllianceLauncher(Launcher):
 
         options = self.ray if self.backend == "ray" else self.submitit
         backend = Backend(self.backend, self.n_jobs, self.runs_per_task, options)
-        pool = start_workers(backend)  # they import the model while the jobs are planned
+        # A new sweep's workers import the model while its jobs are planned; a
+        # re-run plans first, as it may have nothing left to run.
+        new = not absolute(Path(str(self.config.hydra.sweep.dir))).exists()
+        pool = start_workers(backend) if new else None
         try:
             try:
                 plan = plan_sweep(job_overrides, self.config, compose)
