@@ -100,6 +100,22 @@ def worker_start_seconds() -> float:
     return sorted(times)[1]
 
 
+def compute_seconds_per_job(jobs: list) -> float:
+    """Compute per job in a pool worker, as in a sweep: jobs sharing counterfactuals, files."""
+    import multiprocessing
+
+    from experiments.startup import init_worker
+    from experiments.sweep.execute import WORKER_MODULES
+    from experiments.sweep.worker import run_task
+
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1, initializer=init_worker, initargs=WORKER_MODULES) as pool:
+        pool.apply(int)  # started
+        start = time.perf_counter()
+        pool.apply(run_task, (jobs,))
+        return (time.perf_counter() - start) / len(jobs)
+
+
 def scaling_profile(
     runs: int, sweep_seconds: float, rerun_seconds: float, scratch: Path
 ) -> list[str]:
@@ -112,8 +128,6 @@ def scaling_profile(
     job in a worker, files included. The model is checked against the 2-core
     sweep measured above, then evaluated for 16 workers.
     """
-    from experiments.sweep.worker import run_task
-
     planned(2, scratch / "warm")  # imports and Hydra's caches, as in a real sweep
     small_seconds, _ = planned(10, scratch / "plan-small")
     large_seconds, jobs = planned(runs // 6, scratch / "plan-large")
@@ -121,10 +135,7 @@ def scaling_profile(
     arms = small_seconds - 60 * per_job
     start_up = rerun_seconds - large_seconds  # A: the re-run only starts and plans
     workers = worker_start_seconds()
-    sample = jobs[:60]  # 10 seeds x 6 arms, with the counterfactuals they share
-    start = time.perf_counter()
-    run_task(sample)
-    per_run = (time.perf_counter() - start) / len(sample)
+    per_run = compute_seconds_per_job(jobs[:60])  # 10 seeds x 6 arms
 
     def predicted(n: int, w: int) -> float:
         planning = arms + n * per_job
@@ -218,7 +229,8 @@ def main() -> None:
     print("|---|---:|---:|---:|")
     for name, seconds, rate, peak in rows:
         rate_text = f"{rate:.1f}" if rate else "-"
-        print(f"| {name} | {seconds:.1f} | {rate_text} | {peak:.0f} |")
+        wall = f"{seconds:.2f}" if seconds < 10 else f"{seconds:.1f}"
+        print(f"| {name} | {wall} | {rate_text} | {peak:.0f} |")
     print()
     for line in profile:
         print(f"- {line}")
