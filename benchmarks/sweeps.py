@@ -31,8 +31,10 @@ def timed(*command: str, cwd: Path) -> tuple[float, float]:
     """Run a command; return its wall time (s) and its processes' peak memory (MB).
 
     The peak is GNU time's maximum resident set size: the largest of the command
-    and the worker processes it waited for.
+    and the worker processes it waited for. The files of earlier steps are
+    flushed to disk first, so that their writing does not slow this one.
     """
+    os.sync()
     start = time.perf_counter()
     result = subprocess.run(
         ["/usr/bin/time", "-f", "%M", *command],
@@ -111,6 +113,7 @@ def compute_seconds_per_job(jobs: list) -> float:
     context = multiprocessing.get_context("spawn")
     with context.Pool(1, initializer=init_worker, initargs=WORKER_MODULES) as pool:
         pool.apply(int)  # started
+        os.sync()
         start = time.perf_counter()
         pool.apply(run_task, (jobs,))
         return (time.perf_counter() - start) / len(jobs)
@@ -135,7 +138,8 @@ def scaling_profile(
     arms = small_seconds - 60 * per_job
     start_up = rerun_seconds - large_seconds  # A: the re-run only starts and plans
     workers = worker_start_seconds()
-    per_run = compute_seconds_per_job(jobs[:60])  # 10 seeds x 6 arms
+    # 10 seeds x 6 arms: each seed's arms share one counterfactual, as in the sweep
+    per_run = compute_seconds_per_job([job for job in jobs if job.config.seed < 10])
 
     def predicted(n: int, w: int) -> float:
         planning = arms + n * per_job
@@ -204,20 +208,19 @@ def main() -> None:
         rows.append((f"re-run of the complete sweep ({runs:,} skipped)", seconds, None, peak))
         seconds, peak = timed(str(BIN / "alliance-collect"), str(sweep), cwd=scratch)
         rows.append((f"alliance-collect, {runs:,} runs", seconds, runs / seconds, peak))
-        if args.merge:
+        one = [
+            timed(str(BIN / "alliance-run"), f"hydra.run.dir={scratch}/one{i}", cwd=scratch)
+            for i in range(5)
+        ]
+        seconds = sorted(s for s, _ in one)[2]
+        single = ("one alliance-run, default world (median of 5)", seconds, 1 / seconds, one[0][1])
+        profile = scaling_profile(runs, rows[0][1], rows[1][1], scratch)
+        if args.merge:  # last: writing its 4-GB file would slow the steps after it
             big = scratch / "big"
             count = synthetic_sweep(sweep, big, -(-args.merge // runs))
             seconds, peak = timed(str(BIN / "alliance-collect"), str(big), cwd=scratch)
             rows.append((f"alliance-collect, {count:,} runs", seconds, count / seconds, peak))
-        one = [
-            timed(str(BIN / "alliance-run"), f"hydra.run.dir={scratch}/one{i}", cwd=scratch)
-            for i in range(3)
-        ]
-        seconds = sorted(s for s, _ in one)[1]
-        rows.append(
-            ("one alliance-run, default world (median of 3)", seconds, 1 / seconds, one[0][1])
-        )
-        profile = scaling_profile(runs, rows[0][1], rows[1][1], scratch)
+        rows.append(single)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     print(
