@@ -1,10 +1,10 @@
 """A process's start: imports with the garbage collector paused, and pool workers' set-up.
 
-The model's imports (Mesa, xarray, pandas, SciPy, Hydra) create about 400,000
-objects that live as long as the process. CPython's cyclic garbage collector
-scans them again at every full collection: while they are being created, during
-the run, and at exit, where it collects several times while it tears the
-modules down. So the console scripts (`experiments.console`) and the workers of
+The model's imports (Mesa, xarray, pandas, SciPy, Hydra) create about 125,000
+objects that CPython's cyclic garbage collector tracks, and that live as long as
+the process. The collector scans them again at every full collection: while they
+are being created, during the run, and at exit, where it collects several times
+while it tears the modules down. So the console scripts (`experiments.console`) and the workers of
 a process pool:
 
 1. pause the collector while they import (0.1 s of a run's start-up);
