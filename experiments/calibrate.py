@@ -24,7 +24,7 @@ from experiments.calibration_report import (
 from experiments.schema import CONFIG_DIR, PROJECT_ROOT, register, validated_or_exit
 from simulation.dataset import config_json
 
-register()
+register("calibrate")
 
 
 def _project_path(path: str) -> Path:

@@ -92,7 +92,7 @@ def load_publish_config(overrides: list[str]) -> PublishConfig:
     Raises:
         ConfigError: An unknown key, a wrong type or a value the fields do not allow.
     """
-    register()
+    register("publish")
     try:
         with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
             cfg = compose(config_name="publish", overrides=overrides)

@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 __all__ = ["DATASET_NAME", "ERROR_NAME", "main"]
 log = logging.getLogger(__name__)
 
-register()
+register("config")
 
 
 def run_with_progress(config: RunConfig) -> xr.Dataset:

@@ -72,24 +72,44 @@ class JobConfig(RunConfig):
         return config
 
 
-def register() -> None:
-    """Store the typed schemas that `configs/config.yaml` and `calibrate.yaml` extend."""
+# The typed schema each primary config in `configs/` extends: config name -> (schema name, type).
+SCHEMAS = {
+    "config": ("run_schema", JobConfig),
+    "calibrate": ("calibrate_schema", CalibrationConfig),
+    "publish": ("publish_schema", PublishConfig),
+}
+_REGISTERED: set[str] = set()
+
+
+def register(*config_names: str) -> None:
+    """Store the typed schemas that the named primary configs extend, once per process.
+
+    Storing a schema converts its dataclasses (20-30 ms each), so each command
+    stores only its own, and composing again stores nothing.
+
+    Args:
+        config_names: Primary configs in `configs/`: "config" (`alliance-run`'s),
+            "calibrate", "publish"; none for all three.
+    """
     from hydra_plugins.alliance_sweeps.sweeps import register as register_sweeps
 
-    register_sweeps()  # hydra/sweeper=alliance and hydra/launcher=alliance
+    if not _REGISTERED:  # the first call: the sweeper, the launcher and the resolvers
+        register_sweeps()  # hydra/sweeper=alliance and hydra/launcher=alliance
+        # The sensitivity sweep's range follows its design: `range(0,${sensitivity_rows:...})`.
+        OmegaConf.register_new_resolver("posterior_draw", posterior_draw, replace=True)
+        OmegaConf.register_new_resolver(
+            "sensitivity_rows",
+            lambda design: design_size(
+                design.method, design.base_samples, len(design.problem.parameters)
+            ),
+            replace=True,
+        )
     store = ConfigStore.instance()
-    store.store(name="run_schema", node=JobConfig)
-    store.store(name="calibrate_schema", node=CalibrationConfig)
-    store.store(name="publish_schema", node=PublishConfig)
-    # The sensitivity sweep's range follows its design: `range(0,${sensitivity_rows:...})`.
-    OmegaConf.register_new_resolver("posterior_draw", posterior_draw, replace=True)
-    OmegaConf.register_new_resolver(
-        "sensitivity_rows",
-        lambda design: design_size(
-            design.method, design.base_samples, len(design.problem.parameters)
-        ),
-        replace=True,
-    )
+    for config_name in config_names or tuple(SCHEMAS):
+        if config_name not in _REGISTERED:
+            name, schema = SCHEMAS[config_name]
+            store.store(name=name, node=schema)
+            _REGISTERED.add(config_name)
 
 
 POSTERIOR_DRAWS = PROJECT_ROOT / "configs" / "calibrated" / "posterior_draws.json"
@@ -322,7 +342,7 @@ def _compose(
 ) -> DictConfig:
     from hydra import compose, initialize_config_dir
 
-    register()
+    register(name)
     try:
         # Hydra's global state holds one composition at a time: threads (the
         # explorer's requests) take turns.
