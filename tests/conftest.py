@@ -56,6 +56,12 @@ def cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.
     )
 
 
+def python_output(script: str) -> str:
+    """What a script prints when run by a fresh interpreter (it must succeed)."""
+    command = [sys.executable, "-c", script]
+    return subprocess.run(command, capture_output=True, text=True, check=True, timeout=120).stdout
+
+
 def small_sweep(sweep_dir: Path, *overrides: str) -> subprocess.CompletedProcess:
     """`alliance-run -m OVERRIDES` in the small world, into `sweep_dir`."""
     return cli(

@@ -1,12 +1,12 @@
 """Tests for experiments.console: the console scripts' quick start."""
 
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
 import experiments.console as console
 from simulation import __version__
+
+from .conftest import python_output
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,6 +26,5 @@ def test_version_answers_without_importing_the_model():
         "alliance_run()\n"
         "print(sorted({'mesa', 'xarray', 'hydra'} & set(sys.modules)))\n"
     )
-    command = [sys.executable, "-c", script]
-    done = subprocess.run(command, capture_output=True, text=True, check=True)
-    assert done.stdout.splitlines() == [f"alliance-run (alliance-premium) {__version__}", "[]"]
+    expected = [f"alliance-run (alliance-premium) {__version__}", "[]"]
+    assert python_output(script).splitlines() == expected

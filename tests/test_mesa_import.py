@@ -2,13 +2,14 @@
 
 import inspect
 import json
-import subprocess
 import sys
 import textwrap
 
 import pytest
 
 from simulation.mesa_import import light_frame_inspection
+
+from .conftest import python_output
 
 LOGGERS = textwrap.dedent(
     """
@@ -28,10 +29,7 @@ LOGGERS = textwrap.dedent(
 def mesa_loggers(first: str) -> dict:
     """The loggers Mesa named while importing, in a fresh interpreter."""
     script = LOGGERS.format(first=first)
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True
-    )
-    return json.loads(done.stdout)
+    return json.loads(python_output(script))
 
 
 def test_mesa_names_the_same_loggers_as_a_plain_import():

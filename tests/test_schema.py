@@ -1,7 +1,6 @@
 """Tests for experiments.schema: the typed schemas stored for Hydra."""
 
-import subprocess
-import sys
+from .conftest import python_output
 
 
 def test_a_command_stores_only_its_own_schema_and_only_once():
@@ -17,6 +16,4 @@ def test_a_command_stores_only_its_own_schema_and_only_once():
         "register('publish')\n"
         "print(stored, [call['name'] for call in calls])\n"
     )
-    command = [sys.executable, "-c", script]
-    done = subprocess.run(command, capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "['run_schema.yaml'] ['publish_schema']"
+    assert python_output(script).strip() == "['run_schema.yaml'] ['publish_schema']"

@@ -2,10 +2,10 @@
 
 import gc
 import multiprocessing
-import subprocess
-import sys
 
 from experiments.startup import imported_quickly
+
+from .conftest import python_output
 
 
 def test_the_command_is_imported_and_the_collector_left_as_it_was(monkeypatch):
@@ -33,10 +33,7 @@ def test_startup_itself_imports_nothing_heavy():
         "import sys, experiments.startup\n"
         "print(sorted({'mesa', 'xarray', 'numpy'} & set(sys.modules)))"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True
-    )
-    assert done.stdout.strip() == "[]"
+    assert python_output(script).strip() == "[]"
 
 
 def _state() -> tuple[bool, int, bool]:
