@@ -5,9 +5,7 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
-from importlib.metadata import PackageNotFoundError, version
 
 from experiments.startup import imported_quickly
 
@@ -22,18 +20,6 @@ __all__ = [
 ]
 
 
-def alliance_run() -> object:
-    """`alliance-run`: `--version` without importing the model, else `experiments.run.entry`."""
-    if sys.argv[1:] == ["--version"]:
-        try:
-            installed = version("alliance-premium")
-        except PackageNotFoundError:
-            installed = "unknown"
-        print(f"alliance-run (alliance-premium) {installed}")
-        return None
-    return imported_quickly("experiments.run", "entry")()
-
-
 def _script(name: str, module: str, function: str) -> Callable[[], object]:
     """The console script `name`: `module.function`, imported quickly."""
 
@@ -45,6 +31,7 @@ def _script(name: str, module: str, function: str) -> Callable[[], object]:
     return script
 
 
+alliance_run = _script("alliance-run", "experiments.run", "entry")
 alliance_calibrate = _script("alliance-calibrate", "experiments.calibrate", "main")
 alliance_collect = _script("alliance-collect", "experiments.collect", "main")
 alliance_report = _script("alliance-report", "experiments.report", "main")

@@ -116,10 +116,6 @@ def run_sweep_job(spec: JobSpec) -> None:
     log.info("wrote %s", spec.folder / DATASET_NAME)
 
 
-# Options with which the configuration may come from elsewhere than `configs/`.
-OTHER_CONFIG_SOURCES = ("--config-path", "-cp", "--config-dir", "-cd", "--config-name", "-cn")
-
-
 @contextmanager
 def mode_from_command_line(arguments: list[str]) -> Iterator[None]:
     """Within the block, Hydra takes the run mode from the command line without composing.
@@ -141,12 +137,7 @@ def mode_from_command_line(arguments: list[str]) -> Iterator[None]:
     from hydra._internal.hydra import Hydra
 
     composing = Hydra.get_mode
-    elsewhere = any(
-        argument.split("=")[0] in OTHER_CONFIG_SOURCES
-        or argument.lstrip("+~").startswith(("hydra.mode", "hydra.searchpath"))
-        for argument in arguments
-    )
-    if not elsewhere:
+    if mode_only_on_command_line(arguments):
         Hydra.get_mode = lambda _hydra, config_name, overrides: None
     try:
         yield
@@ -154,8 +145,41 @@ def mode_from_command_line(arguments: list[str]) -> Iterator[None]:
         Hydra.get_mode = composing
 
 
+def mode_only_on_command_line(arguments: list[str]) -> bool:
+    """Whether `configs/` is the whole configuration, so that only the command line sets the mode.
+
+    The command line is read by Hydra's own parser (abbreviated options included).
+
+    Args:
+        arguments: The command line after the program name.
+
+    Returns:
+        False with a config path, directory or name option, a `hydra.mode` or
+        `hydra.searchpath` override, or a command line Hydra will refuse.
+    """
+    import argparse
+
+    from hydra._internal.utils import get_args_parser
+
+    parser = get_args_parser()
+    parser.exit_on_error = False
+    try:
+        parsed, _ = parser.parse_known_args(arguments)
+    except argparse.ArgumentError:  # Hydra reports it
+        return False
+    if parsed.config_path or parsed.config_dir or parsed.config_name:
+        return False
+    keys = (override.lstrip("+~").split("=")[0] for override in parsed.overrides)
+    return not any(key in ("hydra.mode", "hydra.searchpath") for key in keys)
+
+
 def entry() -> None:
-    """Hydra's app, as the `alliance-run` console script starts it (`experiments.console`)."""
+    """The `alliance-run` console script: `--version`, or Hydra's app."""
+    if sys.argv[1:] == ["--version"]:
+        from simulation import __version__
+
+        print(f"alliance-run (alliance-premium) {__version__}")
+        return
     with mode_from_command_line(sys.argv[1:]):
         main()
 

@@ -84,7 +84,7 @@ _REGISTERED: set[str] = set()
 def register(*config_names: str) -> None:
     """Store the typed schemas that the named primary configs extend, once per process.
 
-    Storing a schema converts its dataclasses (20-30 ms each), so each command
+    Storing a schema converts its dataclasses (up to 30 ms), so each command
     stores only its own, and composing again stores nothing.
 
     Args:
@@ -106,6 +106,9 @@ def register(*config_names: str) -> None:
         )
     store = ConfigStore.instance()
     for config_name in config_names or tuple(SCHEMAS):
+        if config_name not in SCHEMAS:
+            msg = f"unknown primary config {config_name!r}; known: {list(SCHEMAS)}"
+            raise ValueError(msg)
         if config_name not in _REGISTERED:
             name, schema = SCHEMAS[config_name]
             store.store(name=name, node=schema)
@@ -342,14 +345,15 @@ def _compose(
 ) -> DictConfig:
     from hydra import compose, initialize_config_dir
 
-    register(name)
     try:
         # Hydra's global state holds one composition at a time: threads (the
         # explorer's requests) take turns.
-        with _COMPOSE_LOCK, initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-            return compose(
-                config_name=name, overrides=list(overrides), return_hydra_config=with_choices
-            )
+        with _COMPOSE_LOCK:
+            register(name)
+            with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+                return compose(
+                    config_name=name, overrides=list(overrides), return_hydra_config=with_choices
+                )
     except HydraException as error:
         lines = [line.strip() for line in str(error.__cause__ or error).splitlines()]
         msg = f"invalid config: {error}: {'; '.join(line for line in lines if line)}"

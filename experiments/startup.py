@@ -13,9 +13,13 @@ a process pool:
 3. freeze the survivors once more at exit, before the modules are torn down
    (0.2 s).
 
-Reference counting still frees every object that is not in a cycle, the
-collector runs as usual between the imports and the exit, and a module imported
-from Python (a notebook, the tests) runs with the collector as the user left it.
+Reference counting still frees every object that is not in a cycle, and the
+collector runs as usual between the imports and the exit. Two things change: the
+few cycles the imports leave as garbage (about 3,000 objects, 0.6 MB) are never
+freed, and finalizers (`__del__`) of cycles still alive at exit do not run. The
+project closes its files explicitly (`with` blocks), so neither matters to it. A
+module imported from Python (a notebook, the tests) runs with the collector as
+the user left it.
 """
 
 from __future__ import annotations
@@ -85,4 +89,9 @@ def init_worker(*modules: str) -> None:
             os._exit(1)
     except OSError:  # not Linux: workers still stop once the pool's pipe closes
         pass
-    import_quickly(*modules)
+    try:
+        import_quickly(*modules)
+    except Exception:
+        # A worker whose initializer raises dies, and the pool starts another,
+        # forever. The task imports the module again and reports the error.
+        return

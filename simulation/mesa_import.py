@@ -11,7 +11,9 @@ functions name the same loggers (`tests/test_mesa_import.py` checks it).
 
 `simulation/__init__.py` imports this module first, so the rest of the package
 finds Mesa already imported. The two `inspect` functions are swapped only while
-Mesa imports, under the import lock, and restored even if the import fails.
+Mesa imports, and restored even if the import fails. Another thread inspecting
+frames in that tenth of a second would get records without source lines: import
+`simulation` from the main thread before starting threads (every command does).
 """
 
 from __future__ import annotations

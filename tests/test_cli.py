@@ -1,6 +1,7 @@
 """The `alliance-run` command as a user runs it (in a subprocess, from a scratch folder)."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +10,7 @@ import xarray as xr
 import yaml
 from hydra._internal.hydra import Hydra
 
-from experiments.run import mode_from_command_line
+from experiments.run import mode_from_command_line, mode_only_on_command_line
 from experiments.schema import CONFIG_DIR
 from simulation import RunConfig
 
@@ -195,21 +196,37 @@ def test_calibrate_refuses_a_bad_setting_before_any_work(tmp_path):
 
 def test_no_config_file_sets_the_run_mode():
     # `experiments.run.mode_from_command_line` relies on it: the mode comes from
-    # the command line alone.
+    # the command line alone. Each file's content is placed at its package.
     files = list(Path(CONFIG_DIR).rglob("*.yaml"))
     assert len(files) > 20
     for path in files:
-        content = yaml.safe_load(path.read_text()) or {}
-        assert "mode" not in (content.get("hydra") or {}), path
+        text = path.read_text()
+        header = re.search(r"^# @package (\S+)", text, re.MULTILINE)
+        group = ".".join(path.relative_to(CONFIG_DIR).parent.parts)
+        package = header.group(1) if header else group
+        placed = yaml.safe_load(text) or {}
+        for key in reversed([k for k in package.split(".") if k and k != "_global_"]):
+            placed = {key: placed}
+        assert "mode" not in (placed.get("hydra") or {}), path
 
 
-def test_the_mode_is_read_without_composing_unless_the_command_line_sets_it():
+def test_the_mode_is_read_without_composing_unless_the_command_line_may_set_it():
     composing = Hydra.get_mode
     with mode_from_command_line(["seed=3", "fund.budget_eur=5e6"]):
         assert Hydra.get_mode is not composing
         assert Hydra.get_mode(None, config_name="config", overrides=["seed=3"]) is None
     assert Hydra.get_mode is composing
-    for arguments in (["hydra.mode=MULTIRUN"], ["+hydra.searchpath=[x]"], ["-cd", "elsewhere"]):
+    for arguments in (["-m", "seed=1,2"], ["--multirun"], ["--cfg", "job"], ["hydra.modes=1"]):
+        assert mode_only_on_command_line(arguments), arguments
+    for arguments in (
+        ["hydra.mode=MULTIRUN"],
+        ["+hydra.searchpath=[x]"],
+        ["-cd", "elsewhere"],
+        ["--config-d=elsewhere"],  # argparse's abbreviations, as Hydra parses them
+        ["--config-n=calibrate"],
+        ["-cp", "elsewhere"],
+    ):
+        assert not mode_only_on_command_line(arguments), arguments
         with mode_from_command_line(arguments):
             assert Hydra.get_mode is composing
 

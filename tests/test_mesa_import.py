@@ -13,7 +13,13 @@ from .conftest import python_output
 
 LOGGERS = textwrap.dedent(
     """
-    import json, sys
+    import inspect, json
+    reads = []  # frames whose file Python read to describe them
+    getframeinfo = inspect.getframeinfo
+    def counted(*args, **kwargs):
+        reads.append(1)
+        return getframeinfo(*args, **kwargs)
+    inspect.getframeinfo = counted
     {first}
     import mesa
     from mesa import mesa_logging
@@ -21,20 +27,20 @@ LOGGERS = textwrap.dedent(
     cells = [cell.cell_contents for cell in wrapper.__closure__]
     names = [cell for cell in cells if isinstance(cell, str)]
     loggers = {{key: logger.name for key, logger in mesa_logging._module_loggers.items()}}
-    print(json.dumps({{"loggers": loggers, "init_logger_class": names}}))
+    print(json.dumps({{"loggers": loggers, "init_logger_class": names, "reads": len(reads)}}))
     """
 )
 
 
 def mesa_loggers(first: str) -> dict:
-    """The loggers Mesa named while importing, in a fresh interpreter."""
-    script = LOGGERS.format(first=first)
-    return json.loads(python_output(script))
+    """The loggers Mesa named while importing, in a fresh interpreter, and the frames read."""
+    return json.loads(python_output(LOGGERS.format(first=first)))
 
 
-def test_mesa_names_the_same_loggers_as_a_plain_import():
+def test_mesa_names_the_same_loggers_without_reading_frames():
     plain = mesa_loggers("")
     light = mesa_loggers("import simulation")
+    assert plain.pop("reads") > 10 and light.pop("reads") == 0
     assert light == plain
     assert plain["loggers"]["mesa.model"] == "MESA.mesa.model"
     assert plain["init_logger_class"] == ["Model"]

@@ -8,18 +8,18 @@ from experiments.startup import imported_quickly
 from .conftest import python_output
 
 
-def test_the_command_is_imported_and_the_collector_left_as_it_was(monkeypatch):
+def test_the_collector_is_paused_while_importing_and_left_as_it_was(monkeypatch, tmp_path):
     handlers = []
     monkeypatch.setattr("atexit.register", handlers.append)
+    monkeypatch.syspath_prepend(str(tmp_path))
     try:
         for enabled in (True, False):
+            probe = f"probe_{enabled}"  # a module never imported before
+            (tmp_path / f"{probe}.py").write_text("import gc\nCOLLECTING = gc.isenabled()\n")
             (gc.enable if enabled else gc.disable)()
-            command = imported_quickly("experiments.collect", "main")
+            assert imported_quickly(probe, "COLLECTING") is False
             assert gc.isenabled() is enabled
             assert gc.get_freeze_count() > 0
-            from experiments.collect import main
-
-            assert command is main
     finally:
         gc.enable()
         gc.unfreeze()

@@ -106,7 +106,7 @@ def _pool(processes: int) -> Pool:
     return context.Pool(processes, initializer=init_worker, initargs=WORKER_MODULES)
 
 
-def start_workers(backend: Backend) -> Pool | None:
+def start_workers(backend: Backend, jobs: int) -> Pool | None:
     """Start the local pool now, so that its workers import the model while jobs are planned.
 
     Spawning a worker and importing the model takes 0.6 s; planning a sweep
@@ -118,13 +118,15 @@ def start_workers(backend: Backend) -> Pool | None:
 
     Args:
         backend: Where the sweep runs.
+        jobs: Jobs in the sweep: no more workers start than there are jobs.
 
     Returns:
         The pool, for `execute`; None for one process or a cluster backend.
     """
-    if backend.name != "local" or _processes(backend.n_jobs) <= 1:
+    processes = min(jobs, _processes(backend.n_jobs))
+    if backend.name != "local" or processes <= 1:
         return None
-    return _pool(_processes(backend.n_jobs))
+    return _pool(processes)
 
 
 def _local(tasks: list[list[JobSpec]], n_jobs: int, pool: Pool | None) -> Iterator[list[Outcome]]:

@@ -165,7 +165,7 @@ class AllianceLauncher(Launcher):
         # A new sweep's workers import the model while its jobs are planned; a
         # re-run plans first, as it may have nothing left to run.
         new = not absolute(Path(str(self.config.hydra.sweep.dir))).exists()
-        pool = start_workers(backend) if new else None
+        pool = start_workers(backend, len(job_overrides)) if new else None
         try:
             try:
                 plan = plan_sweep(job_overrides, self.config, compose)
