@@ -42,7 +42,7 @@ def write_netcdf_atomically(dataset: xr.Dataset, path: Path) -> Path:
 
 
 def netcdf_bytes(dataset: xr.Dataset) -> bytes:
-    """A dataset as the bytes of a NetCDF-4 file (written as `write_netcdf_atomically` does).
+    """A dataset as the bytes of a NetCDF-4 file, written by `write_netcdf_atomically`.
 
     Args:
         dataset: The dataset.
@@ -51,9 +51,7 @@ def netcdf_bytes(dataset: xr.Dataset) -> bytes:
         The file's bytes, for a download.
     """
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "dataset.nc"
-        dataset.to_netcdf(path, engine=NETCDF_ENGINE)
-        return path.read_bytes()
+        return write_netcdf_atomically(dataset, Path(folder) / "dataset.nc").read_bytes()
 
 
 def discard_empty_run_dir(run_dir: Path) -> None:

@@ -2,8 +2,9 @@
 
 import pytest
 
+import experiments.explore.choice as choice_module
 from experiments import load_config
-from experiments.explore.choice import SCENARIOS, STRATEGIES, Choice
+from experiments.explore.choice import DEFAULTS, SCENARIOS, STRATEGIES, Choice
 from experiments.explore.compute import seed_configs
 from simulation.bounds import ConfigError
 
@@ -89,3 +90,20 @@ def test_every_strategy_is_composed_ahead_and_edits_to_configs_compose_afresh(mo
     misses = compute._composed.cache_info().misses
     compute.seed_configs(base.with_changes(strategy="structural_only"))
     assert compute._composed.cache_info().misses == misses + 1
+
+
+def test_the_controls_defaults_are_the_config_trees(tmp_path, monkeypatch):
+    assert DEFAULTS == {
+        "fund/strategy": "uniform",
+        "scenario": "default",
+        "accounting": "default",
+        "calibrated": "default",
+    }
+    # Read from the defaults lists, so an edit of a YAML default moves them.
+    (tmp_path / "fund").mkdir()
+    (tmp_path / "config.yaml").write_text("defaults:\n  - fund: base\n  - _self_\n")
+    (tmp_path / "fund" / "base.yaml").write_text("defaults:\n  - strategy: concentrated\n")
+    monkeypatch.setattr(choice_module, "CONFIG_DIR", str(tmp_path))
+    assert choice_module.default_option("fund/strategy") == "concentrated"
+    with pytest.raises(KeyError, match="'scenario' has no default"):
+        choice_module.default_option("scenario")

@@ -31,7 +31,13 @@ from experiments.explore.choice import (
     TARGETING,
     Choice,
 )
-from experiments.explore.compute import Cancelled, compare, configs_fingerprint, download_key
+from experiments.explore.compute import (
+    Cancelled,
+    compare,
+    configs_fingerprint,
+    download_key,
+    keep_recent,
+)
 from experiments.explore.compute import shared as engine
 from simulation.bounds import ConfigError
 from simulation.config import FundConfig
@@ -235,11 +241,10 @@ def Comparison(result: shown.Shown) -> None:
             f"Save this strategy (up to {MAX_SAVED})", on_click=save, classes=["save-button"]
         )
         solara.Button("Clear the saved ones", on_click=lambda: saved.set([]), text=True)
-    entries = [(label, item.headline) for label, item in saved.value]
-    entries.append(("now: " + label_of(result.choice), result.headline))
-    solara.HTML(unsafe_innerHTML=shown.comparison_html(entries))
-    series = [(label, item.series) for label, item in saved.value]
-    series.append(("now: " + label_of(result.choice), result.series))
+    now = ("now: " + label_of(result.choice), result)
+    kept = [*saved.value, now]
+    solara.HTML(unsafe_innerHTML=shown.comparison_html([(n, i.headline) for n, i in kept]))
+    series = [(label, item.series) for label, item in kept]
     # Drawn on the interface thread (about 0.1 s), so only when the strategies change.
     choices = (*(item.choice for _, item in saved.value), result.choice)
     image = solara.use_memo(
@@ -248,8 +253,7 @@ def Comparison(result: shown.Shown) -> None:
     )
     if image is not None:
         solara.Image(image, width="820px")
-    arms = [(label, item.choice, item.dataset) for label, item in saved.value]
-    arms.append(("now: " + label_of(result.choice), result.choice, result.dataset))
+    arms = [(label, item.choice, item.dataset) for label, item in kept]
     key = solara.use_memo(lambda: offer_comparison(arms) if saved.value else None, [choices])
     if saved.value and key is not None:
         solara.HTML(
@@ -328,9 +332,7 @@ def work(
     except Exception as error:  # shown in one line on the page, not as a traceback
         return Problem(f"The run failed: {type(error).__name__}: {error}", "failed")
     with _PREPARED_LOCK:
-        _PREPARED[key] = result
-        while len(_PREPARED) > KEPT_RESULTS:
-            _PREPARED.popitem(last=False)
+        keep_recent(_PREPARED, key, result, KEPT_RESULTS)
     return result
 
 

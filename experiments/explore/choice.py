@@ -13,6 +13,8 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from experiments.schema import CONFIG_DIR
 from simulation.config import TARGETS
 
@@ -22,6 +24,24 @@ def options(group: str) -> tuple[str, ...]:
     return tuple(sorted(path.stem for path in (Path(CONFIG_DIR) / group).glob("*.yaml")))
 
 
+def default_option(group: str) -> str:
+    """The preset `alliance-run` takes for a config group that the command line leaves alone.
+
+    Read from the defaults lists: `configs/config.yaml` for a top-level group,
+    the parent's default file for a nested one (`fund/strategy` in `fund/default.yaml`).
+    """
+    parent, _, name = group.rpartition("/")
+    primary = Path(CONFIG_DIR) / (f"{parent}/{default_option(parent)}" if parent else "config")
+    for entry in yaml.safe_load(primary.with_suffix(".yaml").read_text())["defaults"]:
+        if isinstance(entry, dict) and name in entry:
+            return entry[name]
+    msg = f"the config group {group!r} has no default in {primary}.yaml"
+    raise KeyError(msg)
+
+
+# What the command line gets when a control is left alone: no override at all.
+GROUPS = ("fund/strategy", "scenario", "accounting", "calibrated")
+DEFAULTS = {group: default_option(group) for group in GROUPS}
 STRATEGIES = options("fund/strategy")
 SCENARIOS = options("scenario")
 DISCOUNTING = options("accounting")
@@ -56,15 +76,15 @@ class Choice:
         n_seeds: Seeds 0 to n_seeds - 1.
     """
 
-    strategy: str = "uniform"
+    strategy: str = DEFAULTS["fund/strategy"]
     budget_eur: float | None = None
     ticket_eur: float | None = None
     shares: tuple[float, float, float] | None = None
     engineering_target: str | None = None
     innovation_target: str | None = None
-    scenario: str = "default"
-    discounting: str = "default"
-    parameters: str = "default"
+    scenario: str = DEFAULTS["scenario"]
+    discounting: str = DEFAULTS["accounting"]
+    parameters: str = DEFAULTS["calibrated"]
     draw: int = 0
     placebo: bool = False
     n_seeds: int = 5
@@ -77,9 +97,9 @@ class Choice:
     def overrides(self) -> list[str]:
         """The override strings of everything but the seed, in a fixed order."""
         out = []
-        if self.scenario != "default":
+        if self.scenario != DEFAULTS["scenario"]:
             out.append(f"scenario={self.scenario}")
-        if self.strategy != "uniform":
+        if self.strategy != DEFAULTS["fund/strategy"]:
             out.append(f"fund/strategy={self.strategy}")
         if self.budget_eur is not None:
             out.append(f"fund.budget_eur={_number(self.budget_eur)}")
@@ -94,9 +114,9 @@ class Choice:
             out.append(f"fund.strategy.engineering_target={self.engineering_target}")
         if self.innovation_target is not None:
             out.append(f"fund.strategy.innovation_target={self.innovation_target}")
-        if self.discounting != "default":
+        if self.discounting != DEFAULTS["accounting"]:
             out.append(f"accounting={self.discounting}")
-        if self.parameters != "default":
+        if self.parameters != DEFAULTS["calibrated"]:
             out.append(f"calibrated={self.parameters}")
         if self.parameters == "posterior":
             out.append(f"draw={self.draw}")
@@ -110,17 +130,9 @@ class Choice:
 
     def command(self) -> str:
         """The one `alliance-run` line that reproduces what the explorer shows."""
+        sweep = ["-m"] if self.n_seeds > 1 else []
         seeds = ",".join(map(str, self.seeds))
-        head = (
-            ["alliance-run", f"seed={seeds}"]
-            if self.n_seeds == 1
-            else [
-                "alliance-run",
-                "-m",
-                f"seed={seeds}",
-            ]
-        )
-        return shlex.join([*head, *self.overrides()])
+        return shlex.join(["alliance-run", *sweep, f"seed={seeds}", *self.overrides()])
 
     def with_changes(self, **changes: object) -> Choice:
         """A copy with some controls changed."""

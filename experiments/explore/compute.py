@@ -37,7 +37,7 @@ import xarray as xr
 from experiments.explore import shown
 from experiments.explore.choice import Choice
 from simulation.config import RunConfig
-from simulation.dataset import config_hash, config_json
+from simulation.dataset import config_hash
 
 # A world this large (organisations x steps) is stopped, not let finish, when superseded;
 # its counterfactual is not kept by the workers either (about 0.6 GB for the national one).
@@ -56,6 +56,14 @@ class Cancelled(Exception):
 
 class WorkerLost(RuntimeError):
     """A worker process stopped while running a seed (out of memory, say)."""
+
+
+def keep_recent(store: OrderedDict, key: object, value: object, limit: int) -> None:
+    """Store a value as the most recent, dropping the oldest ones beyond `limit`."""
+    store[key] = value
+    store.move_to_end(key)
+    while len(store) > limit:
+        store.popitem(last=False)
 
 
 def configs_fingerprint() -> str:
@@ -215,10 +223,11 @@ def _run_seed(config: RunConfig, request: int) -> xr.Dataset:
     Tells the server which process runs it and how many steps it will take, then
     one message per step.
     """
+    from experiments.sweep.worker import counterfactual_key
     from simulation.model import AllianceModel
     from simulation.run import counterfactual_config, measure
 
-    key = config_json(counterfactual_config(config))
+    key = counterfactual_key(config)
     counterfactual = _COUNTERFACTUALS.get(key)
     steps = config.scenario.n_steps * (1 if counterfactual is not None else 2)
     _MESSAGES.put(("start", request, config.seed, (os.getpid(), steps)))
@@ -229,9 +238,7 @@ def _run_seed(config: RunConfig, request: int) -> xr.Dataset:
     if counterfactual is None:
         counterfactual = AllianceModel(counterfactual_config(config)).run(tick)
         if not _is_large(config):
-            _COUNTERFACTUALS[key] = counterfactual
-            while len(_COUNTERFACTUALS) > KEPT_COUNTERFACTUALS:
-                _COUNTERFACTUALS.popitem(last=False)
+            keep_recent(_COUNTERFACTUALS, key, counterfactual, KEPT_COUNTERFACTUALS)
     else:
         _COUNTERFACTUALS.move_to_end(key)
     treated = AllianceModel(config).run(tick)
@@ -466,10 +473,7 @@ class Explorer:
 
     def _remember(self, key: str, dataset: xr.Dataset) -> None:
         with self._cache_lock:
-            self._cache[key] = dataset
-            self._cache.move_to_end(key)
-            while len(self._cache) > CACHED_SEEDS:
-                self._cache.popitem(last=False)
+            keep_recent(self._cache, key, dataset, CACHED_SEEDS)
 
     # Figures and downloads -------------------------------------------------------------
 
@@ -508,10 +512,7 @@ class Explorer:
     def offer_as(self, key: str, dataset: xr.Dataset) -> None:
         """Keep a dataset for download under a key (`/download/<key>.nc`)."""
         with self._lock:
-            self._downloads[key] = dataset
-            self._downloads.move_to_end(key)
-            while len(self._downloads) > KEPT_DOWNLOADS:
-                self._downloads.popitem(last=False)
+            keep_recent(self._downloads, key, dataset, KEPT_DOWNLOADS)
 
     def download(self, key: str) -> bytes | None:
         """The NetCDF bytes of a dataset computed recently, by `download_key`; else None."""

@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 import xarray as xr
+from matplotlib.axes import Axes
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
@@ -29,6 +30,15 @@ def per_step(year: np.ndarray) -> str:
     return next((n for length, n in names.items() if abs(step - length) < 1e-9), f"{step:g} yr")
 
 
+def line_with_band(
+    ax: Axes, year: np.ndarray, mean: object, low: object, high: object, **style: object
+) -> None:
+    """A mean line and its 5-95 % band, in one colour (`style` goes to the line)."""
+    alpha = style.pop("band_alpha", 0.2)
+    (line,) = ax.plot(year, mean, **style)
+    ax.fill_between(year, low, high, color=line.get_color(), alpha=alpha)
+
+
 def value_figure(series: xr.Dataset) -> Figure:
     """Social value per step with and without the fund, and the extra value, with bands."""
     figure = Figure(figsize=(9, 3.4))
@@ -37,18 +47,14 @@ def value_figure(series: xr.Dataset) -> Figure:
     year = series.year.values
     for name, colour in (("treated", "#1f77b4"), ("counterfactual", "#7f7f7f")):
         label = "with the fund" if name == "treated" else "no-fund world"
-        left.plot(year, series[f"{name}_mean"] / 1e3, color=colour, label=label)
-        left.fill_between(
-            year, series[f"{name}_low"] / 1e3, series[f"{name}_high"] / 1e3, color=colour, alpha=0.2
-        )
+        bounds = [series[f"{name}_{stat}"] / 1e3 for stat in ("mean", "low", "high")]
+        line_with_band(left, year, *bounds, color=colour, label=label)
     step = per_step(year)
     left.set(xlabel="year", ylabel=f"social value (kEUR per {step})", title="Both worlds")
     left.legend(frameon=False)
     right.axhline(0, color="black", linewidth=0.6)
-    right.plot(year, series["extra_mean"] / 1e3, color="#2ca02c")
-    right.fill_between(
-        year, series["extra_low"] / 1e3, series["extra_high"] / 1e3, color="#2ca02c", alpha=0.25
-    )
+    bounds = [series[f"extra_{stat}"] / 1e3 for stat in ("mean", "low", "high")]
+    line_with_band(right, year, *bounds, color="#2ca02c", band_alpha=0.25)
     right.set(xlabel="year", ylabel=f"kEUR per {step}", title="Extra value (with - without)")
     return figure
 
@@ -66,19 +72,15 @@ def size_figure(engineering: xr.Dataset, maturity: xr.Dataset) -> Figure:
         for size in SIZE_ORDER:
             if size not in summary.size_class.values:
                 continue
-            for world, style in WORLD_STYLE.items():
+            for world, linestyle in WORLD_STYLE.items():
                 point = summary.sel(size_class=size, world=world)
-                ax.plot(
-                    year,
-                    point["mean"],
-                    style,
-                    color=SIZE_COLOURS[size],
-                    label=f"{size}, {'fund' if world == 'treated' else 'no fund'}",
-                )
+                label = f"{size}, {'fund' if world == 'treated' else 'no fund'}"
+                line = {"linestyle": linestyle, "color": SIZE_COLOURS[size], "label": label}
                 if world == "treated":
-                    ax.fill_between(
-                        year, point["low"], point["high"], color=SIZE_COLOURS[size], alpha=0.15
-                    )
+                    bounds = [point[stat] for stat in ("mean", "low", "high")]
+                    line_with_band(ax, year, *bounds, band_alpha=0.15, **line)
+                else:
+                    ax.plot(year, point["mean"], **line)
         ax.set(xlabel="year", title=title)
     axes[1].legend(frameon=False, fontsize=7, ncols=2)
     return figure
@@ -125,10 +127,8 @@ def saved_figure(saved: list[tuple[str, xr.Dataset]]) -> Figure:
     ax.axhline(0, color="black", linewidth=0.6)
     for (label, series), colour in zip(saved, SAVED_COLOURS, strict=False):
         year = series.year.values
-        ax.plot(year, series["extra_mean"] / 1e3, color=colour, label=label)
-        ax.fill_between(
-            year, series["extra_low"] / 1e3, series["extra_high"] / 1e3, color=colour, alpha=0.15
-        )
+        bounds = [series[f"extra_{stat}"] / 1e3 for stat in ("mean", "low", "high")]
+        line_with_band(ax, year, *bounds, color=colour, label=label, band_alpha=0.15)
     unit = f"kEUR per {per_step(saved[0][1].year.values)}" if saved else "kEUR"
     ax.set(xlabel="year", ylabel=unit, title="Extra value against the no-fund world")
     ax.legend(frameon=False, fontsize=8)

@@ -104,10 +104,10 @@ def prepare(
     )
 
 
-def _cell(value: float, key: str, digits: int = 2) -> str:
+def _cell(value: float, key: str, after: str = "") -> str:
     value = float(value)
-    text = "n/a" if value != value else f"{value:,.{digits}f}"
-    return f'<td data-key="{key}" data-value="{value!r}">{text}</td>'
+    text = "n/a" if value != value else f"{value:,.2f}"
+    return f'<td data-key="{key}" data-value="{value!r}">{text}{after}</td>'
 
 
 def premium_html(table: pd.DataFrame, n_seeds: int) -> str:
@@ -119,13 +119,8 @@ def premium_html(table: pd.DataFrame, n_seeds: int) -> str:
         cells = []
         for ratio in ratios:
             row = table[(table.ratio == ratio) & (table.view == view)].iloc[0]
-            key = f"{ratio}-{view}"
-            cell = _cell(row["mean"], key)
-            if n_seeds > 1:
-                cell = cell.replace(
-                    "</td>", f" <small>[{row['low']:,.2f}, {row['high']:,.2f}]</small></td>"
-                )
-            cells.append(cell)
+            interval = f" <small>[{row['low']:,.2f}, {row['high']:,.2f}]</small>"
+            cells.append(_cell(row["mean"], f"{ratio}-{view}", interval if n_seeds > 1 else ""))
         label = html.escape(summaries.VIEW_NAMES.get(view, view))
         rows.append(f"<tr><th>{label}</th>{''.join(cells)}</tr>")
     note = f"mean over {n_seeds} seeds [5-95 % over the seeds]" if n_seeds > 1 else "one seed"

@@ -14,8 +14,12 @@ from __future__ import annotations
 import time
 import traceback
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from experiments.sweep.jobs import DONE, FAILED, JobSpec, annotate, write_done, write_failed
+
+if TYPE_CHECKING:
+    from simulation.config import RunConfig
 
 
 @dataclass(frozen=True)
@@ -35,19 +39,19 @@ class Outcome:
     message: str = ""
 
 
-def counterfactual_key(spec: JobSpec) -> str:
-    """Jobs with the same key share one counterfactual world (its configuration's JSON)."""
+def counterfactual_key(config: RunConfig) -> str:
+    """Runs with the same key share one counterfactual world (its configuration's JSON)."""
     from simulation.dataset import config_json
     from simulation.run import counterfactual_config
 
-    return config_json(counterfactual_config(spec.config.run_view()))
+    return config_json(counterfactual_config(config))
 
 
 def group_by_counterfactual(specs: list[JobSpec]) -> list[list[JobSpec]]:
     """The jobs in groups that share a counterfactual, in order of first appearance."""
     groups: dict[str, list[JobSpec]] = {}
     for spec in specs:
-        groups.setdefault(counterfactual_key(spec), []).append(spec)
+        groups.setdefault(counterfactual_key(spec.config.run_view()), []).append(spec)
     return list(groups.values())
 
 
