@@ -25,6 +25,32 @@ from simulation.territories import TerritoryState
 MIN_PARTNER_WEIGHT = 0.01
 
 
+def start_probability_table(
+    territories: TerritoryState, scenario: ScenarioConfig, cfg: ModelConfig
+) -> np.ndarray:
+    """Probability that an organisation starts a project this step, by territory and profile.
+
+    Rate `r0 * m_profile * (1 + rF * mean fragility) * (1 + rE * E)`, as
+    `1 - exp(-rate)`. Nothing else of an organisation enters it, so one table
+    serves them all.
+
+    Args:
+        territories: Territory state.
+        scenario: World configuration (profile multipliers).
+        cfg: Mechanism parameters.
+
+    Returns:
+        Probabilities, shape (territories, profiles).
+    """
+    em = cfg.emergence
+    multiplier = np.array([scenario.profiles[p].start_rate_multiplier for p in PROFILES])
+    territory_rate = (1.0 + em.fragility_effect * territories.fragility.mean(axis=1)) * (
+        1.0 + em.engineering_effect * territories.engineering
+    )
+    rate = (em.base_rate * multiplier)[None, :] * territory_rate[:, None]
+    return -np.expm1(-rate)
+
+
 def start_probability(
     population: Population,
     territories: TerritoryState,
@@ -33,9 +59,6 @@ def start_probability(
 ) -> np.ndarray:
     """Probability that each organisation starts a project this step.
 
-    Rate `r0 * m_profile * (1 + rF * mean fragility) * (1 + rE * E)`, as
-    `1 - exp(-rate)`.
-
     Args:
         population: The organisations.
         territories: Territory state.
@@ -43,15 +66,11 @@ def start_probability(
         cfg: Mechanism parameters.
 
     Returns:
-        Probabilities, shape (n,).
+        Probabilities, shape (n,): `start_probability_table` read at each
+        organisation's territory and profile.
     """
-    em = cfg.emergence
-    multiplier = np.array([scenario.profiles[p].start_rate_multiplier for p in PROFILES])
-    territory_rate = (1.0 + em.fragility_effect * territories.fragility.mean(axis=1)) * (
-        1.0 + em.engineering_effect * territories.engineering
-    )
-    rate = em.base_rate * multiplier[population.profile] * territory_rate[population.territory]
-    return -np.expm1(-rate)
+    table = start_probability_table(territories, scenario, cfg)
+    return table.ravel()[population.territory_profile]
 
 
 def ally_probability(
@@ -166,9 +185,12 @@ def emerge(
     Returns:
         The new projects.
     """
-    everyone = np.arange(population.size)
-    p_start = start_probability(population, territories, scenario, cfg)
-    leads = everyone[streams.uniform("emergence", step, everyone) < p_start]
+    leads = streams.draws_below(
+        "emergence",
+        step,
+        start_probability_table(territories, scenario, cfg),
+        population.territory_profile,
+    )
     t = population.territory[leads]
 
     ally = streams.uniform("mode", step, leads) < ally_probability(

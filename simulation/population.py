@@ -36,6 +36,8 @@ class Population:
         capital: Alliance capital `A` in [0, 1], shape (n,).
         territory_start: First organisation index of each territory, shape (t,).
         territory_count: Number of organisations in each territory, shape (t,).
+        territory_profile: Each organisation's cell of a (territory, profile) table,
+            `territory * len(PROFILES) + profile`, shape (n,).
     """
 
     profile: np.ndarray
@@ -45,6 +47,7 @@ class Population:
     capital: np.ndarray
     territory_start: np.ndarray
     territory_count: np.ndarray
+    territory_profile: np.ndarray
 
     @property
     def size(self) -> int:
@@ -116,6 +119,7 @@ class Population:
             capital=np.zeros(n),
             territory_start=start.astype(np.int64),
             territory_count=organisations_per_territory.astype(np.int64),
+            territory_profile=territory * len(PROFILES) + profile,
         )
 
 

@@ -20,6 +20,11 @@ _SLOT = np.uint64(0xD1B54A32D192ED03)
 _MUL1 = np.uint64(0xBF58476D1CE4E5B9)
 _MUL2 = np.uint64(0x94D049BB133111EB)
 _TO_UNIT = 2.0**-53
+_UNIT_BITS = 11  # a draw keeps the top 53 of its 64 bits
+_SHIFTS = (np.uint64(30), np.uint64(27), np.uint64(31))
+# Organisations hashed per block by `draws_below`: its temporaries (two uint64
+# arrays and a mask) stay in the core's cache instead of streaming through memory.
+BLOCK = 32_768
 
 MECHANISMS: tuple[str, ...] = (
     "emergence",
@@ -38,6 +43,33 @@ def _mix(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> np.uint64(31))
 
 
+def _mix_inplace(x: np.ndarray, scratch: np.ndarray) -> None:
+    """`_mix` computed in `x` itself, with `scratch` (same shape) as its only temporary."""
+    for shift, multiplier in zip(_SHIFTS, (_MUL1, _MUL2, None), strict=True):
+        np.right_shift(x, shift, out=scratch)
+        np.bitwise_xor(x, scratch, out=x)
+        if multiplier is not None:
+            np.multiply(x, multiplier, out=x)
+
+
+def threshold_bits(probability: np.ndarray) -> np.ndarray:
+    """Integer thresholds `T` such that `uniform < p` exactly when `top53 < T`.
+
+    A draw is `u = k 2^-53` with `k` its top 53 bits, so `u < p` if and only if
+    `k < p 2^53`, and, `k` being an integer, if and only if `k < ceil(p 2^53)`.
+    Scaling by a power of two is exact, so the comparison in integers gives the
+    same answer as the comparison in floats, bit for bit.
+
+    Args:
+        probability: Probabilities (any shape); values outside [0, 1] are clipped.
+
+    Returns:
+        uint64 thresholds, same shape.
+    """
+    scaled = np.ceil(np.clip(probability, 0.0, 1.0) * 2.0**53)
+    return scaled.astype(np.uint64)
+
+
 class RandomStreams:
     """Counter-based uniform draws, one independent stream per mechanism.
 
@@ -49,6 +81,53 @@ class RandomStreams:
     def __init__(self, rng: np.random.Generator) -> None:
         keys = rng.integers(0, 2**63, size=len(MECHANISMS), dtype=np.uint64)
         self._keys = dict(zip(MECHANISMS, keys, strict=True))
+        self._ids_golden = np.empty(0, dtype=np.uint64)
+        self._scratch = (np.empty(BLOCK, dtype=np.uint64), np.empty(BLOCK, dtype=np.uint64))
+
+    def _base(self, mechanism: str, step: int, slot: int = 0) -> np.uint64:
+        """The per-(mechanism, step, slot) part of every draw's hash."""
+        # One-element arrays, not scalars: numpy warns on scalar uint64 overflow.
+        key, step_, slot_ = np.array([self._keys[mechanism], step, slot], dtype=np.uint64)[:, None]
+        return _mix(key + step_ * _GOLDEN + slot_ * _SLOT)[0]
+
+    def draws_below(
+        self, mechanism: str, step: int, probability: np.ndarray, index: np.ndarray
+    ) -> np.ndarray:
+        """Entities `0..n-1` whose draw falls below their probability: `uniform(...) < p`.
+
+        The same answer as `uniform(mechanism, step, arange(n)) < probability[index]`,
+        bit for bit, in one pass over blocks that stay in cache: the entities'
+        `id * golden` is computed once per world size, each draw is hashed in
+        place, and compared in integers (`threshold_bits`) without making floats.
+
+        Args:
+            mechanism: One of `MECHANISMS`.
+            step: The step the draws belong to.
+            probability: A small table of probabilities (read flattened).
+            index: For each entity, its position in the flattened table, shape (n,).
+
+        Returns:
+            The entities whose draw is below their probability, ascending.
+        """
+        n = index.size
+        if self._ids_golden.size != n:
+            self._ids_golden = np.arange(n, dtype=np.uint64) * _GOLDEN
+        thresholds = threshold_bits(probability).ravel()
+        base = self._base(mechanism, step)
+        below = np.empty(n, dtype=bool)
+        x_all, scratch_all = self._scratch
+        unit = np.uint64(_UNIT_BITS)
+        for start in range(0, n, BLOCK):
+            stop = min(n, start + BLOCK)
+            x, scratch = x_all[: stop - start], scratch_all[: stop - start]
+            np.add(self._ids_golden[start:stop], base, out=x)
+            _mix_inplace(x, scratch)
+            np.bitwise_xor(x, base, out=x)
+            _mix_inplace(x, scratch)
+            np.right_shift(x, unit, out=x)
+            np.take(thresholds, index[start:stop], out=scratch)
+            np.less(x, scratch, out=below[start:stop])
+        return np.flatnonzero(below)
 
     def uniform(self, mechanism: str, step: int, entities: np.ndarray, slot: int = 0) -> np.ndarray:
         """Uniform numbers in [0, 1), one per entity.
@@ -62,9 +141,7 @@ class RandomStreams:
         Returns:
             Array of float64 with the shape of `entities`.
         """
-        # One-element arrays, not scalars: numpy warns on scalar uint64 overflow.
-        key, step_, slot_ = np.array([self._keys[mechanism], step, slot], dtype=np.uint64)[:, None]
-        base = _mix(key + step_ * _GOLDEN + slot_ * _SLOT)
+        base = self._base(mechanism, step, slot)
         ids = np.asarray(entities, dtype=np.uint64)
         bits = _mix(_mix(ids * _GOLDEN + base) ^ base)
         return (bits >> np.uint64(11)).astype(np.float64) * _TO_UNIT

@@ -47,3 +47,31 @@ def test_all_slots_at_once_are_the_same_numbers_as_one_slot_at_a_time():
     assert table.shape == (5, 6)
     for slot in range(6):
         np.testing.assert_array_equal(table[:, slot], streams.uniform("partners", 7, ids, slot))
+
+
+def test_integer_thresholds_compare_exactly_as_the_floats_do():
+    from simulation.randomness import threshold_bits
+
+    rng = np.random.default_rng(0)
+    k = rng.integers(0, 2**53, size=200_000, dtype=np.uint64)
+    u = k.astype(np.float64) * 2.0**-53
+    # Random probabilities, and probabilities sitting exactly on a draw or next to it.
+    p = np.concatenate([rng.random(100_000), u[:50_000], np.nextafter(u[50_000:100_000], 1.0)])
+    p = np.concatenate([p, [0.0, 1.0, 1.0 - 2.0**-53, 2.0**-53, 1e-300]])
+    k = np.resize(k, p.size)
+    u = k.astype(np.float64) * 2.0**-53
+    np.testing.assert_array_equal(k < threshold_bits(p), u < p)
+
+
+def test_draws_below_gives_the_floats_comparison_bit_for_bit():
+    """Blocked, in place, in integers: the same organisations as `uniform < p`."""
+    from simulation.randomness import BLOCK
+
+    s = streams(11)
+    n = 2 * BLOCK + 123  # whole blocks and a partial one
+    rng = np.random.default_rng(1)
+    table = np.concatenate([rng.random(40) * 0.1, [0.0, 1.0]])
+    index = rng.integers(0, table.size, size=n)
+    for step in (0, 7):
+        expected = np.flatnonzero(s.uniform("emergence", step, np.arange(n)) < table[index])
+        np.testing.assert_array_equal(s.draws_below("emergence", step, table, index), expected)
