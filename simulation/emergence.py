@@ -203,7 +203,8 @@ def emerge(
     n_partners = is_member[:, 1:].sum(axis=1)
     alliance = n_partners > 0
 
-    shares = population.pillar_share[np.where(is_member, members, 0)]
+    present_members = np.where(is_member, members, 0)
+    shares = population.pillar_share[present_members]
     pair_complementarity = complementarity(shares[:, :1, :], shares[:, 1:, :])
     mean_complementarity = np.divide(
         (pair_complementarity * is_member[:, 1:]).sum(axis=1),
@@ -247,6 +248,7 @@ def emerge(
         quality=quality,
         diversification=diversification(cells),
         member_share=member_shares(own_by_member + mobilised_by_member),
+        member_profile=np.where(is_member, population.profile[present_members], len(PROFILES)),
         own_eur=own_eur,
         mobilised_eur=mobilised_eur,
         value_per_eur=value_per_eur(

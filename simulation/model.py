@@ -27,7 +27,7 @@ from simulation.discounting import discount_factors
 from simulation.emergence import emerge
 from simulation.fund import Fund
 from simulation.landmarks import Landmarks
-from simulation.population import Population
+from simulation.population import Population, update_capital
 from simulation.projects import ProjectTable, hazard
 from simulation.randomness import RandomStreams
 from simulation.recorder import Recorder
@@ -204,13 +204,8 @@ class AllianceModel(mesa.Model):
         territories.trust = update_trust(territories.trust, s, f, cfg)
         territories.alliance_successes += s
 
-        gained = p.members[successes].ravel()
-        lost = p.members[failures].ravel()
-        change = cfg.capital_gain * np.bincount(
-            gained[gained >= 0], minlength=population.size
-        ) - cfg.capital_loss * np.bincount(lost[lost >= 0], minlength=population.size)
-        population.capital = np.clip(
-            population.capital * (1.0 - cfg.capital_decay_per_step) + change, 0.0, 1.0
+        update_capital(
+            population.capital, p.members[successes].ravel(), p.members[failures].ravel(), cfg
         )
 
     def run(self, on_step: Callable[[], None] | None = None) -> AllianceModel:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulation.config import PROFILES, ScenarioConfig
+from simulation.config import PROFILES, ScenarioConfig, TrustConfig
 
 FINANCE_SOURCES: tuple[str, ...] = ("grants", "revenue", "societal_investment")
 # Columns of the pillar matrix used for complementarity and diversification.
@@ -137,3 +137,31 @@ def complementarity(shares_a: np.ndarray, shares_b: np.ndarray) -> np.ndarray:
         Complementarity, shape (...).
     """
     return 0.5 * np.abs(shares_a - shares_b).sum(axis=-1)
+
+
+def update_capital(
+    capital: np.ndarray, gained: np.ndarray, lost: np.ndarray, cfg: TrustConfig
+) -> None:
+    """Alliance capital after one step, in place.
+
+    `A <- clip(A (1 - d_A) + gain S - loss F, 0, 1)`, with `S` and `F` the
+    organisation's alliances that became a success or a failure this step. Every
+    organisation decays; only the few that were in such an alliance need the
+    rest (for the others, adding zero and clipping change nothing), so the step
+    costs one pass over the organisations, not five.
+
+    Args:
+        capital: `A` of every organisation, updated in place, shape (n,).
+        gained: Members of this step's successes, -1 for empty slots.
+        lost: Members of this step's failures, -1 for empty slots.
+        cfg: Trust parameters (gain, loss and decay of capital).
+    """
+    np.multiply(capital, 1.0 - cfg.capital_decay_per_step, out=capital)
+    gained, lost = gained[gained >= 0], lost[lost >= 0]
+    touched = np.unique(np.concatenate([gained, lost]))
+    if touched.size == 0:
+        return
+    successes = np.bincount(np.searchsorted(touched, gained), minlength=touched.size)
+    failures = np.bincount(np.searchsorted(touched, lost), minlength=touched.size)
+    change = cfg.capital_gain * successes - cfg.capital_loss * failures
+    capital[touched] = np.clip(capital[touched] + change, 0.0, 1.0)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from simulation.config import ProductionConfig, SurvivalConfig
+from simulation.config import PROFILES, ProductionConfig, SurvivalConfig
 
 
 @dataclass
@@ -33,6 +33,8 @@ class NewProjects:
         member_share: Share of the project's value credited to each member, in
             proportion to the resources it commits per step (own and mobilised),
             0 for empty slots; rows sum to 1, shape (k, 1 + max_partners).
+        member_profile: Profile of each member, `len(PROFILES)` for empty slots
+            (a bin of its own when value is credited by profile), shape (k, 1 + max_partners).
         own_eur: Members' own resources committed per step, euro.
         mobilised_eur: Idle resources the alliance mobilises per step, euro.
         value_per_eur: Social value per euro of resources.
@@ -50,6 +52,7 @@ class NewProjects:
     quality: np.ndarray
     diversification: np.ndarray
     member_share: np.ndarray
+    member_profile: np.ndarray
     own_eur: np.ndarray
     mobilised_eur: np.ndarray
     value_per_eur: np.ndarray
@@ -176,6 +179,7 @@ class ProjectTable:
     quality: np.ndarray
     diversification: np.ndarray
     member_share: np.ndarray
+    member_profile: np.ndarray
     own_eur: np.ndarray
     mobilised_eur: np.ndarray
     value_per_eur: np.ndarray
@@ -231,12 +235,12 @@ class ProjectTable:
         count = new.lead.size
         if self.size + count > self.capacity:
             self._grow(max(2 * self.capacity, self.size + count))
-        rows = np.arange(self.size, self.size + count)
+        new_rows = slice(self.size, self.size + count)
         for f in fields(new):
-            getattr(self, f.name)[rows] = getattr(new, f.name)
-        self.birth[rows] = step
+            getattr(self, f.name)[new_rows] = getattr(new, f.name)
+        self.birth[new_rows] = step
         self.size += count
-        return rows
+        return np.arange(new_rows.start, new_rows.stop)
 
     def _grow(self, capacity: int) -> None:
         for f in fields(self):
@@ -277,6 +281,8 @@ def _column(name: str, capacity: int, max_members: int) -> np.ndarray:
         return np.full((capacity, max_members), -1, dtype=np.int64)
     if name == "member_share":
         return np.zeros((capacity, max_members))
+    if name == "member_profile":
+        return np.full((capacity, max_members), len(PROFILES), dtype=np.int8)
     if name in {"death", "backed_step"}:
         return np.full(capacity, -1, dtype=np.int64)
     if name in _INT_COLUMNS:

@@ -92,13 +92,13 @@ class Recorder:
         self.value_by_lead_profile_eur[t] = np.bincount(
             projects.profile[value_rows], weights=value, minlength=n_profiles
         )
-        members = projects.members[value_rows]
-        present = members >= 0
+        # Empty member slots fall in a last bin of their own, dropped: each
+        # profile's bin adds the same shares in the same order as over members only.
         self.value_by_profile_eur[t] = np.bincount(
-            model.population.profile[members[present]],
-            weights=(value[:, None] * projects.member_share[value_rows])[present],
-            minlength=n_profiles,
-        )
+            projects.member_profile[value_rows].ravel(),
+            weights=(value[:, None] * projects.member_share[value_rows]).ravel(),
+            minlength=n_profiles + 1,
+        )[:n_profiles]
         self.resources_eur[t] = np.bincount(territory, weights=flows["resources"], minlength=n)
         self.mobilised_eur[t] = np.bincount(territory, weights=flows["mobilised"], minlength=n)
         self.active_projects[t] = np.bincount(territory, minlength=n)
