@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from simulation.config import PROFILES, ModelConfig, ScenarioConfig
-from simulation.population import Population, complementarity
+from simulation.population import Population, complementarity, sum_components
 from simulation.projects import (
     NewProjects,
     diversification,
@@ -128,37 +128,33 @@ def choose_partners(
         Partner indices, -1 for empty slots, shape (k, max_partners).
     """
     em = cfg.emergence
+    k, slots, c = leads.size, em.max_partners, em.partner_candidates
     t = population.territory[leads]
     start = population.territory_start[t]
     others = population.territory_count[t] - 1
     local_lead = leads - start
     # Every draw of this step's partner choice at once: slot 0 for the number of
     # partners, then per partner slot `partner_candidates` candidates and a pick.
-    draws = streams.uniform_slots(
-        "partners", step, leads, 1 + em.max_partners * (em.partner_candidates + 1)
-    )
+    draws = streams.uniform_slots("partners", step, leads, 1 + slots * (c + 1))
     n_partners = 1 + np.floor(draws[:, 0] * em.max_partners).astype(np.int64)
-    lead_shares = population.pillar_share[leads]
-    partners = np.full((leads.size, em.max_partners), -1, dtype=np.int64)
-    slot = 1
-    for j in range(em.max_partners):
-        candidates = np.empty((leads.size, em.partner_candidates), dtype=np.int64)
-        for c in range(em.partner_candidates):
-            local = np.floor(draws[:, slot] * others).astype(np.int64)
-            slot += 1
-            local += local >= local_lead  # skip the lead itself
-            candidates[:, c] = start + local
-        weights = (
-            complementarity(lead_shares[:, None, :], population.pillar_share[candidates])
-            + MIN_PARTNER_WEIGHT
+    per_slot = draws[:, 1:].reshape(k, slots, c + 1)
+    local = np.floor(per_slot[:, :, :c] * others[:, None, None]).astype(np.int64)
+    local += local >= local_lead[:, None, None]  # skip the lead itself
+    candidates = start[:, None, None] + local
+    lead_shares = np.take(population.pillar_share, leads, axis=0)
+    weights = (
+        complementarity(
+            lead_shares[:, None, None, :], np.take(population.pillar_share, candidates, axis=0)
         )
-        cumulative = np.cumsum(weights, axis=1)
-        u = draws[:, slot]
-        slot += 1
-        pick = (cumulative < u[:, None] * cumulative[:, -1:]).sum(axis=1)
-        chosen = candidates[np.arange(leads.size), pick]
-        duplicate = (partners[:, :j] == chosen[:, None]).any(axis=1)
-        partners[:, j] = np.where((j < n_partners) & ~duplicate, chosen, -1)
+        + MIN_PARTNER_WEIGHT
+    )
+    cumulative = np.cumsum(weights, axis=2)
+    pick = (cumulative < per_slot[:, :, c:] * cumulative[:, :, -1:]).sum(axis=2)
+    chosen = np.take_along_axis(candidates, pick[:, :, None], axis=2)[:, :, 0]
+    partners = np.full((k, slots), -1, dtype=np.int64)
+    for j in range(slots):
+        duplicate = (partners[:, :j] == chosen[:, j, None]).any(axis=1)
+        partners[:, j] = np.where((j < n_partners) & ~duplicate, chosen[:, j], -1)
     return partners
 
 
@@ -204,7 +200,7 @@ def emerge(
     alliance = n_partners > 0
 
     present_members = np.where(is_member, members, 0)
-    shares = population.pillar_share[present_members]
+    shares = np.take(population.pillar_share, present_members, axis=0)
     pair_complementarity = complementarity(shares[:, :1, :], shares[:, 1:, :])
     mean_complementarity = np.divide(
         (pair_complementarity * is_member[:, 1:]).sum(axis=1),
@@ -222,13 +218,13 @@ def emerge(
     )
 
     pillars = population.member_pillars(members)
-    own_by_member = pillars[:, :, :4].sum(axis=2)
+    own_by_member = sum_components(pillars[:, :, :4])
     mobilised_by_member = cfg.production.mobilisation * quality[:, None] * pillars[:, :, 4]
     own_eur = own_by_member.sum(axis=1)
     mobilised_eur = mobilised_by_member.sum(axis=1)
     cells = resource_cells(pillars, mobilised_eur, np.zeros(leads.size))
 
-    fragility = territories.fragility[t]
+    fragility = np.take(territories.fragility, t, axis=0)
     cumulative = np.cumsum(fragility, axis=1)
     u_domain = streams.uniform("domain", step, leads)
     domain = (cumulative < u_domain[:, None] * cumulative[:, -1:]).sum(axis=1)
