@@ -277,6 +277,32 @@ def arm_table(dataset: xr.Dataset) -> pd.DataFrame | None:
     return summary_table(per_seed_metrics(runs))
 
 
+def table_frames(dataset: xr.Dataset) -> tuple[dict[str, pd.DataFrame], list[dict[str, str]]]:
+    """The CSV tables of a package, computed from the data they summarise.
+
+    `alliance-publish` writes them; `alliance-verify` computes them again from the
+    published data and compares (`csv_text`).
+
+    Args:
+        dataset: The runs (as given to `alliance-publish`, or its published data).
+
+    Returns:
+        `{"tables/runs.csv": frame}`, with `"tables/arms.csv"` for sweeps of several
+        seeds, and the fields of `runs.csv` (`run_table`).
+    """
+    runs_frame, runs_fields = run_table(dataset)
+    frames = {"tables/runs.csv": runs_frame}
+    arms = arm_table(dataset)
+    if arms is not None:
+        frames["tables/arms.csv"] = arms
+    return frames, runs_fields
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """A table as a package holds it: CSV, no index, Unix line ends."""
+    return frame.to_csv(index=False, lineterminator="\n")
+
+
 def _write_json(path: Path, content: object) -> None:
     path.write_text(json.dumps(content, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
 
@@ -322,12 +348,12 @@ def build_package(dataset: xr.Dataset, source: Path, meta: PublishConfig, folder
     data.to_netcdf(folder / "data" / f"{name}.nc", engine=NETCDF_ENGINE)
     write_zarr_zip(data, folder / "data" / f"{name}.zarr.zip")
     (folder / "tables").mkdir()
-    runs_frame, runs_fields = run_table(dataset)
-    runs_frame.to_csv(folder / "tables" / "runs.csv", index=False, lineterminator="\n")
+    frames, runs_fields = table_frames(dataset)
+    for relative, frame in frames.items():
+        (folder / relative).write_text(csv_text(frame))
     tables = [("runs", "tables/runs.csv", "Headline figures, one row per run", runs_fields)]
-    arms = arm_table(dataset)
+    arms = frames.get("tables/arms.csv")
     if arms is not None:
-        arms.to_csv(folder / "tables" / "arms.csv", index=False, lineterminator="\n")
         arm_fields = [
             {"name": c, "type": "string" if c == "arm" else "number", "description": c}
             for c in arms.columns

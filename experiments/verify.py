@@ -4,18 +4,25 @@
     alliance-verify published/ --rerun    # and re-run every run from its stored config
 
 Checks, in order: every file against `MANIFEST.sha256` (a changed byte names the
-file); the NetCDF and Zarr copies open with plain xarray, hold the same numbers,
-every variable has units and a description, and nothing a CF 1.11 or ACDD 1.3
-checker flags is missing (`experiments.conventions.convention_problems`); with
-`--rerun`, each run is simulated again from `provenance/run_configs.json` and
-must give the published numbers exactly. Exits 0 when everything holds, 1 otherwise.
+file; a listed path outside the package is refused, never read); the NetCDF and
+Zarr copies open with plain xarray, hold the same numbers, every variable has
+units and a description, and nothing a CF 1.11 or ACDD 1.3 checker flags is
+missing (`experiments.conventions.convention_problems`); the tables
+(`tables/*.csv`) are what the published data give; with `--rerun`, each run is
+simulated again from `provenance/run_configs.json` and must give the published
+numbers exactly. A file that cannot be read is one problem line. Exits 0 when
+everything holds, 1 otherwise.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sys
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +35,7 @@ from experiments.crate import crate_problems
 from experiments.files import open_zarr_zip
 from experiments.manifest import check_manifest
 from experiments.progress import with_progress
-from experiments.publish import as_runs
+from experiments.publish import as_runs, csv_text, table_frames
 from experiments.schema import to_config
 from simulation import run
 from simulation.config import RunConfig
@@ -49,24 +56,135 @@ def data_files(folder: Path) -> tuple[Path, Path]:
     return netcdf[0], zarr[0]
 
 
+class Unreadable(Exception):
+    """A data file of the package cannot be read (truncated, corrupted, not what it claims)."""
+
+
+@contextmanager
+def readable(
+    folder: Path, path: Path, opener: Callable[[Path], xr.Dataset]
+) -> Iterator[xr.Dataset]:
+    """Open a data file and load it; any failure to read it becomes `Unreadable`.
+
+    A corrupted file fails inside whichever library decodes it (zipfile's
+    `BadZipFile`, HDF5's `OSError`, a codec's `ValueError`...): each is reported as
+    one line naming the file.
+
+    Args:
+        folder: The package.
+        path: The data file.
+        opener: Opens it as a dataset.
+
+    Yields:
+        The loaded dataset.
+
+    Raises:
+        Unreadable: The file could not be opened or read.
+    """
+    opened = None
+    try:
+        opened = opener(path)
+        loaded = opened.load()
+    except Exception as error:  # any decoder's failure means a corrupted file
+        if opened is not None:
+            opened.close()
+        lines = str(error).strip().splitlines()
+        msg = f"cannot read {path.relative_to(folder)}: {type(error).__name__}"
+        raise Unreadable(f"{msg}: {lines[0]}" if lines else msg) from None
+    with opened:
+        yield loaded
+
+
+def open_checked_zarr_zip(path: Path) -> xr.Dataset:
+    """Open a zipped Zarr store after reading every member against its CRC-32.
+
+    Zarr reads only the members it needs (the consolidated metadata, not each
+    variable's own): a changed byte elsewhere would go unseen.
+
+    Raises:
+        zipfile.BadZipFile: A member's bytes or header do not match the archive's directory.
+    """
+    with zipfile.ZipFile(path) as archive:
+        damaged = archive.testzip()
+    if damaged is not None:
+        msg = f"bad CRC-32 for member {damaged}"
+        raise zipfile.BadZipFile(msg)
+    return open_zarr_zip(path)
+
+
 def check_data(folder: Path) -> list[str]:
-    """Reopen both copies of the data; compare them; check units and descriptions."""
+    """Reopen both copies of the data; compare them; check units, descriptions, tables."""
     netcdf, zarr = data_files(folder)
     problems = []
-    with xr.open_dataset(netcdf) as from_netcdf, open_zarr_zip(zarr) as from_zarr:
-        try:
-            xr.testing.assert_identical(from_netcdf.load(), from_zarr.load())
-        except AssertionError:
-            problems.append(f"differ: {netcdf.relative_to(folder)} and {zarr.relative_to(folder)}")
-        for name, variable in from_netcdf.data_vars.items():
-            if name == "time_bnds":
-                continue  # CF bounds inherit their coordinate's metadata
-            for attribute in ("units", "description"):
-                if not variable.attrs.get(attribute):
-                    problems.append(f"variable {name} has no {attribute}")
-        problems += convention_problems(from_netcdf)
+    try:
+        with (
+            readable(folder, netcdf, xr.open_dataset) as from_netcdf,
+            readable(folder, zarr, open_checked_zarr_zip) as from_zarr,
+        ):
+            try:
+                xr.testing.assert_identical(from_netcdf, from_zarr)
+            except AssertionError:
+                problems.append(
+                    f"differ: {netcdf.relative_to(folder)} and {zarr.relative_to(folder)}"
+                )
+            for name, variable in from_netcdf.data_vars.items():
+                if name == "time_bnds":
+                    continue  # CF bounds inherit their coordinate's metadata
+                for attribute in ("units", "description"):
+                    if not variable.attrs.get(attribute):
+                        problems.append(f"variable {name} has no {attribute}")
+            problems += convention_problems(from_netcdf)
+            problems += check_tables(folder, from_netcdf, netcdf.relative_to(folder).as_posix())
+    except Unreadable as error:
+        return [str(error)]
     problems += crate_problems(folder)
     return problems
+
+
+def check_tables(folder: Path, data: xr.Dataset, source: str) -> list[str]:
+    """Compare the package's CSV tables with the tables its data give.
+
+    Args:
+        folder: The package.
+        data: Its published data.
+        source: The data file's name in the package, for the message.
+
+    Returns:
+        One problem per table that is missing, extra, or differs (naming the first
+        differing row and column).
+    """
+    # The tables were computed before the CF time bounds were added (`conventions`).
+    frames, _ = table_frames(data.drop_dims("nv", errors="ignore"))
+    problems = []
+    present = {p.relative_to(folder).as_posix() for p in (folder / "tables").glob("*.csv")}
+    for name in sorted(present - set(frames)):
+        problems.append(f"{name}: not a table the data give (from {source})")
+    for name, frame in frames.items():
+        path = folder / name
+        if not path.is_file():
+            problems.append(f"missing: {name} (the data give it)")
+            continue
+        found = path.read_text(encoding="utf-8", errors="replace")
+        expected = csv_text(frame)
+        if found != expected:
+            where = first_difference(found, expected)
+            problems.append(f"{name} does not match the data in {source}: {where}")
+    return problems
+
+
+def first_difference(found: str, expected: str) -> str:
+    """Where two CSV texts first differ, in words (row and column)."""
+    found_rows = list(csv.reader(found.splitlines()))
+    expected_rows = list(csv.reader(expected.splitlines()))
+    header = expected_rows[0] if expected_rows else []
+    for number, (got, want) in enumerate(zip(found_rows, expected_rows, strict=False)):
+        if got != want:
+            for column, (a, b) in enumerate(zip(got, want, strict=False)):
+                if a != b:
+                    name = header[column] if number and column < len(header) else "header"
+                    return f"row {number}, column {name}: {a!r} instead of {b!r}"
+            return f"row {number} has {len(got)} cells instead of {len(want)}"
+    return f"{len(found_rows)} rows instead of {len(expected_rows)}"
 
 
 def rerun(folder: Path, max_runs: int | None = None) -> tuple[int, list[str]]:
@@ -133,7 +251,10 @@ def main(argv: list[str] | None = None) -> None:
     print("manifest: every file matches its SHA-256", flush=True)
     problems = check_data(args.folder)
     if not problems:
-        print("data: NetCDF and Zarr open, agree, and every variable has units and a description")
+        print(
+            "data: NetCDF and Zarr open and agree, every variable has units and a description,"
+            " and the tables are what the data give"
+        )
     if args.rerun and not problems:
         count, problems = rerun(args.folder, args.max_runs)
         if not problems:

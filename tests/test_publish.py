@@ -361,3 +361,65 @@ def test_the_validator_flags_a_crate_without_the_profile(package, tmp_path):
     (copy / "ro-crate-metadata.json").write_text(json.dumps(crate))
     issues = offline_validation(copy, "process-run-crate-0.5")
     assert any("conformsTo" in issue or "versioned permalink" in issue for issue in issues)
+
+
+def tampered_copy(package: Path, tmp_path: Path, name: str, change) -> Path:
+    """A copy of the package with `change(bytes) -> bytes` applied to one file, re-manifested."""
+    copy = tmp_path / "tampered"
+    shutil.copytree(package, copy)
+    target = copy / name
+    target.write_bytes(change(target.read_bytes()))
+    write_manifest(copy)
+    return copy
+
+
+def test_a_changed_table_figure_fails_verify_even_with_a_new_manifest(package, tmp_path):
+    def change_headline(content: bytes) -> bytes:
+        header, row, *rest = content.decode().splitlines(keepends=True)
+        cells = row.split(",")
+        cells[-1] = "12.6\n"
+        return "".join([header, ",".join(cells), *rest]).encode()
+
+    copy = tampered_copy(package, tmp_path, "tables/runs.csv", change_headline)
+    result = cli("alliance-verify", str(copy), cwd=tmp_path)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "tables/runs.csv does not match the data" in lines[0]
+    assert "row 1, column" in lines[0] and "'12.6'" in lines[0]
+
+
+def test_a_table_the_data_do_not_give_fails_verify(package, tmp_path):
+    copy = tampered_copy(package, tmp_path, "tables/runs.csv", lambda content: content)
+    (copy / "tables" / "arms.csv").write_text("arm,seeds\nuniform,9\n")
+    write_manifest(copy)
+    result = cli("alliance-verify", str(copy), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "tables/arms.csv: not a table the data give" in result.stderr
+
+
+@pytest.mark.parametrize("where", [0.01, 0.3, 0.5, 0.9])
+def test_a_flipped_byte_in_the_zipped_zarr_is_one_line(package, tmp_path, where):
+    def flip(content: bytes) -> bytes:
+        changed = bytearray(content)
+        changed[int(len(changed) * where)] ^= 0xFF
+        return bytes(changed)
+
+    copy = tampered_copy(package, tmp_path, "data/dataset.zarr.zip", flip)
+    result = cli("alliance-verify", str(copy), cwd=tmp_path)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("alliance-verify: cannot read data/dataset.zarr.zip: BadZipFile")
+
+
+def test_a_manifest_reaching_outside_the_package_fails_verify(package, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("outside")
+    copy = tmp_path / "copy"
+    shutil.copytree(package, copy)
+    with (copy / "MANIFEST.sha256").open("a") as file:
+        file.write(f"{sha256(secret)}  ../secret.txt\n")
+    result = cli("alliance-verify", str(copy), "--rerun", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "outside the package: ../secret.txt" in result.stderr
+    assert "every file matches" not in result.stdout
