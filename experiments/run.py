@@ -30,6 +30,7 @@ from omegaconf import DictConfig
 from experiments.files import discard_empty_run_dir, write_netcdf_atomically
 from experiments.progress import progress_bar
 from experiments.provenance import git_commit
+from experiments.run_checks import exit_refused, refuse_deletions, refusing_bad_configs
 from experiments.schema import CONFIG_DIR, JobConfig, check_draw, register, validated_or_exit
 from experiments.summary import summary
 from experiments.sweep.jobs import (
@@ -180,7 +181,15 @@ def entry() -> None:
 
         print(f"alliance-run (alliance-premium) {__version__}")
         return
-    with mode_from_command_line(sys.argv[1:]):
+    from hydra._internal.utils import get_args_parser
+
+    parsed, _ = get_args_parser().parse_known_args(sys.argv[1:])
+    try:
+        refuse_deletions(parsed.overrides)
+    except ConfigError as error:
+        exit_refused("alliance-run", error)
+    refusing = refusing_bad_configs("alliance-run", parsed.overrides)
+    with mode_from_command_line(sys.argv[1:]), refusing:
         main()
 
 

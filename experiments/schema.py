@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+import re
 import sys
 import threading
 import typing
@@ -49,6 +50,11 @@ class JobConfig(RunConfig):
             This config.
         """
         super().validate()
+        for key, name in (
+            ("scenario.name", self.scenario.name),
+            ("fund.strategy.name", self.fund.strategy.name),
+        ):
+            check_folder_name(key, name)
         if self.sensitivity is not None:
             self.sensitivity.validate(self)
             self.run_config().validate()  # the row's values, before any work
@@ -70,6 +76,33 @@ class JobConfig(RunConfig):
         if self.sensitivity is not None:
             config = sample_config(config, self.sensitivity)
         return config
+
+
+# A name that becomes one folder of a run's path (`outputs/<scenario>/<strategy>/`).
+FOLDER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+
+
+def check_folder_name(key: str, name: object) -> None:
+    """Refuse a name that would not be one folder inside the output root.
+
+    `scenario.name` and `fund.strategy.name` name the folders of a run
+    (`outputs/<scenario>/<strategy>/...`): `../../x`, `a/b/c` or an empty name
+    would write outside `outputs/`, nest folders, or merge two runs' folders.
+
+    Args:
+        key: The dotted key, for the message.
+        name: Its value.
+
+    Raises:
+        ConfigError: The name is not 1-100 letters, digits, `_`, `-` or `.`,
+            starting with a letter or digit.
+    """
+    if not isinstance(name, str) or not FOLDER_NAME.match(name):
+        msg = (
+            f"invalid config: {key} = {name!r}; allowed: 1 to 100 letters, digits, '_', '-' "
+            "or '.', starting with a letter or digit (it names a folder of the run)"
+        )
+        raise ConfigError(msg)
 
 
 # The typed schema each primary config in `configs/` extends: config name -> (schema name, type).

@@ -1,0 +1,195 @@
+"""Every bad input to `alliance-run` is one line, exit 2, and leaves nothing behind (issue 26)."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from omegaconf import OmegaConf
+
+from experiments.refusal import is_config_error, refusal
+from experiments.schema import CONFIG_DIR, check_folder_name, register
+from simulation.config import ConfigError
+
+from .conftest import SMALL_OVERRIDES
+
+RUN = str(Path(sys.executable).parent / "alliance-run")
+
+
+def run_in(folder: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [RUN, *args, *SMALL_OVERRIDES], cwd=folder, capture_output=True, text=True, timeout=120
+    )
+
+
+def assert_refused(result: subprocess.CompletedProcess, *words: str) -> str:
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("alliance-run: invalid"), lines[0]
+    assert "Traceback" not in result.stderr
+    for word in words:
+        assert word in lines[0], (word, lines[0])
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("override", "words"),
+    [
+        ("fund/strategy=nonexistent", ["fund/strategy = nonexistent", "allowed:", "uniform"]),
+        ("scenario=nope", ["scenario = nope", "national"]),
+        ("calibrated=nope", ["calibrated = nope", "posterior"]),
+        ("accounting=nope", ["accounting = nope", "green_book"]),
+        ("foo=bar", ["foo is not a key"]),
+        ("fund.budgt_eur=3", ["did you mean fund.budget_eur?"]),
+        ("seed=abc", ["seed = 'abc'", "allowed: an integer"]),
+        ("seed=nan", ["seed = nan", "allowed: an integer"]),
+        ("seed=", ["seed = ''", "allowed: an integer"]),
+        ("fund.budget_eur=null", ["fund.budget_eur = null", "not null"]),
+        ("fund.placebo=maybe", ["fund.placebo", "true or false"]),
+        ("~seed", ["~seed", "cannot be deleted"]),
+        ("~fund", ["~fund", "cannot be deleted"]),
+        ("seed=${oc.env:HOME}", ["seed = ${oc.env:HOME}", "allowed: an integer"]),
+        ("seed=${oc.decode:'1 2'}", ["seed = ${oc.decode:", "allowed: an integer"]),
+        ("é=1", ["invalid override 'é=1'"]),
+        ("seed=[1", ["invalid override 'seed=[1'"]),
+        ("scenario.name=", ["scenario.name = ''", "allowed: 1 to 100 letters"]),
+        ("scenario.name=../../../x", ["scenario.name = '../../../x'"]),
+        ("fund.strategy.name=a/b/c", ["fund.strategy.name = 'a/b/c'"]),
+        ("hydra.run.dir=/proc/self/x", ["hydra.run.dir = /proc/self/x cannot be created"]),
+    ],
+)
+def test_a_bad_override_is_one_line_and_leaves_nothing(tmp_path, override, words):
+    work = tmp_path / "work"
+    work.mkdir()
+    assert_refused(run_in(work, override), *words)
+    assert list(work.iterdir()) == []
+    assert list(tmp_path.iterdir()) == [work]
+
+
+def test_a_run_folder_that_is_a_file_is_refused(tmp_path):
+    (tmp_path / "taken").write_text("not a folder")
+    assert_refused(run_in(tmp_path, "hydra.run.dir=taken"), "hydra.run.dir", "cannot be created")
+    assert_refused(run_in(tmp_path, "hydra.run.dir=taken/sub"), "cannot be created")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]
+
+
+def test_a_second_run_never_replaces_the_first_ones_dataset(tmp_path):
+    first = run_in(tmp_path, "hydra.run.dir=.")
+    assert first.returncode == 0, first.stderr
+    before = (tmp_path / "dataset.nc").read_bytes()
+    hydra_before = (tmp_path / ".hydra" / "overrides.yaml").read_text()
+    assert_refused(run_in(tmp_path, "seed=1", "hydra.run.dir=."), "already holds", "dataset.nc")
+    assert (tmp_path / "dataset.nc").read_bytes() == before
+    assert (tmp_path / ".hydra" / "overrides.yaml").read_text() == hydra_before
+
+
+@pytest.fixture(scope="module")
+def broken_configs(tmp_path_factory) -> Path:
+    """A copy of `configs/` with broken fund options beside the real ones."""
+    root = tmp_path_factory.mktemp("configs") / "configs"
+    shutil.copytree(CONFIG_DIR, root)
+    (root / "fund" / "tab.yaml").write_text("budget_eur: 1.0\n\tyears: 3\n")
+    (root / "fund" / "abc.yaml").write_text("a: b: c\n")
+    (root / "fund" / "dup.yaml").write_text("years: 3\nyears: 4\n")
+    return root
+
+
+@pytest.mark.parametrize(
+    ("option", "words"),
+    [
+        ("tab", ["fund/tab.yaml, line 2", "'\\t'"]),
+        ("abc", ["fund/abc.yaml, line 1", "mapping values"]),
+        ("dup", ["fund/dup.yaml, line 2", "duplicate key years"]),
+    ],
+)
+def test_a_yaml_error_in_a_config_file_names_the_file(broken_configs, tmp_path, option, words):
+    result = run_in(tmp_path, f"--config-path={broken_configs}", f"fund={option}")
+    assert_refused(result, "invalid config file", *words)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_emptied_config_file_is_refused(broken_configs, tmp_path):
+    emptied = broken_configs.parent / "emptied"
+    shutil.copytree(broken_configs, emptied)
+    (emptied / "fund" / "default.yaml").write_text("")
+    result = run_in(tmp_path, f"--config-path={emptied}")
+    assert_refused(result, "emptied/fund/default.yaml: it is empty")
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- Property-based: names and overrides ---
+
+NAMES = st.lists(st.sampled_from([*"aZ09._-/\\~ $*:", "..", "\x00", "é", "\n"]), max_size=12).map(
+    "".join
+)
+
+
+@settings(max_examples=300)
+@given(NAMES)
+def test_an_accepted_name_is_one_folder_inside_the_output_root(name):
+    root = Path("/srv/outputs")
+    try:
+        check_folder_name("scenario.name", name)
+    except ConfigError as error:
+        assert "\n" not in str(error) and "allowed:" in str(error)
+        return
+    assert (root / name).resolve().parent == root
+    assert name not in (".", "..")
+
+
+KEYS = st.sampled_from(
+    [
+        "seed",
+        "fund.budget_eur",
+        "fund.placebo",
+        "scenario.name",
+        "scenario.n_territories",
+        "fund/strategy",
+        "scenario",
+        "fund.budgt_eur",
+        "model.production.frugality_gian",
+        "zz",
+    ]
+)
+VALUES = st.sampled_from(
+    [
+        "abc",
+        "nan",
+        "null",
+        "",
+        "[1",
+        "${oc.env:HOME}",
+        "1e400",
+        "-1",
+        "{a: 1}",
+        "[1,2]",
+        "nonexistent",
+        "'x'",
+        "true",
+    ]
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(KEYS, VALUES)
+def test_any_refused_override_is_one_line_naming_the_key(key, value):
+    register("config")
+    override = f"{key}={value}"
+    try:
+        with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+            cfg = compose(config_name="config", overrides=[override])
+        from experiments.schema import JobConfig, to_config
+
+        to_config(cfg, JobConfig)
+    except Exception as error:
+        assert is_config_error(error), error
+        line = refusal(error, overrides=[override])
+        assert "\n" not in line and line.startswith("invalid")
+        assert key.split(".")[-1] in line or key in line or override in line, line
+    else:
+        assert OmegaConf.select(cfg, key.replace("/", ".")) is not None or "/" in key
