@@ -1,0 +1,114 @@
+"""Ctrl-C, a full disk and a read-only folder end every command in one line.
+
+`guarded` wraps each console script (`experiments.console`):
+
+- **Ctrl-C** prints `<program>: interrupted; ...` and exits 130, with no traceback.
+  The first Ctrl-C raises `KeyboardInterrupt` as usual, so that every `finally`
+  removes its temporary file; should the program not have ended `GRACE` seconds
+  later (a library waiting on a lock its interrupted caller held: netCDF's
+  `CombinedLock`), or at a second Ctrl-C, the process removes its temporaries and
+  ends at once.
+- **A full disk** (`ENOSPC`, `EDQUOT`) and **a folder it cannot write** (`EROFS`,
+  `EACCES`, `EPERM`) print one line naming the path, exit 1 and 2 respectively.
+- Temporaries a killed earlier run left beside the paths the command is given are
+  removed when it starts (`experiments.cleanup.remove_stale`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+
+from experiments.cleanup import folders_named_by, remove_own, remove_stale
+
+GRACE = 10.0  # seconds an interrupted program has to end by itself
+INTERRUPTED = 130  # 128 + SIGINT, as a shell reports it
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+NOT_WRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)
+
+
+def interrupted_line(program: str) -> str:
+    """What Ctrl-C prints."""
+    return (
+        f"{program}: interrupted; nothing half-written was kept "
+        "(run the same command again to resume)"
+    )
+
+
+def os_error_line(program: str, error: OSError) -> tuple[str, int] | None:
+    """The one line and exit status for a full disk or an unwritable path; None otherwise."""
+    where = f" ({error.filename})" if error.filename else ""
+    if error.errno in DISK_FULL:
+        line = (
+            f"{program}: no space left on the device{where}; free some space and run the "
+            "same command again (finished work is kept)"
+        )
+        return line, 1
+    if error.errno in NOT_WRITABLE:
+        line = (
+            f"{program}: cannot write{where}: {error.strerror}; allowed: a folder this user "
+            "can write"
+        )
+        return line, 2
+    return None
+
+
+class _Interrupts:
+    """The SIGINT handler: raise once, then end for good after a grace or a second Ctrl-C."""
+
+    def __init__(self, program: str, folders: list[Path]) -> None:
+        self.program = program
+        self.folders = folders
+        self.pending = False
+
+    def end_now(self) -> None:
+        remove_own(self.folders)
+        with contextlib.suppress(OSError, ValueError):
+            print(interrupted_line(self.program), file=sys.stderr, flush=True)
+        os._exit(INTERRUPTED)
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        if self.pending:
+            self.end_now()
+        self.pending = True
+        watchdog = threading.Timer(GRACE, self.end_now)
+        watchdog.daemon = True
+        watchdog.start()
+        raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def guarded(program: str, arguments: list[str]) -> Iterator[None]:
+    """Run a command so that Ctrl-C, a full disk or a read-only folder end it in one line.
+
+    Args:
+        program: The command's name, for the messages.
+        arguments: Its command line after the name (to find its folders).
+
+    Yields:
+        Nothing; exits the process on an interruption or such an `OSError`.
+    """
+    folders = folders_named_by(arguments)
+    remove_stale(folders)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, _Interrupts(program, folders))
+    try:
+        yield
+    except KeyboardInterrupt:
+        remove_own(folders)
+        print(interrupted_line(program), file=sys.stderr, flush=True)
+        sys.exit(INTERRUPTED)
+    except OSError as error:
+        refusal = os_error_line(program, error)
+        if refusal is None:
+            raise
+        remove_own(folders)
+        print(refusal[0], file=sys.stderr, flush=True)
+        sys.exit(refusal[1])

@@ -1,0 +1,137 @@
+"""Ctrl-C, a full disk, a read-only folder: one line, the right exit status, no temporaries."""
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from experiments.cleanup import alive, folders_named_by, remove_stale
+
+from .conftest import BIN
+
+
+def guarded_script(folder: Path, body: str) -> subprocess.CompletedProcess:
+    """Run `body` inside `guarded("prog", [folder])` in a fresh interpreter."""
+    script = textwrap.dedent(
+        """
+        import errno, os, signal, sys, threading, time
+        from pathlib import Path
+        import experiments.interrupts as interrupts
+        interrupts.GRACE = 0.5
+        folder = Path(sys.argv[1])
+        temporary = folder / f".collected.nc.tmp-{os.getpid()}"
+        temporary.write_text("half")
+        with interrupts.guarded("prog", [str(folder)]):
+        """
+    ) + textwrap.indent(textwrap.dedent(body), "    ")
+    return subprocess.run(
+        [sys.executable, "-c", script, str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def one_line(result: subprocess.CompletedProcess) -> str:
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    return lines[0]
+
+
+def test_ctrl_c_is_one_line_exit_130_and_removes_the_temporary(tmp_path):
+    result = guarded_script(tmp_path, "os.kill(os.getpid(), signal.SIGINT); time.sleep(5)")
+    assert result.returncode == 130
+    assert one_line(result).startswith("prog: interrupted;")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_ends_a_program_deadlocked_on_a_lock_its_caller_held(tmp_path):
+    # netCDF's CombinedLock: the interrupted write held it, closing the file waits on it.
+    body = """
+    lock = threading.Lock()
+    lock.acquire()
+    try:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(5)
+    finally:
+        lock.acquire()
+    """
+    started = time.monotonic()
+    result = guarded_script(tmp_path, body)
+    assert time.monotonic() - started < 10
+    assert result.returncode == 130
+    assert one_line(result).startswith("prog: interrupted;")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "words"),
+    [
+        ("ENOSPC", 1, "no space left on the device (/data/out.nc)"),
+        ("EROFS", 2, "cannot write (/data/out.nc): Read-only file system"),
+        ("EACCES", 2, "cannot write (/data/out.nc): Permission denied"),
+    ],
+)
+def test_a_full_disk_or_a_read_only_folder_is_one_line(tmp_path, code, status, words):
+    body = f"raise OSError(errno.{code}, os.strerror(errno.{code}), '/data/out.nc')"
+    result = guarded_script(tmp_path, body)
+    assert result.returncode == status
+    assert words in one_line(result)
+    assert list(tmp_path.iterdir()) == []
+
+
+def dead_pid() -> int:
+    finished = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    pid = int(finished.stdout)
+    assert not alive(pid)
+    return pid
+
+
+def test_temporaries_of_killed_runs_are_removed_by_a_later_command(tmp_path):
+    pid = dead_pid()
+    stale_file = tmp_path / f".collected.nc.tmp-{pid}"
+    stale_file.write_bytes(b"\0" * 1000)
+    stale_folder = tmp_path / f".pub.tmp-{pid}"
+    (stale_folder / "data").mkdir(parents=True)
+    live = tmp_path / f".other.nc.tmp-{os.getpid()}"  # a running process's: kept
+    live.write_text("writing")
+    result = subprocess.run(
+        [str(BIN / "alliance-verify"), str(tmp_path / "no-package")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == [live.name]
+
+
+def test_stale_temporaries_below_a_sweep_folder(tmp_path):
+    pid = dead_pid()
+    job = tmp_path / "seed=1"
+    job.mkdir()
+    for name in (".error.txt", ".run.log"):
+        (job / f"{name}.tmp-{pid}").write_text("x")
+    (job / "run.log").write_text("kept")
+    assert len(remove_stale([tmp_path], recursive=True)) == 2
+    assert [p.name for p in job.iterdir()] == ["run.log"]
+
+
+def test_the_folders_a_command_line_names(tmp_path):
+    (tmp_path / "sweep").mkdir()
+    arguments = [
+        str(tmp_path / "sweep"),
+        str(tmp_path / "new"),
+        "--rerun",
+        "title=x",
+        f"hydra.run.dir={tmp_path}/sweep",
+    ]
+    assert folders_named_by(arguments) == [tmp_path / "sweep", tmp_path]
