@@ -28,6 +28,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from experiments.files import discard_empty_run_dir, write_netcdf_atomically
+from experiments.limits import ALLOW_LARGE_SWEEP, check_sweep_size, sweep_size
 from experiments.progress import progress_bar
 from experiments.provenance import git_commit
 from experiments.run_checks import exit_refused, refuse_deletions, refusing_bad_configs
@@ -175,7 +176,11 @@ def mode_only_on_command_line(arguments: list[str]) -> bool:
 
 
 def entry() -> None:
-    """The `alliance-run` console script: `--version`, or Hydra's app."""
+    """The `alliance-run` console script: `--version`, or Hydra's app.
+
+    Before Hydra runs: `~key` deletions are refused, and a sweep's jobs are counted
+    (`experiments.limits`): above 20,000 it needs `--allow-large-sweep`.
+    """
     if sys.argv[1:] == ["--version"]:
         from simulation import __version__
 
@@ -183,9 +188,13 @@ def entry() -> None:
         return
     from hydra._internal.utils import get_args_parser
 
+    allow_large = ALLOW_LARGE_SWEEP in sys.argv[1:]
+    sys.argv[1:] = [a for a in sys.argv[1:] if a != ALLOW_LARGE_SWEEP]  # ours, not Hydra's
     parsed, _ = get_args_parser().parse_known_args(sys.argv[1:])
     try:
         refuse_deletions(parsed.overrides)
+        if parsed.multirun or "hydra.mode=MULTIRUN" in parsed.overrides:
+            check_sweep_size(sweep_size(parsed.overrides, Path(CONFIG_DIR)), allow_large)
     except ConfigError as error:
         exit_refused("alliance-run", error)
     refusing = refusing_bad_configs("alliance-run", parsed.overrides)

@@ -6,7 +6,8 @@ several lines or a traceback. `refusing_bad_configs` makes every refusal one lin
 with exit status 2 (`experiments.refusal`), and checks a single run before its
 folder exists:
 
-- the configuration is valid (`experiments.schema.to_config`), names included;
+- the configuration is valid (`experiments.schema.to_config`), names included,
+  and its world fits in the memory available (`experiments.limits`);
 - no config file it reads is empty (an emptied `fund/default.yaml` would silently
   run the dataclass defaults);
 - the run folder can be created, and holds no earlier run's `dataset.nc` (two runs
@@ -27,6 +28,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from experiments.limits import check_world_fits
 from experiments.refusal import is_config_error, refusal
 from simulation.config import ConfigError
 
@@ -126,6 +128,7 @@ def check_before_run(config: DictConfig) -> None:
         del task["hydra"]
     job = to_config(task, JobConfig)
     check_draw(job, config.hydra.runtime.choices.get("calibrated") or "none")
+    check_world_fits(job.run_view())
     HydraConfig.instance().set_config(config)  # for the folder's `${hydra:...}` values
     check_run_dir(Path(str(OmegaConf.select(config, "hydra.run.dir"))).absolute())
 
