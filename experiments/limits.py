@@ -10,7 +10,8 @@ refuses. Why 20,000: a job of the default world costs about 0.11 s of compute on
 a core, 0.34 ms of planning and a job folder of about 0.45 MB, so 20,000 jobs
 are at least 20 minutes on 2 cores and 9 GB of files: as much as one would start
 without thinking twice, and 16 times the project's largest documented sweep (the
-1,200-run appraisal). The planner holds each job in memory (a few kB), so a million jobs is the most one process plans.
+1,200-run appraisal). The planner holds each job in memory (a few kB), so a
+million jobs is the most one process plans.
 
 **A world that would not fit in memory is refused** with the estimate
 (`world_bytes`): about 150 MB for the interpreter and libraries, 25 bytes per

@@ -28,6 +28,7 @@ twice gives byte-identical data files. Dates live in the metadata files.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import itertools
 import json
@@ -55,6 +56,7 @@ from experiments.files import NETCDF_ENGINE, write_zarr_zip
 from experiments.manifest import write_manifest
 from experiments.provenance import git_commit, library_versions
 from experiments.publication import PublishConfig
+from experiments.refusal import refusal
 from experiments.report import per_seed_metrics, summary_table
 from experiments.schema import CONFIG_DIR, PROJECT_ROOT, refuse_unknown_keys, register
 from simulation.config import ConfigError
@@ -99,15 +101,15 @@ def load_publish_config(overrides: list[str]) -> PublishConfig:
         refuse_unknown_keys(cfg, PublishConfig, "configs/publish.yaml")
         config = OmegaConf.to_object(cfg)
     except (HydraException, OmegaConfBaseException) as error:
-        # Hydra's message suggests appending the key; the cause says what is wrong.
-        lines = [line.strip() for line in str(error.__cause__ or error).splitlines()]
-        lines = [line for line in lines if line]
         hint = (
             "; quote values with commas, parentheses or quotes: \"title='A (B, C)'\""
             if isinstance(error, OverrideParseException)
             else ""
         )
-        msg = f"invalid config: {'; '.join(lines)}{hint} (keys and defaults: configs/publish.yaml)"
+        where = "configs/publish.yaml"
+        keys = tuple(f.name for f in dataclasses.fields(PublishConfig))
+        line = refusal(error, overrides=overrides, keys=keys, where=where)
+        msg = line if where in line else f"{line}{hint} (keys and defaults: {where})"
         raise ConfigError(msg) from None
     if not isinstance(config, PublishConfig):
         msg = f"expected a PublishConfig, got {type(config).__name__}"

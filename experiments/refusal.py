@@ -121,7 +121,11 @@ def _yaml_problem(error: yaml.YAMLError, root: Path) -> str:
 
 
 def refusal(
-    error: BaseException, root: Path | None = None, overrides: list[str] | None = None
+    error: BaseException,
+    root: Path | None = None,
+    overrides: list[str] | None = None,
+    keys: tuple[str, ...] | None = None,
+    where: str | None = None,
 ) -> str:
     """One line saying what is wrong in a configuration, naming the key or file.
 
@@ -130,6 +134,8 @@ def refusal(
             composing the configuration.
         root: The config tree (`configs/`), to name its files relative to the project.
         overrides: The command line's overrides, named when the error names no key.
+        keys: The valid keys, for a closest-key suggestion (default: `alliance-run`'s).
+        where: Where the keys and defaults are documented (default: the config tree).
 
     Returns:
         The line, without the program's name.
@@ -137,6 +143,7 @@ def refusal(
     from experiments.schema import CONFIG_DIR
 
     root = root or Path(CONFIG_DIR)
+    where = where or f"{root.name}/"
     cause = error.__cause__
     if isinstance(error, ConfigError):
         return _first_line(error)
@@ -155,9 +162,9 @@ def refusal(
     if isinstance(cause, missing_key) or isinstance(error, missing_key):
         unknown = cause if isinstance(cause, missing_key) else error
         key = unknown.full_key or str(unknown.key)
-        closest = closest_key(key)
+        closest = closest_key(key, keys)
         hint = f"; did you mean {closest}?" if closest else ""
-        return f"invalid config: {key} is not a key{hint} (keys and defaults: {root.name}/)"
+        return f"invalid config: {key} is not a key{hint} (keys and defaults: {where})"
     for candidate in (cause, error):
         if isinstance(candidate, OmegaConfBaseException) and candidate.full_key:
             return _value_problem(candidate)

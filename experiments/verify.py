@@ -11,7 +11,7 @@ missing (`experiments.conventions.convention_problems`); the tables
 (`tables/*.csv`) are what the published data give; with `--rerun`, each run is
 simulated again from `provenance/run_configs.json` and must give the published
 numbers exactly. A file that cannot be read is one problem line. Exits 0 when
-everything holds, 1 otherwise.
+everything holds, 1 otherwise (2 when FOLDER does not exist).
 """
 
 from __future__ import annotations
@@ -242,14 +242,17 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if not args.folder.is_dir():
         print(f"alliance-verify: no such folder: {args.folder}", file=sys.stderr)
-        sys.exit(1)
+        sys.exit(2)
     problems = check_manifest(args.folder)
     if problems:
         for problem in problems:
             print(f"alliance-verify: {problem}", file=sys.stderr)
         sys.exit(1)
     print("manifest: every file matches its SHA-256", flush=True)
-    problems = check_data(args.folder)
+    try:
+        problems = check_data(args.folder)
+    except ValueError as error:  # not a package: no single .nc and .zarr.zip
+        problems = [str(error)]
     if not problems:
         print(
             "data: NetCDF and Zarr open and agree, every variable has units and a description,"

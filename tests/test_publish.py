@@ -423,3 +423,34 @@ def test_a_manifest_reaching_outside_the_package_fails_verify(package, tmp_path)
     assert result.returncode == 1
     assert "outside the package: ../secret.txt" in result.stderr
     assert "every file matches" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("override", "words"),
+    [
+        ("titl=x", "titl is not a key; did you mean title?"),
+        ("title=[1", "invalid override 'title=[1'"),
+        ("keywords=3", "keywords = 3"),
+    ],
+)
+def test_bad_metadata_overrides_are_one_line(package, tmp_path, override, words):
+    dataset = package / "data" / "dataset.nc"
+    result = cli(
+        "alliance-publish", str(dataset), str(tmp_path / "out"), *METADATA, override, cwd=tmp_path
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and words in lines[0], lines
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_verify_refuses_what_is_not_a_package_in_one_line(tmp_path):
+    missing = cli("alliance-verify", str(tmp_path / "nothing"), cwd=tmp_path)
+    assert missing.returncode == 2 and "no such folder" in missing.stderr
+    (tmp_path / "empty").mkdir()
+    write_manifest(tmp_path / "empty")
+    empty = cli("alliance-verify", str(tmp_path / "empty"), cwd=tmp_path)
+    assert empty.returncode == 1
+    assert empty.stderr.strip().splitlines() == [
+        f"alliance-verify: expected one .nc and one .zarr.zip in {tmp_path / 'empty' / 'data'}"
+    ]
