@@ -11,7 +11,12 @@ every job are kept as attributes. Failed, unreadable and unfinished jobs are
 listed and left out.
 
 Runs made under configurations that differ beyond the swept keys (a YAML
-default edited between two runs of a sweep) are refused, naming the keys.
+default edited between two runs of a sweep), or runs that set different keys,
+are refused, naming the keys. A file is merged only once checked against what it
+claims to be: a dataset whose size or SHA-256 differs from its `job.json`, a
+`job.json` recorded for another folder, a dataset whose seed, config hash or
+overrides are not its job's, and two jobs of one cell are refused, naming the
+folder (exit 2).
 
 Runs of one shape are streamed into the merged file a few milliseconds each
 (`experiments.sweep.merge`), in memory a few runs at a time; a sweep over the
@@ -31,8 +36,24 @@ import yaml
 
 from experiments.files import NETCDF_ENGINE, write_netcdf_atomically
 from experiments.progress import with_progress
-from experiments.sweep.jobs import DATASET_NAME, DONE, ERROR_NAME, RECORD_NAME, read_record
-from experiments.sweep.merge import PER_RUN_ATTRS, RunFile, ShapeMismatch, merge_runs
+from experiments.sweep.jobs import (
+    DATASET_NAME,
+    DONE,
+    ERROR_NAME,
+    RECORD_NAME,
+    damage,
+    read_record,
+)
+from experiments.sweep.merge import (
+    PER_RUN_ATTRS,
+    CollectRefused,
+    ConfigMismatch,
+    RunFile,
+    ShapeMismatch,
+    check_identity,
+    merge_runs,
+)
+from experiments.sweep.runfile import open_run
 
 __all__ = [
     "PER_RUN_ATTRS",
@@ -67,9 +88,12 @@ class SweepJobs:
         done: Job folder -> its swept values as {override key: value} (seed included).
         failed: Job folder -> the last line of its error.
         unfinished: Job folders with neither a dataset nor an error.
+        identity: Done job folder -> what its dataset's attributes must say
+            (seed, config hash, overrides), from its record.
     """
 
     done: dict[Path, dict[str, object]] = field(default_factory=dict)
+    identity: dict[Path, dict[str, str]] = field(default_factory=dict)
     failed: dict[Path, str] = field(default_factory=dict)
     unfinished: list[Path] = field(default_factory=list)
 
@@ -101,17 +125,38 @@ def _last_error_line(job: Path) -> str:
     return lines[-1] if lines else "unknown error"
 
 
+def _check_record(sweep_dir: Path, job: Path, record: dict) -> None:
+    """Refuse a done job whose record is another folder's or whose dataset is not its own."""
+    folder = job.relative_to(sweep_dir).as_posix()
+    if record.get("folder", folder) != folder:
+        msg = (
+            f"{job}: its {RECORD_NAME} is the record of job folder {record['folder']!r} "
+            "(copied or moved); remove the folder, or re-run the sweep"
+        )
+        raise CollectRefused(msg)
+    if "dataset" not in record:
+        return  # an older sweep's record: no checksum to check (the attributes still are)
+    reason = damage(job, record)
+    if reason is not None:
+        msg = f"{job}: {reason}; re-run the sweep (alliance-run -m re-runs this job)"
+        raise CollectRefused(msg)
+
+
 def find_jobs(sweep_dir: Path) -> SweepJobs:
     """Classify the job folders of a sweep from their `job.json` records.
 
     Folders without a record but with Hydra's `.hydra/overrides.yaml` (sweeps made
-    before records existed) are read the old way.
+    before records existed, single runs) are read the old way.
 
     Args:
         sweep_dir: The sweep's folder (`hydra.sweep.dir`).
 
     Returns:
         The jobs, done, failed and unfinished.
+
+    Raises:
+        CollectRefused: A done job's record belongs to another folder, or its
+            dataset's size or SHA-256 differs from its record.
     """
     jobs = SweepJobs()
     recorded = set()
@@ -124,7 +169,13 @@ def find_jobs(sweep_dir: Path) -> SweepJobs:
             continue
         values = {"seed": record.get("seed", 0), **_overrides(record.get("overrides", []))}
         if record.get("status") == DONE and (job / DATASET_NAME).exists():
+            _check_record(sweep_dir, job, record)
             jobs.done[job] = values
+            jobs.identity[job] = {
+                "seed": str(values["seed"]),
+                "config_hash": str(record.get("config_hash")),
+                "hydra_overrides": " ".join(record.get("overrides", [])),
+            }
         elif (job / ERROR_NAME).exists():
             jobs.failed[job] = _last_error_line(job)
         else:
@@ -137,6 +188,7 @@ def find_jobs(sweep_dir: Path) -> SweepJobs:
         if (job / DATASET_NAME).exists():
             config = yaml.safe_load((job / ".hydra" / "config.yaml").read_text()) or {}
             jobs.done[job] = {"seed": config.get("seed", 0), **values}
+            jobs.identity[job] = {"seed": str(jobs.done[job]["seed"])}
         elif (job / ERROR_NAME).exists():
             jobs.failed[job] = _last_error_line(job)
         else:
@@ -145,12 +197,45 @@ def find_jobs(sweep_dir: Path) -> SweepJobs:
 
 
 def swept_keys(jobs: SweepJobs) -> tuple[list[str], list[str]]:
-    """The override keys that vary between the done jobs (seed always), and all keys."""
+    """The override keys that vary between the done jobs (seed always), and all keys.
+
+    Raises:
+        ConfigMismatch: Some jobs set a key that others do not (runs of
+            different sweeps, or single runs with different overrides).
+    """
     keys = sorted({k for values in jobs.done.values() for k in values})
+    partial = [k for k in keys if any(k not in values for values in jobs.done.values())]
+    if partial:
+        without = next(job for job, values in jobs.done.items() if partial[0] not in values)
+        msg = (
+            f"runs made under different overrides: {', '.join(partial[:5])} set in some runs "
+            f"and not in others (e.g. not in {without}); collect the runs of one sweep, or "
+            "runs that set the same keys"
+        )
+        raise ConfigMismatch(msg)
     varying = [k for k in keys if len({str(v.get(k)) for v in jobs.done.values()}) > 1]
     if "seed" not in varying:
         varying.append("seed")
     return varying, keys
+
+
+def check_cells(jobs: SweepJobs, varying: list[str]) -> None:
+    """Refuse two done jobs at the same coordinates (a copied job folder).
+
+    Raises:
+        CollectRefused: Naming both folders and the cell.
+    """
+    seen: dict[tuple, Path] = {}
+    for job, values in jobs.done.items():
+        cell = tuple(str(values[k]) for k in varying)
+        if cell in seen:
+            where = ", ".join(f"{k}={v}" for k, v in zip(varying, cell, strict=True))
+            msg = (
+                f"{job}: a second run of the cell {where} (the first is {seen[cell]}); "
+                "remove the copy"
+            )
+            raise CollectRefused(msg)
+        seen[cell] = job
 
 
 def allowed_differences(varying: list[str]) -> tuple[str, ...]:
@@ -216,8 +301,10 @@ def collect(sweep_dir: Path, output: Path | None = None, workers: int = -1) -> S
         The job census; unreadable runs are moved from `done` to `failed`.
 
     Raises:
-        ValueError: No job finished, or runs made under different configurations
-            (`ConfigMismatch`, naming the keys).
+        ValueError: No job finished.
+        CollectRefused: A run that is not what its folder and record say, or two
+            runs of one cell (naming the folder); runs made under different
+            configurations (`ConfigMismatch`, naming the keys).
     """
     output = output or sweep_dir / COLLECTED_NAME
     jobs = find_jobs(sweep_dir)
@@ -225,11 +312,11 @@ def collect(sweep_dir: Path, output: Path | None = None, workers: int = -1) -> S
         msg = f"no finished job in {sweep_dir} ({len(jobs.failed)} failed)"
         raise ValueError(msg)
     varying, keys = swept_keys(jobs)
+    check_cells(jobs, varying)
     template = None
     for job in list(jobs.done):
         try:
-            with xr.open_dataset(job / DATASET_NAME, engine=NETCDF_ENGINE) as opened:
-                template = mergeable(opened.load())
+            template = mergeable(open_run(job / DATASET_NAME))
             break
         except UNREADABLE as error:
             del jobs.done[job]
@@ -242,7 +329,11 @@ def collect(sweep_dir: Path, output: Path | None = None, workers: int = -1) -> S
         dimension_name(k): sorted({values[k] for values in jobs.done.values()}) for k in varying
     }
     runs = [
-        RunFile(job / DATASET_NAME, {dimension_name(k): values[k] for k in varying})
+        RunFile(
+            job / DATASET_NAME,
+            {dimension_name(k): values[k] for k in varying},
+            jobs.identity.get(job, {}),
+        )
         for job, values in jobs.done.items()
     ]
     workers = (os.cpu_count() or 1) if workers < 1 else workers
@@ -302,13 +393,13 @@ def combine(sweep_dir: Path, jobs: SweepJobs, varying: list[str], keys: list[str
     done = list(jobs.done.items())
     for job, values in with_progress(done, len(done), "reading runs", "run"):
         try:
-            with xr.open_dataset(job / DATASET_NAME, engine=NETCDF_ENGINE) as opened:
-                dataset = opened.load()
+            dataset = open_run(job / DATASET_NAME)
         except UNREADABLE as error:
             del jobs.done[job]
             reason = str(error).splitlines()[0] if str(error) else type(error).__name__
             jobs.failed[job] = f"unreadable {DATASET_NAME}: {reason}"
             continue
+        check_identity(job, dataset.attrs, jobs.identity.get(job, {}))
         for key in SHARED_ATTRS:
             if key in dataset.attrs:
                 shared[key].add(str(dataset.attrs[key]))
@@ -343,6 +434,9 @@ def main(argv: list[str] | None = None) -> None:
     output = args.output or args.sweep_dir / COLLECTED_NAME
     try:
         jobs = collect(args.sweep_dir, output, args.workers)
+    except CollectRefused as error:
+        print(f"alliance-collect: {error}", file=sys.stderr)
+        sys.exit(2)
     except ValueError as error:
         print(f"alliance-collect: {error}", file=sys.stderr)
         sys.exit(1)

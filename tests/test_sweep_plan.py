@@ -12,6 +12,7 @@ import pytest
 import xarray as xr
 
 from experiments.collect import collect, collect_dataset
+from experiments.sweep.jobs import file_digest
 from experiments.sweep.merge import ConfigMismatch
 
 from .conftest import BIN, SMALL_OVERRIDES, cli, small_sweep
@@ -62,11 +63,14 @@ def test_collect_refuses_runs_made_under_another_configuration(tmp_path):
         config = json.loads(handle.getncattr("config_json"))
         config["model"]["production"]["productivity"] += 0.1
         handle.setncattr("config_json", json.dumps(config))
+    record = json.loads((dataset.parent / "job.json").read_text())
+    record["dataset"] = file_digest(dataset)  # a run made so, not a damaged file
+    (dataset.parent / "job.json").write_text(json.dumps(record))
     with pytest.raises(ConfigMismatch, match=r"model\.production\.productivity"):
         collect(sweep, tmp_path / "merged.nc")
     assert not (tmp_path / "merged.nc").exists()
     result = cli("alliance-collect", str(sweep), cwd=tmp_path)
-    assert result.returncode == 1 and "model.production.productivity" in result.stderr
+    assert result.returncode == 2 and "model.production.productivity" in result.stderr
 
 
 def children(pid: int) -> list[int]:

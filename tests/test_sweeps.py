@@ -89,17 +89,21 @@ def test_a_failed_job_is_listed_and_the_rest_still_merge(sweep, tmp_path):
     assert len(find_jobs(copy).failed) == 1
 
 
-def test_a_truncated_dataset_is_listed_with_its_path_and_the_rest_merge(sweep, tmp_path):
+def test_a_truncated_dataset_is_refused_naming_its_folder(sweep, tmp_path):
     copy = tmp_path / "copy"
     subprocess.run(["cp", "-r", str(sweep), str(copy)], check=True)
+    (copy / "collected.nc").unlink(missing_ok=True)
     broken = next(p.parent for p in copy.rglob("job.json"))
     data = (broken / "dataset.nc").read_bytes()
     (broken / "dataset.nc").write_bytes(data[: len(data) // 3])
     result = cli("alliance-collect", str(copy), cwd=copy)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
-    assert f"failed: {broken}: unreadable dataset.nc" in result.stdout
-    assert "5 runs merged" in result.stdout
+    assert result.stderr.strip() == (
+        f"alliance-collect: {broken}: dataset.nc is truncated or replaced: {len(data) // 3} "
+        f"bytes, job.json records {len(data)}; re-run the sweep (alliance-run -m re-runs this job)"
+    )
+    assert not (copy / "collected.nc").exists()
 
 
 def test_collect_of_a_missing_folder_says_so(tmp_path):

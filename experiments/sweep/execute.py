@@ -234,6 +234,7 @@ def tally_lines(plan: Plan, tally: Tally) -> list[str]:
         f"sweep: {plan.total} jobs in {plan.sweep_dir}: {tally.done} done, "
         f"{len(tally.failed)} failed, {len(plan.skipped)} already complete"
         + (f", {len(plan.stale)} re-run (configuration changed)" if plan.stale else "")
+        + (f", {len(plan.damaged)} re-run (dataset damaged)" if plan.damaged else "")
         + f"; {tally.seconds:.1f} s{rate}"
     ]
     lines += [f"failed: {spec.folder}: {message}" for spec, message in tally.failed]
@@ -251,5 +252,12 @@ def print_plan(plan: Plan) -> None:
         print(
             f"sweep: re-running {len(plan.stale)} job(s) whose configuration changed since "
             f"they ran (e.g. {plan.stale[0].folder})",
+            file=sys.stderr,
+        )
+    if plan.damaged:
+        spec, reason = plan.damaged[0]
+        print(
+            f"sweep: re-running {len(plan.damaged)} job(s) whose dataset does not match its "
+            f"record (e.g. {spec.folder}: {reason})",
             file=sys.stderr,
         )

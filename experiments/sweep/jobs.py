@@ -7,11 +7,17 @@ that failed holds `error.txt` (the traceback) and a `job.json` with status
 "failed". A folder without `job.json` never finished.
 
 `job.json` is what a re-run and `alliance-collect` read: a few hundred bytes,
-where opening the NetCDF file would cost tens of milliseconds per job.
+where opening the NetCDF file would cost tens of milliseconds per job. It
+records the job's identity (its folder within the sweep, overrides, seed and
+config hash, which the dataset's attributes repeat) and the size and SHA-256 of
+its dataset, so that a dataset is trusted only once its bytes match the record
+(`damage`): a truncated, bit-rotted or swapped file is re-run by the sweep and
+refused by `alliance-collect`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
@@ -19,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from experiments.files import write_netcdf_atomically, write_text_atomically
+from experiments.files import write_text_atomically
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -47,6 +53,8 @@ class JobSpec:
         command: The command line of the sweep.
         config_hash: `simulation.dataset.config_hash` of its run configuration.
         git_commit: The checkout's commit when the sweep started.
+        subdir: The job's folder relative to the sweep's folder ("" outside a
+            planned sweep).
     """
 
     index: int
@@ -57,6 +65,7 @@ class JobSpec:
     command: str
     config_hash: str
     git_commit: str
+    subdir: str = ""
 
 
 def annotate(dataset: xr.Dataset, spec: JobSpec) -> xr.Dataset:
@@ -76,6 +85,8 @@ def annotate(dataset: xr.Dataset, spec: JobSpec) -> xr.Dataset:
     if job.draw is not None:
         dataset.attrs["posterior_draw"] = job.draw
     dataset.attrs["git_commit"] = spec.git_commit
+    if spec.subdir:
+        dataset.attrs["job_folder"] = spec.subdir
     if job.sensitivity is not None:
         dataset.attrs["sensitivity_design"] = json.dumps(job.sensitivity.description())
         dataset.attrs["sensitivity_sample"] = job.sensitivity.sample
@@ -90,13 +101,52 @@ def read_record(folder: Path) -> dict | None:
         return None
 
 
-def write_record(spec: JobSpec, status: str, seconds: float) -> None:
+def file_digest(path: Path) -> dict[str, object]:
+    """A file's size and SHA-256, as `job.json` records them for the dataset."""
+    data = path.read_bytes()
+    return {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def damage(folder: Path, record: dict) -> str | None:
+    """Why a done job's dataset cannot be trusted, or None if it matches its record.
+
+    Args:
+        folder: The job's folder.
+        record: Its `job.json`.
+
+    Returns:
+        "missing", "unchecked" (a record without a checksum, from an older
+        version), "truncated" or "changed", with the numbers; None if the
+        dataset's size and SHA-256 match.
+    """
+    expected = record.get("dataset")
+    try:
+        found = file_digest(folder / DATASET_NAME)
+    except OSError:
+        return f"{DATASET_NAME} is missing"
+    if not isinstance(expected, dict) or "sha256" not in expected:
+        return f"{RECORD_NAME} records no checksum of {DATASET_NAME} (an older sweep)"
+    if found["bytes"] != expected.get("bytes"):
+        return (
+            f"{DATASET_NAME} is truncated or replaced: {found['bytes']} bytes, "
+            f"{RECORD_NAME} records {expected.get('bytes')}"
+        )
+    if found["sha256"] != expected["sha256"]:
+        return f"{DATASET_NAME} does not match the SHA-256 in {RECORD_NAME} (changed or corrupted)"
+    return None
+
+
+def write_record(
+    spec: JobSpec, status: str, seconds: float, digest: dict[str, object] | None = None
+) -> None:
     """Write `job.json`, atomically: the last file a job writes.
 
     Args:
         spec: The job.
         status: "done" or "failed".
         seconds: How long the job took.
+        digest: The dataset's size and SHA-256 (`file_digest`) of a done job;
+            computed from the file if not given.
     """
     from simulation.dataset import package_version
 
@@ -109,11 +159,18 @@ def write_record(spec: JobSpec, status: str, seconds: float) -> None:
         "git_commit": spec.git_commit,
         "seconds": round(seconds, 3),
     }
+    if spec.subdir:
+        record["folder"] = spec.subdir
+    if status == DONE:
+        record["dataset"] = digest or file_digest(spec.folder / DATASET_NAME)
     write_text_atomically(spec.folder / RECORD_NAME, json.dumps(record, indent=1) + "\n")
 
 
 def write_done(spec: JobSpec, dataset: xr.Dataset, seconds: float) -> None:
     """Write a finished job's files: dataset, log, then record.
+
+    The dataset is a CDF-5 NetCDF file written without HDF5 (`runfile`): about
+    3 ms where `to_netcdf` took 26.
 
     Args:
         spec: The job.
@@ -121,12 +178,13 @@ def write_done(spec: JobSpec, dataset: xr.Dataset, seconds: float) -> None:
         seconds: How long the job took.
     """
     from experiments.summary import summary
+    from experiments.sweep.runfile import write_run_file
 
     spec.folder.mkdir(parents=True, exist_ok=True)
     (spec.folder / ERROR_NAME).unlink(missing_ok=True)
-    write_netcdf_atomically(dataset, spec.folder / DATASET_NAME)
+    digest = write_run_file(dataset, spec.folder / DATASET_NAME)
     write_text_atomically(spec.folder / LOG_NAME, summary(dataset) + "\n")
-    write_record(spec, DONE, seconds)
+    write_record(spec, DONE, seconds, digest)
 
 
 def write_failed(spec: JobSpec, traceback_text: str, seconds: float) -> None:

@@ -20,7 +20,8 @@ import json
 import multiprocessing
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -43,16 +44,49 @@ class ShapeMismatch(ValueError):
     """Runs of different shapes: the streaming merge cannot place them in one grid."""
 
 
-class ConfigMismatch(ValueError):
+class CollectRefused(ValueError):
+    """A sweep folder that would merge a wrong number: refused, naming the folder."""
+
+
+class ConfigMismatch(CollectRefused):
     """Runs made under configurations that differ beyond the swept keys."""
 
 
 @dataclass
 class RunFile:
-    """One run to merge: its file and its values of the swept dimensions."""
+    """One run to merge: its file, its values of the swept dimensions, its identity.
+
+    Attributes:
+        path: The run's dataset.
+        position: Its value of each swept dimension.
+        identity: Global attributes its dataset must hold ({name: value as text}):
+            the seed, config hash and overrides its job's record names.
+    """
 
     path: Path
     position: dict[str, object]
+    identity: dict[str, str] = field(default_factory=dict)
+
+
+def check_identity(job: Path, attrs: dict, identity: dict[str, str]) -> None:
+    """Refuse a dataset whose attributes name another job than its folder's record.
+
+    Args:
+        job: The job's folder.
+        attrs: The dataset's global attributes.
+        identity: What they must say (`RunFile.identity`).
+
+    Raises:
+        CollectRefused: Naming the folder, the attribute and both values.
+    """
+    for name, expected in identity.items():
+        found = str(attrs.get(name, ""))
+        if found != expected:
+            msg = (
+                f"{job}: its dataset is another run's ({name} = {found!r}, its job "
+                f"{expected!r}); re-run the sweep (alliance-run -m re-runs this job)"
+            )
+            raise CollectRefused(msg)
 
 
 def read_run(path: Path, names: tuple[str, ...]) -> tuple[dict, dict, dict] | str:
@@ -67,7 +101,12 @@ def read_run(path: Path, names: tuple[str, ...]) -> tuple[dict, dict, dict] | st
     """
     import netCDF4
 
+    from experiments.sweep.runfile import MAGIC, read_arrays
+
     try:
+        data = path.read_bytes()
+        if data[: len(MAGIC)] == MAGIC:
+            return read_arrays(data, names)
         with netCDF4.Dataset(path) as handle:
             handle.set_auto_mask(False)
             arrays = {name: handle.variables[name][...] for name in names}
@@ -155,23 +194,18 @@ def merge_runs(
     if gaps:  # cells without a run hold NaN, as an outer join gives
         template = template.map(lambda v: v.astype("f8") if v.dtype.kind in "iub" else v)
     layout = template.expand_dims({d: coords[d][:1] for d in dims})
+    layout.encoding.pop("unlimited_dims", None)
     for dim in dims:
         layout[dim].attrs = dim_attrs.get(dim, {})
     names = tuple(name for name in template.data_vars if name not in PER_RUN)
     reference = flatten(json.loads(str(template["run_config"].item())))
     index = {d: {value: i for i, value in enumerate(coords[d])} for d in dims}
     temporary = output.with_name(f".{output.name}.tmp-{os.getpid()}")
-    layout.to_netcdf(temporary, engine=NETCDF_ENGINE, unlimited_dims=dims)
     unreadable: dict[Path, str] = {}
     shared: dict[str, set[str]] = {key: set() for key in shared_attrs}
     written = np.zeros(shape, dtype=bool)
     try:
-        import netCDF4
-
-        with netCDF4.Dataset(temporary, "a") as out:
-            out.set_auto_mask(False)
-            for dim in dims:
-                out.variables[dim][:] = np.asarray(coords[dim], dtype=object)
+        with sized_like(layout, temporary, coords) as out:
             # In the merged file's order, so that neighbouring runs are written as one block.
             cells = {id(run): tuple(index[d][run.position[d]] for d in dims) for run in runs}
             runs = sorted(runs, key=lambda run: cells[id(run)])
@@ -183,6 +217,7 @@ def merge_runs(
                     unreadable[run.path.parent] = f"unreadable {run.path.name}: {result}"
                     continue
                 arrays, attrs, sizes = result
+                check_identity(run.path.parent, attrs, run.identity)
                 _check_shape(run, sizes, template)
                 differing = config_differences(
                     reference, flatten(json.loads(attrs.get("config_json", "{}"))), allowed
@@ -255,6 +290,59 @@ class Block:
             values = np.array([str(a.get(attr, "")) for a in self.attrs], dtype=object)
             self.out.variables[name][where] = values
         self.cells, self.arrays, self.attrs = [], [], []
+
+
+@contextmanager
+def sized_like(layout: xr.Dataset, path: Path, coords: dict[str, list]) -> Iterator[object]:
+    """A new NetCDF-4 file laid out as xarray writes `layout`, the swept dimensions full size.
+
+    xarray writes the layout (one cell of the swept dimensions) to a scratch
+    file, so that every variable keeps the dtype, fill value and attributes
+    xarray gives it; the merged file is then declared from it with netCDF4:
+    fixed dimensions in a fixed order (the same bytes for the same runs; xarray
+    orders unlimited dimensions by a set), contiguous storage, no pre-fill
+    (every cell is written), and the swept coordinates' values.
+
+    Args:
+        layout: The template with the swept dimensions of length 1.
+        path: The file to create.
+        coords: Each swept dimension's values.
+
+    Yields:
+        The open netCDF4 dataset, auto-masking off; closed on exit.
+    """
+    import netCDF4
+
+    scratch = path.with_name(f"{path.name}.layout")
+    layout.to_netcdf(scratch, engine=NETCDF_ENGINE)
+    try:
+        with netCDF4.Dataset(scratch) as source, netCDF4.Dataset(path, "w") as out:
+            out.set_fill_off()
+            out.setncatts({key: source.getncattr(key) for key in source.ncattrs()})
+            for name, dim in source.dimensions.items():
+                out.createDimension(name, len(coords[name]) if name in coords else len(dim))
+            for name, variable in source.variables.items():
+                attrs = {key: variable.getncattr(key) for key in variable.ncattrs()}
+                text = variable.datatype is str
+                created = out.createVariable(
+                    name,
+                    str if text else variable.datatype,
+                    variable.dimensions,
+                    fill_value=attrs.pop("_FillValue", None),
+                    contiguous=not text,
+                )
+                created.setncatts(attrs)
+                created.set_auto_mask(False)
+                if name in coords:
+                    created[:] = np.asarray(coords[name], dtype=object if text else None)
+                elif not set(variable.dimensions) & set(coords):
+                    variable.set_auto_mask(False)
+                    created[...] = variable[...]
+        with netCDF4.Dataset(path, "a") as out:
+            out.set_auto_mask(False)
+            yield out
+    finally:
+        scratch.unlink(missing_ok=True)
 
 
 def _check_shape(run: RunFile, sizes: dict[str, int], template: xr.Dataset) -> None:

@@ -14,8 +14,10 @@ sensitivity design), so here:
    on the composed config so that its posterior values resolve;
 3. each job is that config with its row values set, validated again (a bad seed
    is named with its job), and hashed;
-4. a job whose folder holds a `job.json` marked done with the same hash is
-   skipped; one whose hash changed is re-run, and the plan says so.
+4. a job whose folder holds a `job.json` marked done with the same hash, and a
+   dataset whose size and SHA-256 match that record, is skipped; one whose hash
+   changed, or whose dataset is missing, truncated or changed, is re-run, and
+   the plan says so.
 
 A bad value anywhere stops the sweep here, naming the job and the key, before any
 job runs or any file is written.
@@ -36,7 +38,14 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 
 from experiments.provenance import git_commit
 from experiments.schema import JobConfig, check_draw, to_config
-from experiments.sweep.jobs import DONE, JobSpec, absolute, read_record, sweep_command
+from experiments.sweep.jobs import (
+    DONE,
+    JobSpec,
+    absolute,
+    damage,
+    read_record,
+    sweep_command,
+)
 from simulation.bounds import check_value
 from simulation.config import ConfigError, RunConfig
 from simulation.dataset import config_hash
@@ -61,6 +70,8 @@ class Plan:
         to_run: Jobs to run: new, failed before, or stale.
         skipped: Jobs already done with the same configuration.
         stale: Jobs done before under another configuration (also in `to_run`).
+        damaged: Jobs done before whose dataset is missing or does not match
+            its record, with the reason (also in `to_run`).
         arms: Number of distinct arms composed.
     """
 
@@ -68,6 +79,7 @@ class Plan:
     to_run: list[JobSpec] = field(default_factory=list)
     skipped: list[JobSpec] = field(default_factory=list)
     stale: list[JobSpec] = field(default_factory=list)
+    damaged: list[tuple[JobSpec, str]] = field(default_factory=list)
     arms: int = 0
 
     @property
@@ -139,6 +151,21 @@ def _typed(cfg: DictConfig, calibrated: str, late: dict[str, object]) -> JobConf
     return job
 
 
+def _classify(plan: Plan, spec: JobSpec) -> None:
+    """Skip a job done with this config and an intact dataset; run any other."""
+    record = read_record(spec.folder)
+    if record is None or record.get("status") != DONE:
+        plan.to_run.append(spec)
+    elif record.get("config_hash") != spec.config_hash:
+        plan.stale.append(spec)
+        plan.to_run.append(spec)
+    elif (reason := damage(spec.folder, record)) is not None:
+        plan.damaged.append((spec, reason))
+        plan.to_run.append(spec)
+    else:
+        plan.skipped.append(spec)
+
+
 def plan_sweep(
     job_overrides: Sequence[Sequence[str]],
     master: DictConfig,
@@ -201,14 +228,8 @@ def plan_sweep(
             command=command,
             config_hash=config_hash(config.run_view()),
             git_commit=commit,
+            subdir=subdir,
         )
-        record = read_record(spec.folder)
-        if record is None or record.get("status") != DONE:
-            plan.to_run.append(spec)
-        elif record.get("config_hash") == spec.config_hash:
-            plan.skipped.append(spec)
-        else:
-            plan.stale.append(spec)
-            plan.to_run.append(spec)
+        _classify(plan, spec)
     plan.arms = len(arms)
     return plan
