@@ -4,11 +4,13 @@
     python benchmarks/sweeps.py --seeds 20      # a quicker 120-run version
     python benchmarks/sweeps.py --merge 10000   # also a 10,000-run merge (about 4 GB on disk)
 
-Prints a Markdown table: wall time, runs per second and peak memory (the largest
-process, from getrusage) of each step. Every step is a fresh command, as a user
-runs it, in a scratch folder. Then the sweep's profile: its serial parts (the
-main process's start-up and planning, the workers' start-up), the compute per
-job, and what they predict for 16 workers (`scaling_profile`).
+Prints a Markdown table: wall time, runs per second, CPU time per run (user +
+system, the command and the processes it waited for) and peak memory (the
+largest process, from getrusage) of each step. Every step is a fresh command, as
+a user runs it, in a scratch folder. Then the sweep's profile: its serial parts
+(the main process's start-up and planning, the workers' start-up), the compute
+per job and the share of it spent writing the job's files, and what they
+predict for 16 workers (`scaling_profile`).
 """
 
 from __future__ import annotations
@@ -27,17 +29,18 @@ from pathlib import Path
 BIN = Path(sys.executable).parent
 
 
-def timed(*command: str, cwd: Path) -> tuple[float, float]:
-    """Run a command; return its wall time (s) and its processes' peak memory (MB).
+def timed(*command: str, cwd: Path) -> tuple[float, float, float]:
+    """Run a command; return its wall time (s), peak memory (MB) and CPU time (s).
 
     The peak is GNU time's maximum resident set size: the largest of the command
     and the worker processes it waited for. The files of earlier steps are
-    flushed to disk first, so that their writing does not slow this one.
+    flushed to disk first, so that their writing does not slow this one. The CPU
+    time is GNU time's user + system time, the waited-for processes included.
     """
     os.sync()
     start = time.perf_counter()
     result = subprocess.run(
-        ["/usr/bin/time", "-f", "%M", *command],
+        ["/usr/bin/time", "-f", "%M %U %S", *command],
         cwd=cwd,
         check=True,
         stdout=subprocess.DEVNULL,
@@ -45,7 +48,8 @@ def timed(*command: str, cwd: Path) -> tuple[float, float]:
         text=True,
     )
     seconds = time.perf_counter() - start
-    return seconds, int(result.stderr.strip().splitlines()[-1]) / 1024
+    peak, user, system = result.stderr.strip().splitlines()[-1].split()
+    return seconds, int(peak) / 1024, float(user) + float(system)
 
 
 STRATEGIES = (
@@ -102,8 +106,13 @@ def worker_start_seconds() -> float:
     return sorted(times)[1]
 
 
-def compute_seconds_per_job(jobs: list) -> float:
-    """Compute per job in a pool worker, as in a sweep: jobs sharing counterfactuals, files."""
+def compute_seconds_per_job(jobs: list) -> tuple[float, float]:
+    """Compute per job in a pool worker, as in a sweep: jobs sharing counterfactuals, files.
+
+    Returns:
+        The seconds per job (files included) and, of them, the seconds writing its
+        files (`Outcome.write_seconds`: dataset, run.log, job.json).
+    """
     import multiprocessing
 
     from experiments.startup import init_worker
@@ -115,8 +124,9 @@ def compute_seconds_per_job(jobs: list) -> float:
         pool.apply(int)  # started
         os.sync()
         start = time.perf_counter()
-        pool.apply(run_task, (jobs,))
-        return (time.perf_counter() - start) / len(jobs)
+        outcomes = pool.apply(run_task, (jobs,))
+        seconds = (time.perf_counter() - start) / len(jobs)
+        return seconds, sum(o.write_seconds for o in outcomes) / len(jobs)
 
 
 def scaling_profile(
@@ -139,7 +149,7 @@ def scaling_profile(
     start_up = rerun_seconds - large_seconds  # A: the re-run only starts and plans
     workers = worker_start_seconds()
     # 10 seeds x 6 arms: each seed's arms share one counterfactual, as in the sweep
-    per_run = compute_seconds_per_job([job for job in jobs if job.config.seed < 10])
+    per_run, writing = compute_seconds_per_job([job for job in jobs if job.config.seed < 10])
 
     def predicted(n: int, w: int) -> float:
         planning = arms + n * per_job
@@ -152,6 +162,8 @@ def scaling_profile(
         f"worker start-up S (spawn + imports, idle core): {workers:.2f} s",
         f"compute per job in a worker t (shared counterfactuals and files included): "
         f"{per_run * 1e3:.0f} ms",
+        f"per-job write share: {writing * 1e3:.1f} ms of the job writing its files "
+        f"(dataset.nc, run.log, job.json), {writing / (per_run - writing):.1%} of its compute",
         f"model A + max(P, S) + n t / w for the {runs:,}-run sweep on 2 workers: "
         f"{predicted(runs, 2):.1f} s (measured: {sweep_seconds:.1f} s)",
     ]
@@ -165,19 +177,30 @@ def scaling_profile(
 
 
 def synthetic_sweep(source: Path, target: Path, copies: int) -> int:
-    """`copies` x the runs of `source`, as new seeds (files hard-linked): a big sweep to merge."""
+    """`copies` x the runs of `source`, as new seeds: a big sweep to merge.
+
+    Each copy is a run of its own as collect checks it: its dataset says its seed
+    and overrides (rewritten with `write_run_file`), and its job.json records its
+    folder and checksum.
+    """
+    from experiments.sweep.runfile import open_run, write_run_file
+
     count = 0
     for record_file in sorted(source.rglob("job.json")):
         record = json.loads(record_file.read_text())
+        dataset = open_run(record_file.parent / "dataset.nc")
+        first = int(record["seed"])
         for copy in range(copies):
-            first = next(int(o[5:]) for o in record["overrides"] if o.startswith("seed="))
             seed = first + 1_000_000 * copy
             overrides = [o for o in record["overrides"] if not o.startswith("seed=")]
-            folder = target / f"copy{copy}" / record_file.parent.relative_to(source)
+            overrides.append(f"seed={seed}")
+            subdir = f"copy{copy}/{record_file.parent.relative_to(source).as_posix()}"
+            folder = target / subdir
             folder.mkdir(parents=True)
-            os.link(record_file.parent / "dataset.nc", folder / "dataset.nc")
-            new = {**record, "seed": seed, "overrides": [*overrides, f"seed={seed}"]}
-            (folder / "job.json").write_text(json.dumps(new))
+            dataset.attrs.update(seed=seed, hydra_overrides=" ".join(overrides), job_folder=subdir)
+            digest = write_run_file(dataset, folder / "dataset.nc")
+            new = {**record, "seed": seed, "overrides": overrides, "folder": subdir}
+            (folder / "job.json").write_text(json.dumps({**new, "dataset": digest}))
             count += 1
     return count
 
@@ -200,26 +223,25 @@ def main() -> None:
             f"seed=range(0,{args.seeds})",
             f"hydra.sweep.dir={sweep}",
         ]
-        seconds, peak = timed(*command, cwd=scratch)
-        rows.append(
-            (f"sweep of {runs:,} runs (strategy_comparison)", seconds, runs / seconds, peak)
-        )
-        seconds, peak = timed(*command, cwd=scratch)
-        rows.append((f"re-run of the complete sweep ({runs:,} skipped)", seconds, None, peak))
-        seconds, peak = timed(str(BIN / "alliance-collect"), str(sweep), cwd=scratch)
-        rows.append((f"alliance-collect, {runs:,} runs", seconds, runs / seconds, peak))
+        seconds, peak, cpu = timed(*command, cwd=scratch)
+        rows.append((f"sweep of {runs:,} runs (strategy_comparison)", seconds, runs, cpu, peak))
+        seconds, peak, cpu = timed(*command, cwd=scratch)
+        rows.append((f"re-run of the complete sweep ({runs:,} skipped)", seconds, 0, cpu, peak))
+        seconds, peak, cpu = timed(str(BIN / "alliance-collect"), str(sweep), cwd=scratch)
+        rows.append((f"alliance-collect, {runs:,} runs", seconds, runs, cpu, peak))
         one = [
             timed(str(BIN / "alliance-run"), f"hydra.run.dir={scratch}/one{i}", cwd=scratch)
             for i in range(5)
         ]
-        seconds = sorted(s for s, _ in one)[2]
-        single = ("one alliance-run, default world (median of 5)", seconds, 1 / seconds, one[0][1])
+        seconds = sorted(s for s, _, _ in one)[2]
+        cpu = sorted(c for _, _, c in one)[2]
+        single = ("one alliance-run, default world (median of 5)", seconds, 1, cpu, one[0][1])
         profile = scaling_profile(runs, rows[0][1], rows[1][1], scratch)
         if args.merge:  # last: writing its 4-GB file would slow the steps after it
             big = scratch / "big"
             count = synthetic_sweep(sweep, big, -(-args.merge // runs))
-            seconds, peak = timed(str(BIN / "alliance-collect"), str(big), cwd=scratch)
-            rows.append((f"alliance-collect, {count:,} runs", seconds, count / seconds, peak))
+            seconds, peak, cpu = timed(str(BIN / "alliance-collect"), str(big), cwd=scratch)
+            rows.append((f"alliance-collect, {count:,} runs", seconds, count, cpu, peak))
         rows.append(single)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -228,12 +250,13 @@ def main() -> None:
         f"Python {platform.python_version()}"
     )
     print()
-    print("| step | wall time (s) | runs/s | peak memory (MB) |")
-    print("|---|---:|---:|---:|")
-    for name, seconds, rate, peak in rows:
-        rate_text = f"{rate:.1f}" if rate else "-"
+    print("| step | wall time (s) | runs/s | CPU per run (ms) | peak memory (MB) |")
+    print("|---|---:|---:|---:|---:|")
+    for name, seconds, count, cpu, peak in rows:
+        rate_text = f"{count / seconds:.1f}" if count else "-"
+        cpu_text = f"{cpu / count * 1e3:.1f}" if count else "-"
         wall = f"{seconds:.2f}" if seconds < 10 else f"{seconds:.1f}"
-        print(f"| {name} | {wall} | {rate_text} | {peak:.0f} |")
+        print(f"| {name} | {wall} | {rate_text} | {cpu_text} | {peak:.0f} |")
     print()
     for line in profile:
         print(f"- {line}")

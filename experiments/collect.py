@@ -26,7 +26,9 @@ world's shape is merged through xarray's outer join (`combine`).
 from __future__ import annotations
 
 import argparse
+import functools
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,6 +78,8 @@ SHARED_ATTRS = (
 )
 # Swept keys whose values change the model's parameters beyond their own path.
 MODEL_WIDE_KEYS = ("calibrated", "draw", "sensitivity.sample", "model")
+# A value YAML reads as this decimal integer (no leading zero: YAML 1.1 reads octal).
+INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
 # What opening a damaged or truncated NetCDF file raises.
 UNREADABLE = (OSError, ValueError, KeyError, RuntimeError)
 
@@ -103,7 +107,11 @@ def dimension_name(key: str) -> str:
     return key.replace("/", ".").split(".")[-1]
 
 
+@functools.lru_cache(maxsize=4096)
 def _parse(value: str) -> object:
+    """An override's value as YAML reads it (a number or a string); a decimal integer at once."""
+    if INTEGER.fullmatch(value):
+        return int(value)
     parsed = yaml.safe_load(value)
     return parsed if isinstance(parsed, int | float | str) else value
 

@@ -123,8 +123,18 @@ def _read_star(item: tuple[Path, tuple[str, ...]]) -> tuple[dict, dict, dict] | 
 
 
 def _read_all(paths: list[Path], names: tuple[str, ...], workers: int) -> Iterator:
+    """Each run's arrays, in order: in parallel processes for NetCDF-4 (HDF5) files only.
+
+    A run file of this version's sweeps (CDF-5, `runfile`) is parsed in this
+    process in a fraction of a millisecond, less than sending its arrays from
+    another process would cost.
+    """
+    from experiments.sweep.runfile import MAGIC
+
     items = [(path, names) for path in paths]
-    if workers <= 1 or len(paths) < POOL_THRESHOLD:
+    with paths[0].open("rb") as first:
+        run_files = first.read(len(MAGIC)) == MAGIC
+    if run_files or workers <= 1 or len(paths) < POOL_THRESHOLD:
         yield from map(_read_star, items)
         return
     from experiments.startup import init_worker
@@ -145,16 +155,26 @@ def flatten(node: object, prefix: str = "") -> dict[str, object]:
 
 
 def config_differences(
-    reference: dict[str, object], other: dict[str, object], allowed: tuple[str, ...]
+    reference: object, other: object, allowed: tuple[str, ...], prefix: str = ""
 ) -> list[str]:
-    """Keys whose values differ between two flattened configs, outside `allowed` prefixes."""
-    keys = set(reference) | set(other)
-    return sorted(
+    """Dotted keys whose values differ between two nested configs, outside `allowed` prefixes.
+
+    Equal subtrees are compared as a whole (at C speed) and not descended into:
+    runs of one sweep differ in a few keys of a config of a few hundred.
+    """
+    if reference == other:
+        return []
+    if not (isinstance(reference, dict) and isinstance(other, dict)):
+        key = prefix.rstrip(".")
+        return [] if any(key == p or key.startswith(f"{p}.") for p in allowed) else [key]
+    keys = sorted(set(reference) | set(other))
+    return [
         key
-        for key in keys
-        if reference.get(key) != other.get(key)
-        and not any(key == p or key.startswith(f"{p}.") for p in allowed)
-    )
+        for name in keys
+        for key in config_differences(
+            reference.get(name), other.get(name), allowed, f"{prefix}{name}."
+        )
+    ]
 
 
 def merge_runs(
@@ -198,7 +218,7 @@ def merge_runs(
     for dim in dims:
         layout[dim].attrs = dim_attrs.get(dim, {})
     names = tuple(name for name in template.data_vars if name not in PER_RUN)
-    reference = flatten(json.loads(str(template["run_config"].item())))
+    reference = json.loads(str(template["run_config"].item()))
     index = {d: {value: i for i, value in enumerate(coords[d])} for d in dims}
     temporary = output.with_name(f".{output.name}.tmp-{os.getpid()}")
     unreadable: dict[Path, str] = {}
@@ -220,7 +240,7 @@ def merge_runs(
                 check_identity(run.path.parent, attrs, run.identity)
                 _check_shape(run, sizes, template)
                 differing = config_differences(
-                    reference, flatten(json.loads(attrs.get("config_json", "{}"))), allowed
+                    reference, json.loads(attrs.get("config_json", "{}")), allowed
                 )
                 if differing:
                     msg = (
@@ -256,7 +276,9 @@ class Block:
     """Runs of neighbouring cells (the last swept index +1 each), written at once.
 
     Writing one run costs about 0.15 ms per variable in netCDF4's slicing; a block
-    of up to `size` runs pays it once.
+    of up to `size` runs pays it once. Each run's arrays are copied once, into
+    buffers of the block's shape that every block reuses (in native byte order:
+    a run file's arrays arrive as views of its big-endian bytes).
     """
 
     def __init__(self, out: object, names: tuple[str, ...], size: int = 64) -> None:
@@ -264,8 +286,8 @@ class Block:
         self.names = names
         self.size = size
         self.cells: list[tuple[int, ...]] = []
-        self.arrays: list[dict] = []
         self.attrs: list[dict] = []
+        self.buffers: dict[str, np.ndarray] = {}
 
     def add(self, cell: tuple[int, ...], arrays: dict, attrs: dict) -> None:
         """Add a run; the block is written first if the run does not extend it."""
@@ -274,22 +296,29 @@ class Block:
             extends = cell[:-1] == last[:-1] and cell[-1] == last[-1] + 1
             if not extends or len(self.cells) == self.size:
                 self.flush()
+        row = len(self.cells)
+        for name in self.names:
+            array = np.asarray(arrays[name])
+            buffer = self.buffers.get(name)
+            if buffer is None or buffer.shape[1:] != array.shape:
+                dtype = array.dtype.newbyteorder("=") if array.dtype.kind in "iufb" else object
+                buffer = self.buffers[name] = np.empty((self.size, *array.shape), dtype)
+            buffer[row] = array
         self.cells.append(cell)
-        self.arrays.append(arrays)
         self.attrs.append(attrs)
 
     def flush(self) -> None:
         """Write the block's runs into the file."""
         if not self.cells:
             return
-        first = self.cells[0]
-        where = (*first[:-1], slice(first[-1], first[-1] + len(self.cells)))
+        first, count = self.cells[0], len(self.cells)
+        where = (*first[:-1], slice(first[-1], first[-1] + count))
         for name in self.names:
-            self.out.variables[name][where] = np.stack([a[name] for a in self.arrays])
+            self.out.variables[name][where] = self.buffers[name][:count]
         for name, attr in PER_RUN.items():
             values = np.array([str(a.get(attr, "")) for a in self.attrs], dtype=object)
             self.out.variables[name][where] = values
-        self.cells, self.arrays, self.attrs = [], [], []
+        self.cells, self.attrs = [], []
 
 
 @contextmanager

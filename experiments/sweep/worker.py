@@ -31,12 +31,14 @@ class Outcome:
         status: "done" or "failed".
         seconds: Time the job took (its share of a shared counterfactual included).
         message: The last line of the error, for a failed job.
+        write_seconds: Of `seconds`, the time spent writing its files.
     """
 
     index: int
     status: str
     seconds: float
     message: str = ""
+    write_seconds: float = 0.0
 
 
 def counterfactual_key(config: RunConfig) -> str:
@@ -87,8 +89,10 @@ def run_task(specs: list[JobSpec]) -> list[Outcome]:
                 treated = AllianceModel(spec.config.run_config()).run()
                 dataset = annotate(measure(treated, counterfactual), spec)
                 seconds = shared + time.perf_counter() - start
+                written = time.perf_counter()
                 write_done(spec, dataset, seconds)
-                outcomes.append(Outcome(spec.index, DONE, seconds))
+                writing = time.perf_counter() - written
+                outcomes.append(Outcome(spec.index, DONE, seconds + writing, "", writing))
             except Exception:
                 text = traceback.format_exc()
                 seconds = shared + time.perf_counter() - start

@@ -1,0 +1,122 @@
+"""A sweep job's dataset.nc (CDF-5, written without HDF5): what xarray reads back, and the merge.
+
+Property-based: any dataset of the dtypes a run holds, written as a run file,
+opens in xarray identical to the same dataset written by `to_netcdf`; any
+truncation is refused, never misread. A sweep merged from run files is the
+dataset merged from the same runs written as NetCDF-4 by xarray (issue 23, item 4).
+"""
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from experiments.collect import collect_dataset
+from experiments.sweep.jobs import DATASET_NAME, RECORD_NAME
+from experiments.sweep.runfile import (
+    MAGIC,
+    open_run,
+    open_run_file,
+    read_raw,
+    run_file_bytes,
+    write_run_file,
+)
+
+from .conftest import small_sweep
+
+DTYPES = ("i1", "i4", "i8", "f4", "f8")
+TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=12)
+ATTRIBUTE = st.one_of(TEXT, st.integers(-(2**62), 2**62), st.floats(allow_nan=False))
+NAMES = st.from_regex(r"[a-z][a-z0-9_]{0,11}", fullmatch=True)
+
+
+@st.composite
+def datasets(draw) -> xr.Dataset:
+    sizes = {"x": draw(st.integers(1, 4)), "y": draw(st.integers(1, 3))}
+    names = draw(
+        st.lists(NAMES.filter(lambda n: n not in ("x", "y")), min_size=1, max_size=5, unique=True)
+    )
+    variables = {}
+    for name in names:
+        dims = draw(st.sampled_from([(), ("x",), ("x", "y")]))
+        shape = tuple(sizes[d] for d in dims)
+        if draw(st.booleans()):
+            values = np.array(draw(hnp.arrays(object, shape, elements=TEXT)), dtype=str)
+        else:
+            values = draw(hnp.arrays(draw(st.sampled_from(DTYPES)), shape))
+        attrs = draw(st.dictionaries(NAMES, ATTRIBUTE, max_size=3))
+        variables[name] = xr.Variable(dims, values, attrs)
+    coords = {"x": [f"c{i}" for i in range(sizes["x"])], "y": np.arange(sizes["y"])}
+    attrs = draw(st.dictionaries(NAMES, ATTRIBUTE, max_size=4))
+    return xr.Dataset(variables, coords=coords, attrs=attrs)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(datasets())
+def test_a_run_file_opens_as_the_same_dataset_as_xarrays_netcdf4(tmp_path_factory, dataset):
+    folder = tmp_path_factory.mktemp("runfile")
+    dataset.to_netcdf(folder / "xarray.nc", engine="netcdf4")
+    write_run_file(dataset, folder / DATASET_NAME)
+    assert (folder / DATASET_NAME).read_bytes() == run_file_bytes(dataset)  # reproducible
+    with xr.open_dataset(folder / "xarray.nc", engine="netcdf4") as expected:
+        expected = expected.load()
+    with xr.open_dataset(folder / DATASET_NAME, engine="netcdf4") as opened:
+        xr.testing.assert_identical(opened.load(), expected)
+    xr.testing.assert_identical(open_run_file(folder / DATASET_NAME), expected)
+    for name, variable in expected.variables.items():
+        if variable.dtype.kind in "iuf":
+            assert open_run(folder / DATASET_NAME)[name].dtype == variable.dtype
+
+
+@settings(max_examples=40, deadline=None)
+@given(datasets(), st.floats(0, 1, exclude_max=True))
+def test_a_truncated_run_file_is_refused_not_misread(dataset, share):
+    data = run_file_bytes(dataset)
+    whole = read_raw(data)
+    try:
+        part = read_raw(data[: int(len(data) * share)])
+    except ValueError:
+        return
+    # Only the last variable's padding was cut: every value is there.
+    assert part.attrs.keys() == whole.attrs.keys()
+    for name, values in whole.arrays.items():
+        np.testing.assert_array_equal(part.arrays[name], values)
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("runfile_sweep") / "sweep"
+    result = small_sweep(root, "fund/strategy=none,uniform", "seed=0,1")
+    assert result.returncode == 0, result.stderr
+    return root
+
+
+def test_a_sweep_job_writes_a_run_file(sweep):
+    for dataset in sweep.rglob(DATASET_NAME):
+        assert dataset.read_bytes()[:4] == MAGIC
+
+
+def test_the_merge_of_run_files_is_the_merge_of_xarrays_netcdf4_files(sweep, tmp_path):
+    """Runs written by `to_netcdf` (an older sweep: no checksum) merge to the same dataset."""
+    older = tmp_path / "older"
+    shutil.copytree(sweep, older)
+    for record_file in older.rglob(RECORD_NAME):
+        job = record_file.parent
+        dataset = open_run(job / DATASET_NAME)
+        (job / DATASET_NAME).unlink()
+        dataset.to_netcdf(job / DATASET_NAME, engine="netcdf4")
+        record = json.loads(record_file.read_text())
+        record.pop("dataset")
+        record_file.write_text(json.dumps(record))
+    new, _ = collect_dataset(sweep, tmp_path / "new.nc")
+    old, _ = collect_dataset(older, tmp_path / "old.nc")
+    new.attrs["sweep_dir"] = old.attrs["sweep_dir"]
+    xr.testing.assert_identical(new, old)
+    for name, variable in old.variables.items():
+        assert new[name].dtype == variable.dtype, name
