@@ -133,10 +133,10 @@ def _last_error_line(job: Path) -> str:
     return lines[-1] if lines else "unknown error"
 
 
-def _check_record(sweep_dir: Path, job: Path, record: dict) -> None:
+def _check_record(job: Path, record: dict) -> None:
     """Refuse a done job whose record is another folder's or whose dataset is not its own."""
-    folder = job.relative_to(sweep_dir).as_posix()
-    if record.get("folder", folder) != folder:
+    recorded = Path(str(record.get("folder") or job.name)).parts
+    if job.parts[-len(recorded) :] != recorded:  # a sweep's subfolder may be collected
         msg = (
             f"{job}: its {RECORD_NAME} is the record of job folder {record['folder']!r} "
             "(copied or moved); remove the folder, or re-run the sweep"
@@ -177,7 +177,7 @@ def find_jobs(sweep_dir: Path) -> SweepJobs:
             continue
         values = {"seed": record.get("seed", 0), **_overrides(record.get("overrides", []))}
         if record.get("status") == DONE and (job / DATASET_NAME).exists():
-            _check_record(sweep_dir, job, record)
+            _check_record(job, record)
             jobs.done[job] = values
             jobs.identity[job] = {
                 "seed": str(values["seed"]),

@@ -93,11 +93,31 @@ def _attribute(name: str, value: object) -> bytes:
     return _name(name) + struct.pack(">iq", code, array.size) + _padded(data)
 
 
+# Encoded attribute lists by their text: a sweep's variables carry the same units and
+# descriptions in every job (bounded: cleared when full).
+_ENCODED_ATTRS: dict[tuple, bytes] = {}
+
+
+def _exact(value: object) -> object:
+    """A value as a key that differs whenever its encoding would (not `repr`: it elides)."""
+    if isinstance(value, str):
+        return value
+    array = np.asarray(value)
+    return array.dtype.str, array.shape, array.tobytes()
+
+
 def _attributes(attrs: dict) -> bytes:
     if not attrs:
         return struct.pack(">iq", 0, 0)
-    parts = [_attribute(str(k), v) for k, v in attrs.items()]
-    return struct.pack(">iq", _ATTRIBUTE, len(parts)) + b"".join(parts)
+    key = tuple((k, type(v).__name__, _exact(v)) for k, v in attrs.items())
+    encoded = _ENCODED_ATTRS.get(key)
+    if encoded is None:
+        parts = [_attribute(str(k), v) for k, v in attrs.items()]
+        encoded = struct.pack(">iq", _ATTRIBUTE, len(parts)) + b"".join(parts)
+        if len(_ENCODED_ATTRS) >= 4096:
+            _ENCODED_ATTRS.clear()
+        _ENCODED_ATTRS[key] = encoded
+    return encoded
 
 
 def encoded_variables(dataset: xr.Dataset) -> tuple[dict, dict]:
