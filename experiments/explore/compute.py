@@ -255,6 +255,26 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def worker_pids(pool: multiprocessing.pool.Pool) -> frozenset[tuple[int, bool]]:
+    """The pool's worker processes: (PID, whether it runs)."""
+    return frozenset((p.pid, p.exitcode is None) for p in list(pool._pool))
+
+
+def release_dead_workers_lock(pool: multiprocessing.pool.Pool) -> None:
+    """Kill every worker, then free the task queue's lock if a dead worker held it.
+
+    A process-shared lock has no owner to check: once every worker is dead, a lock
+    that is taken is held by a dead one, and releasing it lets `terminate` proceed.
+    """
+    for process in list(pool._pool):
+        process.kill()
+    for process in list(pool._pool):
+        process.join(5)
+    lock = pool._inqueue._rlock
+    lock.acquire(block=False)  # taken by us, or already by a dead worker
+    lock.release()
+
+
 # --- the explorer -------------------------------------------------------------------
 
 
@@ -307,17 +327,39 @@ class Explorer:
         threading.Thread(target=keep, name="explorer-pool", daemon=True).start()
         made.wait()
         self._pool, self._pool_stop = holder["pool"], stop
+        self._pids = worker_pids(self._pool)
         threading.Thread(
             target=self._listen, args=(messages, self._epoch), name="explorer-messages", daemon=True
         ).start()
 
     def _restart(self) -> None:
         """Stop every worker and start new ones (under the lock)."""
+        self._stop_pool()
+        self._large.clear()
+        self._start_pool()
+
+    def _stop_pool(self) -> None:
+        """Stop the pool's workers, even when one died holding its task queue's lock.
+
+        An idle worker waits for a task holding the queue's lock; killed there, it
+        never releases it: the other workers wait for it forever, and so does the
+        pool's `terminate`. Then every worker is killed, and the lock, whose holder
+        is dead, released, before `terminate`.
+        """
+        if not self._healthy():
+            release_dead_workers_lock(self._pool)
         self._pool.terminate()
         self._pool.join()
         self._pool_stop.set()
-        self._large.clear()
-        self._start_pool()
+
+    def _healthy(self) -> bool:
+        """Whether every worker the pool started still runs (none died or was replaced)."""
+        return worker_pids(self._pool) == self._pids
+
+    def _heal(self) -> None:
+        """Restart the pool if a worker died (under the lock); in-flight seeds are resent."""
+        if not self._closed and not self._healthy():
+            self._restart()
 
     def _listen(self, messages: multiprocessing.Queue, epoch: int) -> None:
         """Record which worker runs which seed, and count steps, for one pool's life."""
@@ -338,9 +380,7 @@ class Explorer:
         """Stop the worker processes."""
         with self._lock:
             self._closed = True
-            self._pool.terminate()
-            self._pool.join()
-            self._pool_stop.set()
+            self._stop_pool()
 
     # Requests ------------------------------------------------------------------------
 
@@ -387,6 +427,7 @@ class Explorer:
             self._current[session] = request
             if session in self._large:  # its older request still runs a large world
                 self._restart()
+            self._heal()
         configs = seed_configs(choice)
         keys = {c.seed: config_hash(c) for c in configs}
         with self._cache_lock:
@@ -406,6 +447,7 @@ class Explorer:
                 with self._lock:
                     if not self._is_current(session, request):
                         raise Cancelled
+                    self._heal()
                     if self._epoch != epoch:  # another session restarted the pool
                         epoch = self._epoch
                         lost = [c for c in todo if c.seed in pending]

@@ -3,10 +3,15 @@
     alliance-explore                  # http://localhost:8765
     alliance-explore --port 9000 --host 0.0.0.0
 
-The address is printed once the server listens. The worker processes start, and
-import the model, while the server starts, so the first page waits for nothing
-but the model. A port in use gives one line and exit 1. Ctrl-C stops the server and its
-workers; the workers also die with the server if it is killed outright.
+The server answers only requests addressed to the names it serves (the `Host`
+header): `localhost`, `127.0.0.1` and `::1` when it listens on localhost; the
+`--host` given and this machine's names otherwise; plus any `--allowed-host`. A
+page of another site that points its own name at this machine (DNS rebinding)
+gets "Invalid host header". The address is printed once the server listens.
+The worker processes start, and import the model, while the server starts, so
+the first page waits for nothing but the model. A port in use gives one line and
+exit 1. Ctrl-C stops the server and its workers; the workers also die with the
+server if it is killed outright.
 """
 
 from __future__ import annotations
@@ -30,12 +35,48 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--workers", type=int, default=None, help="worker processes (default: every core)"
     )
+    parser.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="another name the browser may use for this server (repeatable; *.example.org)",
+    )
     args = parser.parse_args(argv)
     if not 0 < args.port < 65536:
         parser.error(f"--port {args.port}: allowed: 1 to 65535")
     if args.workers is not None and args.workers < 1:
         parser.error(f"--workers {args.workers}: allowed: 1 or more")
     return args
+
+
+LOCAL_NAMES = ("localhost", "127.0.0.1", "::1", "[::1]")
+
+
+def served_hosts(host: str, extra: list[str]) -> list[str]:
+    """The `Host` header names the server answers.
+
+    Args:
+        host: The address it listens on (`--host`).
+        extra: Names given with `--allowed-host`.
+
+    Returns:
+        The local names for a local address; else the address itself, and for an
+        address of every interface (`0.0.0.0`, `::`) this machine's names and
+        addresses too.
+    """
+    import socket
+
+    names = list(LOCAL_NAMES)
+    if host not in LOCAL_NAMES:
+        names.append(f"[{host}]" if ":" in host else host)
+    if host in ("0.0.0.0", "::", ""):
+        names += [socket.gethostname(), socket.getfqdn()]
+        try:
+            names += socket.gethostbyname_ex(socket.gethostname())[2]  # its addresses
+        except OSError:
+            pass
+    return list(dict.fromkeys([*names, *extra]))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -56,6 +97,7 @@ def main(argv: list[str] | None = None) -> None:
     import solara.server.starlette
     import uvicorn
     from starlette.concurrency import run_in_threadpool
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
     from starlette.requests import Request
     from starlette.responses import Response
     from starlette.routing import Route
@@ -75,6 +117,9 @@ def main(argv: list[str] | None = None) -> None:
 
     # Before Solara's catch-all page route, so /download/... reaches it.
     solara.server.starlette.app.router.routes.insert(0, Route("/download/{key}.nc", download))
+    solara.server.starlette.app.add_middleware(
+        TrustedHostMiddleware, allowed_hosts=served_hosts(args.host, args.allowed_host)
+    )
 
     explorer = compute.Explorer(args.workers)
     compute.set_shared(explorer)
