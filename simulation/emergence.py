@@ -244,7 +244,9 @@ def emerge(
         quality=quality,
         diversification=diversification(cells),
         member_share=member_shares(own_by_member + mobilised_by_member),
-        member_profile=np.where(is_member, population.profile[present_members], len(PROFILES)),
+        member_profile=np.where(
+            is_member, np.take(population.profile, present_members), len(PROFILES)
+        ),
         own_eur=own_eur,
         mobilised_eur=mobilised_eur,
         value_per_eur=value_per_eur(

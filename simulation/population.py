@@ -64,7 +64,8 @@ class Population:
             Euro per step, shape (k, slots, 5).
         """
         present = members >= 0
-        return np.take(self.pillar_eur, np.where(present, members, 0), axis=0) * present[:, :, None]
+        rows = np.where(present, members, 0)
+        return np.take(self.pillar_eur, rows, axis=0) * present[:, :, None]
 
     @classmethod
     def create(
@@ -176,9 +177,10 @@ def update_capital(
     """
     np.multiply(capital, 1.0 - cfg.capital_decay_per_step, out=capital)
     gained, lost = gained[gained >= 0], lost[lost >= 0]
-    touched = np.unique(np.concatenate([gained, lost]))
-    if touched.size == 0:
+    members = np.sort(np.concatenate([gained, lost]))
+    if members.size == 0:
         return
+    touched = members[np.concatenate(([True], members[1:] != members[:-1]))]
     successes = np.bincount(np.searchsorted(touched, gained), minlength=touched.size)
     failures = np.bincount(np.searchsorted(touched, lost), minlength=touched.size)
     change = cfg.capital_gain * successes - cfg.capital_loss * failures

@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from simulation.config import PROFILES, ProductionConfig, SurvivalConfig
+from simulation.config import ProductionConfig, SurvivalConfig
 
 
 @dataclass
@@ -238,6 +238,8 @@ class ProjectTable:
         new_rows = slice(self.size, self.size + count)
         for f in fields(new):
             getattr(self, f.name)[new_rows] = getattr(new, f.name)
+        for name in _STATE_COLUMNS:
+            getattr(self, name)[new_rows] = _INITIAL.get(name, 0)
         self.birth[new_rows] = step
         self.size += count
         return np.arange(new_rows.start, new_rows.stop)
@@ -276,19 +278,33 @@ _SMALL_INT_COLUMNS = {"profile", "domain"}
 _BOOL_COLUMNS = {"alliance", "backed", "deployed"}
 
 
+# Columns a new row does not take from `NewProjects`, and their initial values (else 0).
+_STATE_COLUMNS = tuple(
+    f.name
+    for f in fields(ProjectTable)
+    if f.name != "size" and f.name not in {g.name for g in fields(NewProjects)}
+)
+_INITIAL = {"death": -1, "backed_step": -1}
+
+
 def _column(name: str, capacity: int, max_members: int) -> np.ndarray:
+    """An uninitialised column.
+
+    Rows are read only once `add` has written every column of them, so the
+    capacity held in reserve costs neither memory nor time: the system maps its
+    pages as rows are written (a zeroed reserve made first writes ten times
+    slower, each page fault zeroing the page).
+    """
     if name == "members":
-        return np.full((capacity, max_members), -1, dtype=np.int64)
+        return np.empty((capacity, max_members), dtype=np.int64)
     if name == "member_share":
-        return np.zeros((capacity, max_members))
+        return np.empty((capacity, max_members))
     if name == "member_profile":
-        return np.full((capacity, max_members), len(PROFILES), dtype=np.int8)
-    if name in {"death", "backed_step"}:
-        return np.full(capacity, -1, dtype=np.int64)
+        return np.empty((capacity, max_members), dtype=np.int8)
     if name in _INT_COLUMNS:
-        return np.zeros(capacity, dtype=np.int64)
+        return np.empty(capacity, dtype=np.int64)
     if name in _SMALL_INT_COLUMNS:
-        return np.zeros(capacity, dtype=np.int16)
+        return np.empty(capacity, dtype=np.int16)
     if name in _BOOL_COLUMNS:
-        return np.zeros(capacity, dtype=bool)
-    return np.zeros(capacity)
+        return np.empty(capacity, dtype=bool)
+    return np.empty(capacity)

@@ -95,8 +95,8 @@ class Recorder:
         # Empty member slots fall in a last bin of their own, dropped: each
         # profile's bin adds the same shares in the same order as over members only.
         self.value_by_profile_eur[t] = np.bincount(
-            projects.member_profile[value_rows].ravel(),
-            weights=(value[:, None] * projects.member_share[value_rows]).ravel(),
+            np.take(projects.member_profile, value_rows, axis=0).ravel(),
+            weights=(value[:, None] * np.take(projects.member_share, value_rows, axis=0)).ravel(),
             minlength=n_profiles + 1,
         )[:n_profiles]
         self.resources_eur[t] = np.bincount(territory, weights=flows["resources"], minlength=n)
