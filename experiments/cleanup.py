@@ -85,7 +85,9 @@ def remove_stale(folders: Iterable[Path], recursive: bool = False) -> list[Path]
     for folder in folders:
         places = [folder]
         if recursive and folder.is_dir():
-            places += [p for p in folder.rglob("*") if p.is_dir() and not TEMPORARY.match(p.name)]
+            for root, folders, _ in os.walk(folder):
+                folders[:] = [f for f in folders if not TEMPORARY.match(f)]
+                places += [Path(root, f) for f in folders]
         for place in places:
             for path, pid in temporaries(place):
                 if pid != os.getpid() and not alive(pid):

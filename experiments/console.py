@@ -24,11 +24,15 @@ __all__ = [
 ]
 
 
-def _script(name: str, module: str, function: str) -> Callable[[], object]:
-    """The console script `name`: `module.function`, imported quickly."""
+def _script(name: str, module: str, function: str, deep: bool = False) -> Callable[[], object]:
+    """The console script `name`: `module.function`, imported quickly.
+
+    `deep`: it reads a sweep folder, whose job folders a killed run may have left
+    temporaries in (removed at start, `experiments.interrupts.guarded`).
+    """
 
     def script() -> object:
-        with guarded(name, sys.argv[1:]):
+        with guarded(name, sys.argv[1:], deep):
             return imported_quickly(module, function)()
 
     script.__name__ = script.__qualname__ = name.replace("-", "_")
@@ -38,7 +42,7 @@ def _script(name: str, module: str, function: str) -> Callable[[], object]:
 
 alliance_run = _script("alliance-run", "experiments.run", "entry")
 alliance_calibrate = _script("alliance-calibrate", "experiments.calibrate", "main")
-alliance_collect = _script("alliance-collect", "experiments.collect", "main")
+alliance_collect = _script("alliance-collect", "experiments.collect", "main", deep=True)
 alliance_report = _script("alliance-report", "experiments.report", "main")
 alliance_publish = _script("alliance-publish", "experiments.publish", "main")
 alliance_verify = _script("alliance-verify", "experiments.verify", "main")

@@ -84,19 +84,26 @@ class _Interrupts:
         raise KeyboardInterrupt
 
 
+def _absolute(argument: str) -> str:
+    return str(Path(argument).absolute())
+
+
 @contextlib.contextmanager
-def guarded(program: str, arguments: list[str]) -> Iterator[None]:
+def guarded(program: str, arguments: list[str], deep: bool = False) -> Iterator[None]:
     """Run a command so that Ctrl-C, a full disk or a read-only folder end it in one line.
 
     Args:
         program: The command's name, for the messages.
         arguments: Its command line after the name (to find its folders).
+        deep: Remove stale temporaries below its folders too (a sweep's job folders).
 
     Yields:
         Nothing; exits the process on an interruption or such an `OSError`.
     """
     folders = folders_named_by(arguments)
     remove_stale(folders)
+    if deep:  # below the folders given, not their parents
+        remove_stale([f for f in folders if str(f) in map(_absolute, arguments)], recursive=True)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, _Interrupts(program, folders))
     try:

@@ -110,7 +110,7 @@ def test_temporaries_of_killed_runs_are_removed_by_a_later_command(tmp_path):
         text=True,
         timeout=120,
     )
-    assert result.returncode == 1
+    assert result.returncode == 2  # no such folder
     assert sorted(p.name for p in tmp_path.iterdir()) == [live.name]
 
 
@@ -135,3 +135,17 @@ def test_the_folders_a_command_line_names(tmp_path):
         f"hydra.run.dir={tmp_path}/sweep",
     ]
     assert folders_named_by(arguments) == [tmp_path / "sweep", tmp_path]
+
+
+def test_collect_removes_stale_temporaries_below_the_sweep_folder(tmp_path):
+    pid = dead_pid()
+    job = tmp_path / "sweep" / "seed=1"
+    job.mkdir(parents=True)
+    (job / f".error.txt.tmp-{pid}").write_text("x")
+    (tmp_path / "sweep" / f".collected.nc.tmp-{pid}").write_bytes(b"\0" * 1000)
+    subprocess.run(
+        [str(BIN / "alliance-collect"), str(tmp_path / "sweep")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert list(job.iterdir()) == []
+    assert not list((tmp_path / "sweep").glob(".*.tmp-*"))
