@@ -342,7 +342,7 @@ def sized_like(layout: xr.Dataset, path: Path, coords: dict[str, list]) -> Itera
     """
     import netCDF4
 
-    scratch = path.with_name(f"{path.name}.layout")
+    scratch = path.with_name(f".layout{path.name}")  # a temporary name, as the cleanup knows
     layout.to_netcdf(scratch, engine=NETCDF_ENGINE)
     try:
         with netCDF4.Dataset(scratch) as source, netCDF4.Dataset(path, "w") as out:
