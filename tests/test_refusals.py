@@ -9,7 +9,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from omegaconf import OmegaConf
+from omegaconf import OmegaConf, open_dict
 
 from experiments.refusal import is_config_error, refusal
 from experiments.schema import CONFIG_DIR, check_folder_name, register
@@ -193,3 +193,39 @@ def test_any_refused_override_is_one_line_naming_the_key(key, value):
         assert key.split(".")[-1] in line or key in line or override in line, line
     else:
         assert OmegaConf.select(cfg, key.replace("/", ".")) is not None or "/" in key
+
+
+@pytest.fixture(scope="module")
+def scratch_configs(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("scratch") / "configs"
+    shutil.copytree(CONFIG_DIR, root)
+    return root
+
+
+# Lines a hand-edited fund option could hold: valid, misspelt, mis-indented, mistyped.
+FUND_LINES = st.sampled_from(
+    ["budget_eur: 2e6", "years: 3", "years: 4", "\tyears: 3", "a: b: c", "ticket_eur: x",
+     "  placebo: true", "placebo: maybe", "- 1", "budget_eur:", "{", "defaults: [strategy: none]",
+     "strategy: {name: ../x}", "# a comment", "", "grant_steps: 1e400", "key: 'unterminated"]
+)  # fmt: skip
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(FUND_LINES, max_size=5))
+def test_any_config_file_is_run_or_refused_in_one_line(scratch_configs, lines):
+    from experiments.run_checks import check_config_files
+    from experiments.schema import JobConfig, to_config
+
+    register("config")
+    (scratch_configs / "fund" / "drawn.yaml").write_text("\n".join(lines) + "\n")
+    try:
+        with initialize_config_dir(config_dir=str(scratch_configs), version_base="1.3"):
+            cfg = compose(config_name="config", overrides=["fund=drawn"], return_hydra_config=True)
+        check_config_files(cfg)
+        with open_dict(cfg):
+            del cfg["hydra"]
+        to_config(cfg, JobConfig)
+    except Exception as error:
+        assert is_config_error(error), repr(error)
+        line = refusal(error, root=scratch_configs)
+        assert "\n" not in line and line.startswith("invalid"), line
