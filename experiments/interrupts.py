@@ -8,8 +8,9 @@
   later (a library waiting on a lock its interrupted caller held: netCDF's
   `CombinedLock`), or at a second Ctrl-C, the process removes its temporaries and
   ends at once.
-- **A full disk** (`ENOSPC`, `EDQUOT`) and **a folder it cannot write** (`EROFS`,
-  `EACCES`, `EPERM`) print one line naming the path, exit 1 and 2 respectively.
+- **A full disk** (`ENOSPC`, `EDQUOT`, or the netCDF library's errno-less "HDF
+  error") and **a folder it cannot write** (`EROFS`, `EACCES`, `EPERM`) print one
+  line naming the path, exit 1 and 2 respectively.
 - Temporaries a killed earlier run left beside the paths the command is given are
   removed when it starts (`experiments.cleanup.remove_stale`).
 """
@@ -32,6 +33,7 @@ GRACE = 10.0  # seconds an interrupted program has to end by itself
 INTERRUPTED = 130  # 128 + SIGINT, as a shell reports it
 DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 NOT_WRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)
+NETCDF_ERROR = "NetCDF: HDF error"  # what netCDF4 raises on a failed write, a full disk included
 
 
 def interrupted_line(program: str) -> str:
@@ -58,6 +60,25 @@ def os_error_line(program: str, error: OSError) -> tuple[str, int] | None:
         )
         return line, 2
     return None
+
+
+def netcdf_error_line(program: str, error: BaseException, folders: list[Path]) -> str:
+    """One line for the netCDF library's error, which has no errno (a full disk among others).
+
+    The library says only "NetCDF: HDF error" when a write fails for want of space;
+    the free space left where the command writes tells whether that is likely.
+    """
+    free = []
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            stats = os.statvfs(folder)
+            free.append(stats.f_bavail * stats.f_frsize)
+    low = f"; {min(free) / 1e6:,.0f} MB free on its disk" if free else ""
+    return (
+        f"{program}: the netCDF library failed to read or write a file ({NETCDF_ERROR}{low}): "
+        "a full disk or a damaged file; free some space or check the file, then run the same "
+        "command again"
+    )
 
 
 class _Interrupts:
@@ -112,8 +133,10 @@ def guarded(program: str, arguments: list[str], deep: bool = False) -> Iterator[
         remove_own(folders)
         print(interrupted_line(program), file=sys.stderr, flush=True)
         sys.exit(INTERRUPTED)
-    except OSError as error:
-        refusal = os_error_line(program, error)
+    except (OSError, RuntimeError) as error:
+        refusal = os_error_line(program, error) if isinstance(error, OSError) else None
+        if refusal is None and NETCDF_ERROR in str(error):
+            refusal = netcdf_error_line(program, error, folders), 1
         if refusal is None:
             raise
         remove_own(folders)

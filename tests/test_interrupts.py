@@ -149,3 +149,52 @@ def test_collect_removes_stale_temporaries_below_the_sweep_folder(tmp_path):
     )  # fmt: skip
     assert list(job.iterdir()) == []
     assert not list((tmp_path / "sweep").glob(".*.tmp-*"))
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 200 kB tmpfs (skipped where mounting is not allowed), and a read-only one."""
+    full, read_only = tmp_path / "full", tmp_path / "read-only"
+    full.mkdir()
+    read_only.mkdir()
+    mounted = []
+    for folder, options in ((full, "size=200k"), (read_only, "size=1m,ro")):
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True
+        )
+        if done.returncode != 0:
+            pytest.skip("cannot mount a tmpfs here (not root, or no CAP_SYS_ADMIN)")
+        mounted.append(folder)
+    yield full, read_only
+    for folder in mounted:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_a_full_disk_and_a_read_only_folder_on_real_file_systems(small_disk, tmp_path):
+    full, read_only = small_disk
+    dataset = tmp_path / "run" / "dataset.nc"
+    overrides = ["scenario.n_territories=10", "scenario.n_organisations=800", "scenario.years=4",
+                 "fund.years=2", "accounting.rmst_horizon_years=3"]  # fmt: skip
+    run = subprocess.run(
+        [str(BIN / "alliance-run"), *overrides, f"hydra.run.dir={dataset.parent}"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    metadata = ["title=T", "creators=[{given_names: A, family_names: L}]"]
+    for target, status, words in (
+        (full / "package", 1, ("no space left on the device", "a full disk")),
+        (read_only / "package", 2, ("Read-only file system",)),
+    ):
+        result = subprocess.run(
+            [str(BIN / "alliance-publish"), str(dataset), str(target), *metadata],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert result.returncode == status
+        line = one_line(result)
+        assert any(w in line for w in words), line
+        assert list(target.parent.iterdir()) == []
+    result = subprocess.run(
+        [str(BIN / "alliance-run"), *overrides, f"hydra.run.dir={read_only}/run"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 2 and "Read-only file system" in one_line(result)
