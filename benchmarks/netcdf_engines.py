@@ -1,10 +1,12 @@
-"""Write and read one run's dataset with each NetCDF-4 engine xarray offers here.
+"""Write and read one run's dataset with each NetCDF-4 engine xarray offers here, and as a run file.
 
     python benchmarks/netcdf_engines.py
 
 h5netcdf is no longer a dependency: install it (`pip install h5netcdf`) to compare.
 Prints milliseconds per write and per read (best of 10), and whether repeated
-writes give the same bytes.
+writes give the same bytes. The last row is a sweep job's own writer
+(`experiments.sweep.runfile`: CDF-5 without HDF5), read as the merge reads it
+(`read_raw`, arrays in native byte order).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 
 import xarray as xr
 
+from experiments.sweep.runfile import read_raw, write_run_file
 from simulation import RunConfig, run
 
 
@@ -43,6 +46,18 @@ def main() -> None:
             digests.add(hashlib.sha256(path.read_bytes()).hexdigest())
         same = "yes" if len(digests) == 1 else "no"
         print(f"| {engine} | {min(writes) * 1e3:.1f} | {min(reads) * 1e3:.1f} | {same} |")
+    writes, reads, digests = [], [], set()
+    for i in range(10):
+        path = folder / f"runfile{i}.nc"
+        start = time.perf_counter()
+        write_run_file(dataset, path)
+        writes.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        read_raw(path.read_bytes())
+        reads.append(time.perf_counter() - start)
+        digests.add(hashlib.sha256(path.read_bytes()).hexdigest())
+    same = "yes" if len(digests) == 1 else "no"
+    print(f"| run file (CDF-5) | {min(writes) * 1e3:.1f} | {min(reads) * 1e3:.1f} | {same} |")
 
 
 if __name__ == "__main__":
