@@ -51,28 +51,6 @@ def start_probability_table(
     return -np.expm1(-rate)
 
 
-def start_probability(
-    population: Population,
-    territories: TerritoryState,
-    scenario: ScenarioConfig,
-    cfg: ModelConfig,
-) -> np.ndarray:
-    """Probability that each organisation starts a project this step.
-
-    Args:
-        population: The organisations.
-        territories: Territory state.
-        scenario: World configuration (profile multipliers).
-        cfg: Mechanism parameters.
-
-    Returns:
-        Probabilities, shape (n,): `start_probability_table` read at each
-        organisation's territory and profile.
-    """
-    table = start_probability_table(territories, scenario, cfg)
-    return table.ravel()[population.territory_profile]
-
-
 def ally_probability(
     leads: np.ndarray, population: Population, territories: TerritoryState, cfg: ModelConfig
 ) -> np.ndarray:

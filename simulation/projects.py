@@ -238,9 +238,9 @@ class ProjectTable:
         new_rows = slice(self.size, self.size + count)
         for f in fields(new):
             getattr(self, f.name)[new_rows] = getattr(new, f.name)
+        self.birth[new_rows] = step
         for name in _STATE_COLUMNS:
             getattr(self, name)[new_rows] = _INITIAL.get(name, 0)
-        self.birth[new_rows] = step
         self.size += count
         return np.arange(new_rows.start, new_rows.stop)
 
@@ -278,11 +278,12 @@ _SMALL_INT_COLUMNS = {"profile", "domain"}
 _BOOL_COLUMNS = {"alliance", "backed", "deployed"}
 
 
-# Columns a new row does not take from `NewProjects`, and their initial values (else 0).
+# Columns a new row takes neither from `NewProjects` nor from its birth step, and
+# their initial values (else 0).
 _STATE_COLUMNS = tuple(
     f.name
     for f in fields(ProjectTable)
-    if f.name != "size" and f.name not in {g.name for g in fields(NewProjects)}
+    if f.name not in {"size", "birth"} and f.name not in {g.name for g in fields(NewProjects)}
 )
 _INITIAL = {"death": -1, "backed_step": -1}
 
