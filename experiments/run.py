@@ -104,11 +104,21 @@ def main(cfg: DictConfig) -> None:
 
 
 def run_sweep_job(spec: JobSpec) -> None:
-    """One job of a sweep run by another launcher: skip it if done with this config."""
+    """One job of a sweep run by another launcher.
+
+    Skipped only if done with this config and its dataset matches its record
+    (`jobs.damage`), as the project's own launchers decide; run again otherwise.
+    """
+    from experiments.sweep.jobs import damage
     from experiments.sweep.worker import run_task
 
     record = read_record(spec.folder)
-    if record and record.get("status") == DONE and record.get("config_hash") == spec.config_hash:
+    if (
+        record
+        and record.get("status") == DONE
+        and record.get("config_hash") == spec.config_hash
+        and damage(spec.folder, record) is None
+    ):
         print(f"already complete: {spec.folder / DATASET_NAME}")
         return
     (outcome,) = run_task([spec])

@@ -128,3 +128,20 @@ def test_tasks_keep_counterfactual_groups_together(tmp_path, runs_per_task, size
     tasks = make_tasks(specs, runs_per_task)
     assert [len(t) for t in tasks] == sizes
     assert sorted(s.index for t in tasks for s in t) == list(range(7))
+
+
+def test_another_launchers_job_runs_again_when_its_dataset_is_damaged(tmp_path, capsys):
+    """Hydra's joblib and submitit launchers skip a done job only if its dataset is intact."""
+    from experiments.run import run_sweep_job
+    from experiments.sweep.jobs import DATASET_NAME
+
+    job = spec(tmp_path, 0, 3, "uniform")
+    run_sweep_job(job)
+    path = job.folder / DATASET_NAME
+    intact = path.read_bytes()
+    run_sweep_job(job)
+    assert "already complete" in capsys.readouterr().out
+    path.write_bytes(intact[: len(intact) // 2])  # truncated
+    run_sweep_job(job)
+    assert "already complete" not in capsys.readouterr().out
+    assert path.read_bytes() == intact
