@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from simulation.config import ProductionConfig, SurvivalConfig
+from simulation.config import PROFILES, ProductionConfig, SurvivalConfig
 
 
 @dataclass
@@ -232,17 +232,39 @@ class ProjectTable:
         Returns:
             Their row indices.
         """
-        count = new.lead.size
-        if self.size + count > self.capacity:
-            self._grow(max(2 * self.capacity, self.size + count))
-        new_rows = slice(self.size, self.size + count)
+        new_rows = self._append(new.lead.size)
         for f in fields(new):
             getattr(self, f.name)[new_rows] = getattr(new, f.name)
         self.birth[new_rows] = step
         for name in _STATE_COLUMNS:
             getattr(self, name)[new_rows] = _INITIAL.get(name, 0)
-        self.size += count
         return np.arange(new_rows.start, new_rows.stop)
+
+    def add_blank(self, count: int) -> slice:
+        """Append rows with every column at its initial value, to fill in by hand.
+
+        Initial values: -1 for `death`, `backed_step` and empty `members` slots,
+        `len(PROFILES)` for empty `member_profile` slots, 0 (or False) elsewhere.
+
+        Args:
+            count: Rows to append.
+
+        Returns:
+            The new rows.
+        """
+        new_rows = self._append(count)
+        for f in fields(self):
+            if f.name != "size":
+                getattr(self, f.name)[new_rows] = _INITIAL.get(f.name, 0)
+        return new_rows
+
+    def _append(self, count: int) -> slice:
+        """Make room for `count` more rows and count them in; their values are unset."""
+        if self.size + count > self.capacity:
+            self._grow(max(2 * self.capacity, self.size + count))
+        new_rows = slice(self.size, self.size + count)
+        self.size += count
+        return new_rows
 
     def _grow(self, capacity: int) -> None:
         for f in fields(self):
@@ -285,13 +307,13 @@ _STATE_COLUMNS = tuple(
     for f in fields(ProjectTable)
     if f.name not in {"size", "birth"} and f.name not in {g.name for g in fields(NewProjects)}
 )
-_INITIAL = {"death": -1, "backed_step": -1}
+_INITIAL = {"death": -1, "backed_step": -1, "members": -1, "member_profile": len(PROFILES)}
 
 
 def _column(name: str, capacity: int, max_members: int) -> np.ndarray:
     """An uninitialised column.
 
-    Rows are read only once `add` has written every column of them, so the
+    Rows are read only once `add` (or `add_blank`) has written every column of them, so the
     capacity held in reserve costs neither memory nor time: the system maps its
     pages as rows are written (a zeroed reserve made first writes ten times
     slower, each page fault zeroing the page).

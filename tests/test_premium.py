@@ -18,10 +18,10 @@ from simulation.projects import ProjectTable
 
 def table(rows: list[dict]) -> ProjectTable:
     t = ProjectTable.empty(max_members=2, capacity=max(1, len(rows)))
+    t.add_blank(len(rows))
     for i, row in enumerate(rows):
         for key, value in row.items():
             getattr(t, key)[i] = value
-    t.size = len(rows)
     return t
 
 

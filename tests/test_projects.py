@@ -29,3 +29,49 @@ def test_diversification_is_zero_for_one_source_and_grows_with_spread():
     assert one == 0.0
     assert two == 0.5
     assert four == 0.75
+
+
+def dirty_table(capacity: int = 8):
+    """An empty table whose reserve holds garbage, as reused memory may."""
+    from dataclasses import fields
+
+    from simulation.projects import ProjectTable
+
+    table = ProjectTable.empty(max_members=3, capacity=capacity)
+    for f in fields(table):
+        if f.name != "size":
+            getattr(table, f.name)[...] = 7
+    return table
+
+
+def test_blank_rows_hold_their_initial_values_whatever_the_reserve_held():
+    from simulation.config import PROFILES
+
+    table = dirty_table()
+    rows = table.add_blank(3)
+    assert table.size == 3 and rows == slice(0, 3)
+    for name in ("death", "backed_step"):
+        assert (table.column(name) == -1).all()
+    assert (table.column("members") == -1).all()
+    assert (table.column("member_profile") == len(PROFILES)).all()
+    assert not table.column("backed").any()
+    assert (table.column("value_pv") == 0).all() and (table.column("birth") == 0).all()
+
+
+def test_added_projects_start_unbacked_alive_and_with_nothing_accumulated():
+    from dataclasses import fields
+
+    from simulation.projects import NewProjects
+
+    table = dirty_table()
+    new = NewProjects(**{f.name: np.zeros(2) for f in fields(NewProjects)})
+    new.members = np.zeros((2, 3), dtype=np.int64)
+    new.member_share = np.zeros((2, 3))
+    new.member_profile = np.zeros((2, 3), dtype=np.int8)
+    rows = table.add(new, step=5)
+    np.testing.assert_array_equal(rows, [0, 1])
+    assert (table.column("birth") == 5).all()
+    assert (table.column("death") == -1).all() and (table.column("backed_step") == -1).all()
+    assert not table.column("backed").any() and not table.column("deployed").any()
+    for name in ("cumulative_hazard", "grant_steps_left", "value_pv", "fund_pv", "last_value_eur"):
+        assert (table.column(name) == 0).all(), name
