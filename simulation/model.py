@@ -22,6 +22,7 @@ from collections.abc import Callable
 import mesa
 import numpy as np
 
+from simulation.clock import run_steps, step_index
 from simulation.config import PROFILES, RunConfig
 from simulation.discounting import discount_factors
 from simulation.emergence import emerge
@@ -85,7 +86,7 @@ class AllianceModel(mesa.Model):
 
     def step(self) -> None:
         """Advance the world by one step."""
-        t = self.steps - 1
+        t = step_index(self)
         cfg = self.config.model
         allocation = self.fund.allocate(t)
         self.commons = advance_territories(
@@ -218,8 +219,5 @@ class AllianceModel(mesa.Model):
         Returns:
             This model, for chaining.
         """
-        for _ in range(self.config.scenario.n_steps):
-            self.step()
-            if on_step is not None:
-                on_step()
+        run_steps(self, self.config.scenario.n_steps, on_step)
         return self

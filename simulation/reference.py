@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import mesa
 import numpy as np
 
+from simulation.clock import run_steps, step_index
 from simulation.config import PROFILES, RunConfig
 from simulation.discounting import discount_factors
 from simulation.emergence import MIN_PARTNER_WEIGHT
@@ -124,7 +125,7 @@ class ReferenceModel(mesa.Model):
 
     def step(self) -> None:
         """Advance the world by one step, one agent at a time."""
-        t = self.steps - 1
+        t = step_index(self)
         cfg = self.config.model
         allocation = self.fund.allocate(t)
         self.commons = advance_territories(
@@ -408,6 +409,5 @@ class ReferenceModel(mesa.Model):
         Returns:
             This model, for chaining.
         """
-        for _ in range(self.config.scenario.n_steps):
-            self.step()
+        run_steps(self, self.config.scenario.n_steps)
         return self

@@ -44,8 +44,7 @@ def test_engineering_targets_only_small_territories():
 def test_innovation_grants_go_to_the_best_eligible_alliances():
     config = small_config(budget_eur=3e6)
     model = AllianceModel(config)
-    for _ in range(4):
-        model.step()
+    model.run_for(4)
     p = model.projects
     backed = p.column("backed")
     assert backed.any()
