@@ -10,7 +10,9 @@ largest process, from getrusage) of each step. Every step is a fresh command, as
 a user runs it, in a scratch folder. Then the sweep's profile: its serial parts
 (the main process's start-up and planning, the workers' start-up), the compute
 per job and the share of it spent writing the job's files, and what they
-predict for 16 workers (`scaling_profile`).
+predict for 16 workers (`scaling_profile`), and the same runs' compute floor
+(in-process compute over the cores) and a plain `multiprocessing.Pool.map` of
+them, the two yardsticks a sweep is judged against.
 """
 
 from __future__ import annotations
@@ -129,6 +131,37 @@ def compute_seconds_per_job(jobs: list) -> tuple[float, float]:
         return seconds, sum(o.write_seconds for o in outcomes) / len(jobs)
 
 
+def _run_one(config) -> None:
+    """One run as a plain `Pool.map` task would do it: simulate and measure, no files."""
+    from simulation.run import run
+
+    run(config)
+
+
+def floor_and_pool_seconds(jobs: list) -> tuple[float, float]:
+    """The sweep's compute floor and a plain `multiprocessing.Pool.map` of the same runs.
+
+    The floor is the in-process compute of every run (`simulation.run`, treated
+    and counterfactual worlds, no files, this process already started) divided by
+    the cores. The `Pool.map` is what a user would write without the project's
+    launcher: a pool of one process a core mapping `run` over the runs' configs.
+    """
+    import multiprocessing
+
+    from simulation.run import run
+
+    configs = [spec.config.run_config() for spec in jobs]
+    run(configs[0])  # warm
+    start = time.perf_counter()
+    for config in configs:
+        run(config)
+    floor = (time.perf_counter() - start) / (os.cpu_count() or 1)
+    start = time.perf_counter()
+    with multiprocessing.get_context("spawn").Pool(os.cpu_count()) as pool:
+        pool.map(_run_one, configs, chunksize=1)
+    return floor, time.perf_counter() - start
+
+
 def scaling_profile(
     runs: int, sweep_seconds: float, rerun_seconds: float, scratch: Path
 ) -> list[str]:
@@ -237,6 +270,13 @@ def main() -> None:
         cpu = sorted(c for _, _, c in one)[2]
         single = ("one alliance-run, default world (median of 5)", seconds, 1, cpu, one[0][1])
         profile = scaling_profile(runs, rows[0][1], rows[1][1], scratch)
+        floor, pool = floor_and_pool_seconds(planned(args.seeds, scratch / "plan")[1])
+        profile.append(
+            f"the same {runs:,} runs: compute floor (in-process compute / {os.cpu_count()} "
+            f"cores) {floor:.1f} s, so the sweep is {rows[0][1] / floor:.2f}x its floor; "
+            f"a plain multiprocessing Pool.map of `run` over their configs (no files) "
+            f"{pool:.1f} s, the sweep takes {rows[0][1] / pool:.2f}x its time"
+        )
         if args.merge:  # last: writing its 4-GB file would slow the steps after it
             big = scratch / "big"
             count = synthetic_sweep(sweep, big, -(-args.merge // runs))
