@@ -11,6 +11,8 @@
 - **A full disk** (`ENOSPC`, `EDQUOT`, or the netCDF library's errno-less "HDF
   error") and **a folder it cannot write** (`EROFS`, `EACCES`, `EPERM`) print one
   line naming the path, exit 1 and 2 respectively.
+- A command that ends normally but must say it did not do all its work (a
+  sweep with failed jobs: `set_exit_status`) exits with that status.
 - Temporaries a killed earlier run left beside the paths the command is given are
   removed when it starts (`experiments.cleanup.remove_stale`).
 """
@@ -81,6 +83,21 @@ def netcdf_error_line(program: str, error: BaseException, folders: list[Path]) -
     )
 
 
+_deferred = {"status": 0}
+
+
+def set_exit_status(status: int) -> None:
+    """Make the command exit with `status` when it ends without an error of its own.
+
+    A sweep whose failed jobs did not stop the others ends normally, through
+    Hydra, which ignores its jobs' statuses; `guarded` then exits with this.
+
+    Args:
+        status: The exit status, 1 or more; the highest set wins.
+    """
+    _deferred["status"] = max(_deferred["status"], status)
+
+
 class _Interrupts:
     """The SIGINT handler: raise once, then end for good after a grace or a second Ctrl-C."""
 
@@ -121,6 +138,7 @@ def guarded(program: str, arguments: list[str], deep: bool = False) -> Iterator[
     Yields:
         Nothing; exits the process on an interruption or such an `OSError`.
     """
+    _deferred["status"] = 0
     folders = folders_named_by(arguments)
     remove_stale(folders)
     if deep:  # below the folders given, not their parents
@@ -142,3 +160,5 @@ def guarded(program: str, arguments: list[str], deep: bool = False) -> Iterator[
         remove_own(folders)
         print(refusal[0], file=sys.stderr, flush=True)
         sys.exit(refusal[1])
+    if _deferred["status"]:
+        sys.exit(_deferred["status"])

@@ -90,12 +90,13 @@ def test_a_second_run_never_replaces_the_first_ones_dataset(tmp_path):
 
 @pytest.fixture(scope="module")
 def broken_configs(tmp_path_factory) -> Path:
-    """A copy of `configs/` with broken fund options beside the real ones."""
+    """A copy of `configs/` with broken fund options (and an empty one) beside the real ones."""
     root = tmp_path_factory.mktemp("configs") / "configs"
     shutil.copytree(CONFIG_DIR, root)
     (root / "fund" / "tab.yaml").write_text("budget_eur: 1.0\n\tyears: 3\n")
     (root / "fund" / "abc.yaml").write_text("a: b: c\n")
     (root / "fund" / "dup.yaml").write_text("years: 3\nyears: 4\n")
+    (root / "fund" / "emptied.yaml").write_text("")
     return root
 
 

@@ -23,8 +23,10 @@ def test_a_bad_value_in_any_job_stops_the_sweep_before_anything_runs(tmp_path):
     result = small_sweep(sweep, "fund.budget_eur=1e5,inf", "seed=0,1")
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("alliance-run: job ")
-    assert "fund.budget_eur=inf" in lines[0] and "fund.budget_eur = inf; allowed:" in lines[0]
+    assert len(lines) == 1 and lines[0].startswith("alliance-run: invalid config: ")
+    assert (
+        "fund.budget_eur = inf; allowed:" in lines[0] and "(job 2: fund.budget_eur=inf" in lines[0]
+    )
     assert not sweep.exists()
 
 

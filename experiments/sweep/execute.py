@@ -14,6 +14,7 @@ every worker and prints how to resume.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import sys
@@ -22,14 +23,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from multiprocessing.pool import Pool
 
+from experiments.interrupts import set_exit_status
 from experiments.progress import progress_bar
 from experiments.startup import init_worker
-from experiments.sweep.jobs import DONE, JobSpec
+from experiments.sweep.jobs import DONE, ERROR_NAME, JobSpec
 from experiments.sweep.plan import Plan
 from experiments.sweep.worker import Outcome, group_by_counterfactual, run_task
 
 BACKENDS = ("local", "submitit_local", "slurm", "ray")
 # What a task imports: a local worker imports it once, quickly (experiments.startup).
+MESA_LOGGER = "MESA"  # the parent of Mesa's loggers (configs/config.yaml's job_logging)
 WORKER_MODULES = ("experiments.sweep.worker", "simulation.model", "simulation.run", "netCDF4")
 
 
@@ -129,13 +132,29 @@ def start_workers(backend: Backend, jobs: int) -> Pool | None:
     return _pool(processes)
 
 
+def _in_this_process(tasks: list[list[JobSpec]]) -> Iterator[list[Outcome]]:
+    """Run the tasks here, with Mesa's step-by-step log as quiet as in a worker.
+
+    Hydra configures this process's logging at INFO for the sweep, and its
+    `job_logging` (Mesa at WARNING) only for jobs it runs itself: without this,
+    a one-process sweep printed a line per simulated step.
+    """
+    mesa = logging.getLogger(MESA_LOGGER)
+    level = mesa.level
+    mesa.setLevel(max(level, logging.WARNING))
+    try:
+        for task in tasks:
+            yield run_task(task)
+    finally:
+        mesa.setLevel(level)
+
+
 def _local(tasks: list[list[JobSpec]], n_jobs: int, pool: Pool | None) -> Iterator[list[Outcome]]:
     try:
         if pool is None and min(len(tasks), _processes(n_jobs)) > 1:
             pool = _pool(min(len(tasks), _processes(n_jobs)))
-        if pool is None:
-            for task in tasks:  # no pool to start for one process
-                yield run_task(task)
+        if pool is None:  # no pool to start for one process
+            yield from _in_this_process(tasks)
             return
         yield from pool.imap_unordered(run_task, tasks, chunksize=1)
         pool.close()
@@ -192,6 +211,10 @@ def execute(plan: Plan, backend: Backend, pool: Pool | None = None) -> Tally:
         pool: Local workers from `start_workers`, stopped once the sweep ends;
             None to start them here if the sweep needs them.
 
+    A job that fails (a full disk or a read-only folder included) fails alone:
+    the other jobs go on, and the command exits 1 once it ends
+    (`interrupts.set_exit_status`).
+
     Returns:
         Jobs done and failed, and the wall time.
 
@@ -223,6 +246,8 @@ def execute(plan: Plan, backend: Backend, pool: Pool | None = None) -> Tally:
             results.close()
             raise SweepInterrupted(tally.done + len(tally.failed)) from None
     tally.seconds = time.perf_counter() - start
+    if tally.failed:  # the command ends normally, its status says the sweep is incomplete
+        set_exit_status(1)
     return tally
 
 
@@ -237,8 +262,34 @@ def tally_lines(plan: Plan, tally: Tally) -> list[str]:
         + (f", {len(plan.damaged)} re-run (dataset damaged)" if plan.damaged else "")
         + f"; {tally.seconds:.1f} s{rate}"
     ]
-    lines += [f"failed: {spec.folder}: {message}" for spec, message in tally.failed]
+    if tally.failed:
+        lines.append(failure_line(tally.failed))
     return lines
+
+
+def failure_line(failed: list[tuple[JobSpec, str]], shown: int = 3) -> str:
+    """One line for a sweep's failed jobs: how many, and why, the commonest reasons first.
+
+    Args:
+        failed: Each failed job with its reason (`worker.failure_reason`).
+        shown: Most reasons named; the others are counted.
+
+    Returns:
+        E.g. `failed: 3 jobs: no space left on the device (2, e.g. .../seed=4);
+        RuntimeError: boom (1, e.g. .../seed=7); re-run the same command to run them again`.
+    """
+    by_reason: dict[str, list[JobSpec]] = {}
+    for spec, reason in failed:
+        by_reason.setdefault(" ".join(reason.split()) or "unknown error", []).append(spec)
+    ranked = sorted(by_reason.items(), key=lambda item: -len(item[1]))
+    parts = [f"{reason} ({len(specs)}, e.g. {specs[0].folder})" for reason, specs in ranked]
+    if len(parts) > shown:
+        parts[shown:] = [f"{len(parts) - shown} other reason(s)"]
+    jobs = "1 job" if len(failed) == 1 else f"{len(failed)} jobs"
+    return (
+        f"failed: {jobs}: {'; '.join(parts)}; tracebacks in their {ERROR_NAME} where the disk "
+        "allowed; re-run the same command to run them again"
+    )
 
 
 def print_plan(plan: Plan) -> None:

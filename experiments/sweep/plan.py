@@ -19,8 +19,11 @@ sensitivity design), so here:
    changed, or whose dataset is missing, truncated or changed, is re-run, and
    the plan says so.
 
-A bad value anywhere stops the sweep here, naming the job and the key, before any
-job runs or any file is written.
+A bad value anywhere, or a config file an arm reads that is empty or not YAML,
+stops the sweep here in one line (`experiments.refusal`: the key or file, what it
+allows, then the job), before any job runs or any file is written. Temporaries a
+killed earlier run of the sweep left in its folders are removed first
+(`experiments.cleanup.remove_stale`).
 """
 
 from __future__ import annotations
@@ -33,10 +36,12 @@ from pathlib import Path
 from hydra._internal.config_loader_impl import get_overrides_dirname
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override, OverrideType
-from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from experiments.cleanup import remove_stale
 from experiments.provenance import git_commit
+from experiments.refusal import is_config_error, refusal
+from experiments.run_checks import check_config_files
 from experiments.schema import JobConfig, check_draw, to_config
 from experiments.sweep.jobs import (
     DONE,
@@ -128,8 +133,13 @@ def _checked(job: JobConfig, row: dict[str, object]) -> JobConfig:
 def _compose_arm(
     compose: Callable[[list[str]], DictConfig], arm: list[str]
 ) -> tuple[DictConfig, str]:
-    """One arm's composed config (without `hydra`), and its `calibrated` option."""
+    """One arm's composed config (without `hydra`), and its `calibrated` option.
+
+    Raises:
+        ConfigError: A config file the arm reads is empty (`run_checks.check_config_files`).
+    """
     cfg = compose(arm)
+    check_config_files(cfg)
     with open_dict(cfg):
         calibrated = str(cfg.hydra.runtime.choices.get("calibrated", "none"))
         cfg.pop("hydra")
@@ -182,9 +192,11 @@ def plan_sweep(
         The plan.
 
     Raises:
-        PlanError: A job's configuration is invalid; the message names the job.
+        PlanError: A job's configuration is invalid; one line naming the key or
+            file, what it allows, and the job.
     """
     sweep_dir = absolute(Path(str(master.hydra.sweep.dir)))
+    remove_stale([sweep_dir], recursive=True)  # what a killed earlier run of it left
     subdir_template = OmegaConf.to_container(master.hydra.sweep, resolve=False)["subdir"]
     naming = master.hydra.job.config.override_dirname
     parser = OverridesParser.create()
@@ -194,7 +206,7 @@ def plan_sweep(
     typed: dict[tuple, JobConfig] = {}
     commit, command = git_commit(), sweep_command()
     for index, overrides in enumerate(job_overrides):
-        label = f"job {index} ({' '.join(overrides)})"
+        label = f"job {index}: {' '.join(overrides)}"
         try:
             for line in overrides:
                 if line not in parsed_once:
@@ -216,8 +228,10 @@ def plan_sweep(
                 )
             else:  # a custom folder pattern: let Hydra resolve it for this job
                 subdir = str(compose(list(overrides)).hydra.sweep.subdir)
-        except (ConfigError, HydraException) as error:
-            msg = f"{label}: {error}"
+        except Exception as error:
+            if not is_config_error(error):
+                raise
+            msg = f"{refusal(error)} ({label})"
             raise PlanError(msg) from None
         spec = JobSpec(
             index=index,

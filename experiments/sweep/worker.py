@@ -16,6 +16,8 @@ import traceback
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from experiments.cleanup import remove_own
+from experiments.interrupts import DISK_FULL, NOT_WRITABLE
 from experiments.sweep.jobs import DONE, FAILED, JobSpec, annotate, write_done, write_failed
 
 if TYPE_CHECKING:
@@ -75,12 +77,10 @@ def run_task(specs: list[JobSpec]) -> list[Outcome]:
         try:
             counterfactual = AllianceModel(counterfactual_config(group[0].config.run_config()))
             counterfactual.run()
-        except Exception:
+        except Exception as error:
             text = traceback.format_exc()
             share = (time.perf_counter() - start) / len(group)
-            for spec in group:
-                write_failed(spec, text, share)
-                outcomes.append(Outcome(spec.index, FAILED, share, _last_line(text)))
+            outcomes += [_failed(spec, error, text, share) for spec in group]
             continue
         shared = (time.perf_counter() - start) / len(group)
         for spec in group:
@@ -93,14 +93,42 @@ def run_task(specs: list[JobSpec]) -> list[Outcome]:
                 write_done(spec, dataset, seconds)
                 writing = time.perf_counter() - written
                 outcomes.append(Outcome(spec.index, DONE, seconds + writing, "", writing))
-            except Exception:
+            except Exception as error:
                 text = traceback.format_exc()
                 seconds = shared + time.perf_counter() - start
-                write_failed(spec, text, seconds)
-                outcomes.append(Outcome(spec.index, FAILED, seconds, _last_line(text)))
+                outcomes.append(_failed(spec, error, text, seconds))
     return outcomes
 
 
-def _last_line(text: str) -> str:
-    lines = text.strip().splitlines()
+def _failed(spec: JobSpec, error: Exception, text: str, seconds: float) -> Outcome:
+    """Record a failed job as well as the disk allows; its outcome in one line.
+
+    On a full disk or a folder this worker cannot write, the failure's own files
+    may not be written either: the job is then left without `job.json` (a re-run
+    runs it again), and this process's temporaries in its folder are removed, so
+    that the other jobs go on.
+    """
+    try:
+        write_failed(spec, text, seconds)
+    except OSError:
+        remove_own([spec.folder])
+    return Outcome(spec.index, FAILED, seconds, failure_reason(error, text))
+
+
+def failure_reason(error: BaseException, text: str = "") -> str:
+    """Why a job failed, in one line without its paths (so that a sweep can count reasons).
+
+    Args:
+        error: The exception the job raised.
+        text: Its formatted traceback (the last line is used for other errors).
+
+    Returns:
+        "no space left on the device" or "cannot write: <strerror>" for a full
+        disk or an unwritable folder; otherwise the traceback's last line.
+    """
+    if isinstance(error, OSError) and error.errno in DISK_FULL:
+        return "no space left on the device"
+    if isinstance(error, OSError) and error.errno in NOT_WRITABLE:
+        return f"cannot write: {error.strerror}"
+    lines = (text or f"{type(error).__name__}: {error}").strip().splitlines()
     return lines[-1] if lines else "unknown error"
