@@ -217,6 +217,7 @@ class EmergenceConfig:
     max_partners: int = param(3, 1, 20, "organisations")
     partner_candidates: int = param(4, 1, 100, "organisations")
     setup_cost_eur: float = param(200.0, 0.0, 1e6, "EUR")
+    project_capacity: float = param(0.0, 0.0, 100.0, "projects")
 
 
 @dataclass
@@ -237,6 +238,7 @@ class ProductionConfig:
     frugality_gain: float = param(1.5, 0.0, 20.0)
     mobilisation: float = param(0.6, 0.0, 1.0)
     deployment_scale: float = param(1.5, 1.0, 10.0)
+    shared_pillars: bool = False
 
 
 @dataclass

@@ -60,6 +60,15 @@ _SERIES: dict[str, tuple[str, tuple[str, ...], str, str, str]] = {
         "Active alliances",
         "Alliance projects (at least one partner) that ran during the step",
     ),
+    "starts_forgone": (
+        "starts_forgone",
+        ("territory",),
+        "1",
+        "Project starts forgone by busy organisations",
+        "Organisations of the territory whose draw would have started a project had "
+        "they been free, but whose active projects left no room (model.emergence."
+        "project_capacity; always 0 without a capacity): the crowding-out of starts",
+    ),
     "engineering": (
         "engineering_capacity",
         ("territory",),
@@ -357,6 +366,18 @@ def build_dataset(
         "1",
         "Projects started",
         "Projects started over the horizon, solo and alliance",
+    )
+    forgone = [int(m.recorder.starts_forgone.sum()) for m in worlds]
+    add(
+        "starts_displaced",
+        forgone[0] - forgone[1],
+        (),
+        "1",
+        "Project starts displaced by the fund",
+        "Starts forgone by busy organisations in the world with the fund minus those "
+        "forgone without it (model.emergence.project_capacity; 0 without a capacity): "
+        "the crowding-out of starts, to set against the extra projects started "
+        "(projects_started, treated minus counterfactual)",
     )
 
     time = np.arange(1, scenario.n_steps + 1)

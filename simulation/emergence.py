@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulation.capacity import free_capacity
 from simulation.config import PROFILES, ModelConfig, ScenarioConfig
 from simulation.population import Population, complementarity, sum_components
 from simulation.projects import (
@@ -136,35 +137,72 @@ def choose_partners(
     return partners
 
 
+def starters(
+    step: int,
+    population: Population,
+    territories: TerritoryState,
+    streams: RandomStreams,
+    scenario: ScenarioConfig,
+    cfg: ModelConfig,
+    load: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The organisations that start a project this step, and those a busy load stopped.
+
+    An organisation starts when its draw falls below its start probability
+    (`start_probability_table`) times its free capacity (`capacity.free_capacity`
+    of its active projects, 1 without a project capacity). A start is *forgone*
+    when the draw falls below the probability but not below the product: the
+    organisation would have started had it been free.
+
+    Args:
+        step: Current step.
+        population: The organisations.
+        territories: Territory state.
+        streams: Keyed random numbers.
+        scenario: World configuration.
+        cfg: Mechanism parameters.
+        load: Active projects each organisation is a member of; needed only
+            with a project capacity.
+
+    Returns:
+        The starting organisations and the forgone starts' organisations, ascending.
+    """
+    table = start_probability_table(territories, scenario, cfg)
+    leads = streams.draws_below("emergence", step, table, population.territory_profile)
+    capacity = cfg.emergence.project_capacity
+    if capacity <= 0 or leads.size == 0:
+        return leads, leads[:0]
+    # The same draws, as floats: below the probability already, are they below it
+    # times the free capacity?
+    probability = table.ravel()[population.territory_profile[leads]]
+    draw = streams.uniform("emergence", step, leads)
+    free = draw < probability * free_capacity(load[leads], capacity)
+    return leads[free], leads[~free]
+
+
 def emerge(
     step: int,
+    leads: np.ndarray,
     population: Population,
     territories: TerritoryState,
     commons: float,
     streams: RandomStreams,
-    scenario: ScenarioConfig,
     cfg: ModelConfig,
 ) -> NewProjects:
     """The projects born this step, with their partners, quality and resources.
 
     Args:
         step: Current step.
+        leads: The organisations that start a project (`starters`).
         population: The organisations.
         territories: Territory state.
         commons: Knowledge commons `K`.
         streams: Keyed random numbers.
-        scenario: World configuration.
         cfg: Mechanism parameters.
 
     Returns:
         The new projects.
     """
-    leads = streams.draws_below(
-        "emergence",
-        step,
-        start_probability_table(territories, scenario, cfg),
-        population.territory_profile,
-    )
     t = population.territory[leads]
 
     ally = streams.uniform("mode", step, leads) < ally_probability(

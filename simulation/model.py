@@ -22,10 +22,11 @@ from collections.abc import Callable
 import mesa
 import numpy as np
 
+from simulation.capacity import memberships, shared_resources
 from simulation.clock import run_steps, step_index
 from simulation.config import PROFILES, RunConfig
 from simulation.discounting import discount_factors
-from simulation.emergence import emerge
+from simulation.emergence import emerge, starters
 from simulation.fund import Fund
 from simulation.landmarks import Landmarks
 from simulation.population import Population, update_capital
@@ -73,6 +74,7 @@ class AllianceModel(mesa.Model):
         )
         self.landmarks = Landmarks()
         self._active = np.empty(0, dtype=np.int64)
+        self.forgone = np.empty(0, dtype=np.int64)  # organisations that forwent a start this step
         self.commons = 0.0
         for index in range(scenario.n_territories):
             Territory(self, index)
@@ -99,23 +101,46 @@ class AllianceModel(mesa.Model):
             cfg,
         )
 
-        new = emerge(
-            t,
-            self.population,
-            self.territories,
-            self.commons,
-            self.streams,
-            self.config.scenario,
-            cfg,
+        load = self._load() if cfg.emergence.project_capacity > 0 else None
+        leads, self.forgone = starters(
+            t, self.population, self.territories, self.streams, self.config.scenario, cfg, load
         )
+        new = emerge(t, leads, self.population, self.territories, self.commons, self.streams, cfg)
         self._active = np.concatenate([self._active, self.projects.add(new, t)])
         self.fund.back_projects(t)
+        if cfg.production.shared_pillars:
+            self._share_pillars()
 
         flows = self._produce(t)
         ended, successes, failures = self._survive(t, flows["paying"])
         self._learn(successes, failures)
         self.recorder.record(t, self, flows, allocation)
         self._active = self._active[~ended]
+
+    def _load(self) -> np.ndarray:
+        """Active projects each organisation is a member of."""
+        members = np.take(self.projects.members, self._active, axis=0)
+        return memberships(members, self.population.size)
+
+    def _share_pillars(self) -> None:
+        """Set active projects' own and mobilised resources from their members' loads.
+
+        With shared pillars the amounts (and the members' shares of the value) of a
+        project change whenever one of its members joins or leaves another project;
+        the table holds this step's.
+        """
+        p, rows = self.projects, self._active
+        members = np.take(p.members, rows, axis=0)
+        own, mobilised, shares = shared_resources(
+            members,
+            p.quality[rows],
+            memberships(members, self.population.size),
+            self.population.pillar_eur,
+            self.config.model.production.mobilisation,
+        )
+        p.own_eur[rows] = own
+        p.mobilised_eur[rows] = mobilised
+        p.member_share[rows] = shares
 
     def _produce(self, t: int) -> dict[str, np.ndarray]:
         """Turn active projects' resources into value; accumulate present values.

@@ -27,6 +27,7 @@ class Recorder:
     mobilised_eur: np.ndarray
     active_projects: np.ndarray
     active_alliances: np.ndarray
+    starts_forgone: np.ndarray
     engineering: np.ndarray
     trust: np.ndarray
     maturity: np.ndarray
@@ -55,6 +56,7 @@ class Recorder:
             mobilised_eur=np.zeros(by_territory),
             active_projects=np.zeros(by_territory, dtype=np.int64),
             active_alliances=np.zeros(by_territory, dtype=np.int64),
+            starts_forgone=np.zeros(by_territory, dtype=np.int64),
             engineering=np.zeros(by_territory),
             trust=np.zeros(by_territory),
             maturity=np.zeros(by_territory, dtype=np.int8),
@@ -103,6 +105,7 @@ class Recorder:
         self.mobilised_eur[t] = np.bincount(territory, weights=flows["mobilised"], minlength=n)
         self.active_projects[t] = np.bincount(territory, minlength=n)
         self.active_alliances[t] = np.bincount(territory[alliance], minlength=n)
+        self.starts_forgone[t] = np.bincount(model.population.territory[model.forgone], minlength=n)
         self.engineering[t] = territories.engineering
         self.trust[t] = territories.trust
         self.maturity[t] = territories.maturity

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import mesa
 import numpy as np
 
+from simulation.capacity import free_capacity
 from simulation.clock import run_steps, step_index
 from simulation.config import PROFILES, RunConfig
 from simulation.discounting import discount_factors
@@ -94,6 +95,7 @@ class StepRecord:
     active_alliances: np.ndarray
     value_by_profile_eur: np.ndarray
     fund_spending_eur: list[float] = field(default_factory=list)
+    starts_forgone: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 class ReferenceModel(mesa.Model):
@@ -138,19 +140,50 @@ class ReferenceModel(mesa.Model):
             cfg,
         )
 
-        leads = [org for org in self.organisations if self._starts(org, t)]
+        self.forgone = np.zeros(self.config.scenario.n_territories, dtype=np.int64)
+        load = self._load()
+        leads = [org for org in self.organisations if self._starts(org, t, load[org.index])]
         for org in leads:
             self.projects.append(self._new_project(org, t))
         self._back_projects(t)
+        if cfg.production.shared_pillars:
+            self._share_pillars()
         record, paying = self._produce(t, allocation)
         successes, failures = self._survive(t, paying)
         self._learn(successes, failures)
+        record.starts_forgone = self.forgone
         self.records.append(record)
 
     def _draw(self, mechanism: str, step: int, entity: int, slot: int = 0) -> float:
         return float(self.streams.uniform(mechanism, step, np.array([entity]), slot)[0])
 
-    def _starts(self, org: Organisation, t: int) -> bool:
+    def _load(self) -> list[int]:
+        """Active projects each organisation is a member of."""
+        load = [0] * len(self.organisations)
+        for p in self.projects:
+            if p.death < 0:
+                for m in p.members:
+                    load[m] += 1
+        return load
+
+    def _share_pillars(self) -> None:
+        """Each member brings 1/load of its own and idle resources to each active project."""
+        load = self._load()
+        mobilisation = self.config.model.production.mobilisation
+        for p in self.projects:
+            if p.death >= 0:
+                continue
+            pillars = [self.organisations[m].pillar_eur for m in p.members]
+            own = [float(x[:4].sum()) / load[m] for x, m in zip(pillars, p.members, strict=True)]
+            mobilised = [
+                mobilisation * p.quality * float(x[4]) / load[m]
+                for x, m in zip(pillars, p.members, strict=True)
+            ]
+            p.own_eur, p.mobilised_eur = sum(own), sum(mobilised)
+            p.member_share = _shares([a + b for a, b in zip(own, mobilised, strict=True)])
+
+    def _starts(self, org: Organisation, t: int, load: int) -> bool:
+        """Whether `org` starts a project; a start its load forgoes is counted."""
         em = self.config.model.emergence
         territories = self.territories
         multiplier = self.config.scenario.profiles[PROFILES[org.profile]].start_rate_multiplier
@@ -160,7 +193,12 @@ class ReferenceModel(mesa.Model):
             * (1.0 + em.fragility_effect * territories.fragility[org.territory].mean())
             * (1.0 + em.engineering_effect * territories.engineering[org.territory])
         )
-        return self._draw("emergence", t, org.index) < -math.expm1(-rate)
+        probability = -math.expm1(-rate)
+        draw = self._draw("emergence", t, org.index)
+        starts = draw < probability * free_capacity(load, em.project_capacity)
+        if draw < probability and not starts:
+            self.forgone[org.territory] += 1
+        return starts
 
     def _new_project(self, lead: Organisation, t: int) -> Project:
         cfg = self.config.model
@@ -201,11 +239,7 @@ class ReferenceModel(mesa.Model):
         own = sum(float(p[:4].sum()) for p in pillars)
         mobilised = sum(cfg.production.mobilisation * quality * float(p[4]) for p in pillars)
         cells = np.array([[*np.concatenate([p[:4] for p in pillars]), mobilised]])
-        total = sum(commitments)
-        if total > 0:
-            member_share = [c / total for c in commitments]
-        else:
-            member_share = [1.0] + [0.0] * (len(members) - 1)
+        member_share = _shares(commitments)
 
         fragility = self.territories.fragility[territory]
         cumulative = np.cumsum(fragility)
@@ -411,3 +445,11 @@ class ReferenceModel(mesa.Model):
         """
         run_steps(self, self.config.scenario.n_steps)
         return self
+
+
+def _shares(commitments: list[float]) -> list[float]:
+    """Members' shares of a project's value; all to the lead when nobody commits anything."""
+    total = sum(commitments)
+    if total > 0:
+        return [c / total for c in commitments]
+    return [1.0] + [0.0] * (len(commitments) - 1)

@@ -11,15 +11,23 @@ from .conftest import small_config
 
 @pytest.fixture(
     scope="module",
-    params=[(0, 0.0, False), (1, 0.3, False), (2, 0.0, True)],
-    ids=["seed0", "seed1-persistence", "seed2-placebo"],
+    params=[
+        (0, 0.0, False, False),
+        (1, 0.3, False, False),
+        (2, 0.0, True, False),
+        (3, 0.3, False, True),
+    ],
+    ids=["seed0", "seed1-persistence", "seed2-placebo", "seed3-shared-capacity"],
 )
 def pair(request):
-    seed, persistence, placebo = request.param
+    seed, persistence, placebo, busy = request.param
     config = small_config(seed=seed, budget_eur=2e6)
     config.scenario.n_organisations = 600
     config.accounting.value_persistence_per_step = persistence
     config.fund.placebo = placebo
+    if busy:  # pillars shared between concurrent projects, and a project capacity
+        config.model.production.shared_pillars = True
+        config.model.emergence.project_capacity = 3.0
     return AllianceModel(config).run(), ReferenceModel(config).run()
 
 
@@ -68,9 +76,12 @@ def test_time_series_agree(pair):
         "active_projects",
         "active_alliances",
         "value_by_profile_eur",
+        "starts_forgone",
     ):
         expected = np.array([getattr(r, name) for r in reference.records])
         np.testing.assert_allclose(getattr(fast.recorder, name), expected, rtol=1e-10, err_msg=name)
+    if fast.config.model.emergence.project_capacity > 0:
+        assert fast.recorder.starts_forgone.sum() > 10
     spending = np.array([r.fund_spending_eur for r in reference.records])
     np.testing.assert_allclose(fast.recorder.fund_spending_eur, spending, rtol=1e-12)
     np.testing.assert_allclose(fast.territories.trust, reference.territories.trust, rtol=1e-12)

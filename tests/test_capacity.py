@@ -1,0 +1,95 @@
+"""Organisations' capacity: shared pillars and the starts a busy organisation forgoes."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from simulation.capacity import free_capacity, memberships, shared_resources
+from simulation.model import AllianceModel
+from simulation.population import sum_components
+from simulation.run import run
+
+from .conftest import small_config
+
+
+def busy_config(seed: int = 0, **fund_changes):
+    config = small_config(seed=seed, **fund_changes)
+    config.model.production.shared_pillars = True
+    config.model.emergence.project_capacity = 3.0
+    return config
+
+
+def test_free_capacity():
+    load = np.array([0, 1, 3, 5])
+    np.testing.assert_allclose(free_capacity(load, 3.0), [1.0, 2 / 3, 0.0, 0.0])
+    np.testing.assert_array_equal(free_capacity(load, 0.0), [1.0, 1.0, 1.0, 1.0])
+
+
+def test_an_organisation_in_two_projects_brings_half_to_each():
+    pillars = np.array([[100.0, 0.0, 0.0, 0.0, 40.0], [10.0, 10.0, 0.0, 0.0, 0.0]])
+    members = np.array([[0, -1], [0, 1]])
+    load = memberships(members, 2)
+    np.testing.assert_array_equal(load, [2, 1])
+    own, mobilised, shares = shared_resources(members, np.array([0.0, 0.5]), load, pillars, 1.0)
+    np.testing.assert_allclose(own, [50.0, 50.0 + 20.0])
+    np.testing.assert_allclose(mobilised, [0.0, 0.5 * 40.0 / 2])
+    np.testing.assert_allclose(shares, [[1.0, 0.0], [60 / 80, 20 / 80]])
+
+
+@pytest.mark.parametrize("steps", [5, 12])
+def test_shared_pillars_never_commit_more_than_an_organisation_has(steps):
+    model = AllianceModel(busy_config(seed=2))
+    model.run_for(steps)
+    model._share_pillars()  # loads as they stand now that this step's ended projects left
+    active = model._active
+    members = np.take(model.projects.members, active, axis=0)
+    load = memberships(members, model.population.size)
+    own_by_org = sum_components(model.population.pillar_eur[:, :4])
+    committed = model.projects.own_eur[active].sum()
+    assert (load > 1).any()  # some organisations run several projects at once
+    np.testing.assert_allclose(committed, own_by_org[load > 0].sum(), rtol=1e-12)
+
+
+def test_copied_pillars_commit_more_than_organisations_have():
+    """The old rule, for contrast: a busy organisation's pillars count once per project."""
+    config = small_config(seed=2)
+    model = AllianceModel(config)
+    model.run_for(12)
+    members = np.take(model.projects.members, model._active, axis=0)
+    load = memberships(members, model.population.size)
+    own_by_org = sum_components(model.population.pillar_eur[:, :4])
+    assert model.projects.own_eur[model._active].sum() > 1.05 * own_by_org[load > 0].sum()
+
+
+def test_a_capacity_forgoes_starts_and_sharing_lowers_resources():
+    free = run(small_config(seed=1))
+    busy = run(busy_config(seed=1))
+    started = busy.projects_started.sel(world="treated")
+    assert int(busy.starts_forgone.sum()) > 0
+    assert int(free.starts_forgone.sum()) == 0 == int(free.starts_displaced)
+    assert started < free.projects_started.sel(world="treated")
+    assert busy.resources_used.sum() < free.resources_used.sum()
+
+
+def test_zero_budget_gives_identical_worlds_with_busy_organisations():
+    data = run(busy_config(seed=3, budget_eur=0.0))
+    for name in ("value_created", "resources_used", "starts_forgone", "active_projects"):
+        np.testing.assert_array_equal(
+            data[name].sel(world="treated"), data[name].sel(world="counterfactual")
+        )
+    assert int(data.starts_displaced) == 0
+
+
+def test_displaced_starts_are_the_difference_of_forgone_starts():
+    data = run(busy_config(seed=4, budget_eur=3e6))
+    forgone = data.starts_forgone.sum(("time", "territory"))
+    assert int(data.starts_displaced) == int(
+        forgone.sel(world="treated") - forgone.sel(world="counterfactual")
+    )
+
+
+def test_busy_rules_are_off_by_default():
+    model = dataclasses.asdict(small_config().model)
+    assert model["production"]["shared_pillars"] is False
+    assert model["emergence"]["project_capacity"] == 0.0
