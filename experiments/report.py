@@ -9,12 +9,17 @@ Reads a merged sweep (`alliance-collect`). Every combination of swept values
 other than `seed` is one *arm* (for example `strategy=uniform`). It writes a
 self-contained HTML report (figures embedded) and the same tables as CSV:
 
-- per arm: extra social value (causal, present value), causal leverage, observed
-  frugality and durability, fund cost per euro of extra value; mean and 95 %
-  confidence interval of the mean over seeds;
-- paired differences of extra value against the best arm, with the share of seeds
-  in which the best beats each other arm (pairing by seed is valid: all arms of a
-  seed share common random numbers);
+- per arm, net figures first: the net social benefit (extra social value minus
+  every extra euro used, the fund's money and the partners' extra private
+  resources: members' own and mobilised resources, set-up costs), the
+  benefit-cost ratio (extra value per extra euro used) and the cost per euro of
+  extra value on all those resources; then the gross figures, which count the
+  fund's money alone: extra social value (causal, present value) and the value
+  per fund euro (causal leverage); observed frugality and durability; mean and
+  95 % confidence interval of the mean over seeds;
+- paired differences of net social benefit against the best arm, with the share
+  of seeds in which the best beats each other arm (pairing by seed is valid: all
+  arms of a seed share common random numbers);
 - budget-response curves when the sweep varied `budget_eur`;
 - time series of extra value and engineering capacity by territory size class.
 """
@@ -33,7 +38,12 @@ import xarray as xr
 from scipy import stats
 
 from experiments.appraisal.appraise import Appraisal, appraise
-from experiments.appraisal.robustness import MIN_STATES, SATISFICING_THRESHOLD
+from experiments.appraisal.robustness import (
+    MIN_STATES,
+    OBJECTIVES,
+    SATISFICING_THRESHOLDS,
+    satisficing_threshold,
+)
 from experiments.appraisal.states import arm_dims, arm_labels, as_sweep, per_arm, state_dims
 from experiments.files import NETCDF_ENGINE, folder_written_atomically
 from experiments.html import page, png
@@ -53,6 +63,8 @@ def per_seed_metrics(dataset: xr.Dataset) -> pd.DataFrame:
     # Small per-run scalars: computed now, so a lazily opened sweep is read once.
     extra = (treated.value_created_pv - counterfactual.value_created_pv).compute()
     invested = treated.fund_invested_pv.compute()
+    private = (treated.private_resources_pv - counterfactual.private_resources_pv).compute()
+    cost = invested + private  # every extra EUR used: the fund's and the private ones
     metrics = xr.Dataset(
         {
             "extra_value_meur": extra / 1e6,
@@ -61,7 +73,10 @@ def per_seed_metrics(dataset: xr.Dataset) -> pd.DataFrame:
             ),
             "observed_frugality": dataset.premium_frugality.sel(drop=True, view="observed"),
             "observed_durability": dataset.premium_durability.sel(drop=True, view="observed"),
-            "cost_per_eur_of_value": (invested / extra).where(invested > 0),
+            "cost_per_eur_of_value": (cost / extra).where((extra > 0) & (cost > 0)),
+            "net_social_benefit_meur": (extra - cost) / 1e6,
+            "benefit_cost_ratio": (extra / cost).where(cost > 0),
+            "extra_private_meur": private / 1e6,
             "invested_meur": invested / 1e6,
         }
     )
@@ -82,17 +97,42 @@ def _mean_ci(values: pd.Series) -> tuple[float, float, float]:
     return (mean, mean - half, mean + half)
 
 
+# Columns of `summary_table` (and of a published package's arms.csv), in order.
 METRICS = {
-    "extra_value_meur": "Extra social value (MEUR, present value)",
-    "causal_leverage": "Causal leverage (extra value per EUR paid)",
+    "extra_value_meur": "Gross: extra social value (MEUR, present value)",
+    "causal_leverage": "Gross value per fund EUR (extra value per EUR paid, causal leverage)",
     "observed_frugality": "Observed frugality (x)",
     "observed_durability": "Observed durability (x)",
-    "cost_per_eur_of_value": "Fund EUR per EUR of extra value",
+    "cost_per_eur_of_value": "Extra EUR used (fund and partners) per EUR of extra value",
+    "net_social_benefit_meur": "Net social benefit (MEUR): extra value minus every extra EUR "
+    "used, the fund's and the partners'",
+    "benefit_cost_ratio": "Benefit-cost ratio (extra value per extra EUR used)",
+    "extra_private_meur": "Partners' extra private resources (MEUR)",
 }
+# The page's order: net figures first, then the gross ones.
+PAGE_METRICS = (
+    "net_social_benefit_meur",
+    "benefit_cost_ratio",
+    "cost_per_eur_of_value",
+    "extra_private_meur",
+    "extra_value_meur",
+    "causal_leverage",
+    "observed_frugality",
+    "observed_durability",
+)
+# What the report ranks arms by and compares them on.
+NET = "net_social_benefit_meur"
 
 
-def summary_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """Mean and 95 % interval of the mean per arm, best arm (most extra value) first."""
+def summary_table(frame: pd.DataFrame, by: str = "extra_value_meur") -> pd.DataFrame:
+    """Mean and 95 % interval of the mean per arm, the arm with the largest mean `by` first.
+
+    Args:
+        frame: `per_seed_metrics`.
+        by: The metric that ranks the arms: the report ranks by the net social
+            benefit (`NET`); the default, the gross extra value, is the order of a
+            published package's arms.csv.
+    """
     rows = []
     for arm, group in frame.groupby("arm"):
         # States of the world: seeds, or seeds x posterior draws.
@@ -103,13 +143,22 @@ def summary_table(frame: pd.DataFrame) -> pd.DataFrame:
             row[f"{metric}_ci_low"] = low
             row[f"{metric}_ci_high"] = high
         rows.append(row)
-    return pd.DataFrame(rows).sort_values("extra_value_meur", ascending=False, ignore_index=True)
+    return pd.DataFrame(rows).sort_values(by, ascending=False, ignore_index=True)
 
 
-def paired_differences(frame: pd.DataFrame, best: str) -> pd.DataFrame:
-    """Extra value of the best arm minus each other arm, paired by seed."""
+def paired_differences(
+    frame: pd.DataFrame, best: str, metric: str = "extra_value_meur"
+) -> pd.DataFrame:
+    """`metric` (MEUR) of the best arm minus each other arm's, paired by seed.
+
+    Args:
+        frame: `per_seed_metrics`.
+        best: The arm the others are compared with.
+        metric: The report compares net social benefits (`NET`); the default is
+            the gross extra value.
+    """
     states = [c for c in ("seed", "draw", "sample") if c in frame]
-    wide = frame.pivot_table(index=states, columns="arm", values="extra_value_meur")
+    wide = frame.pivot_table(index=states, columns="arm", values=metric)
     rows = []
     for arm in wide.columns:
         if arm == best:
@@ -139,21 +188,25 @@ def paired_differences(frame: pd.DataFrame, best: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns).sort_values("difference_meur", ignore_index=True)
 
 
+# The summary figure's panels: metric, title, axis label.
+SUMMARY_PANELS = (
+    (NET, "Net social benefit", "extra value minus every extra EUR used (MEUR)"),
+    ("benefit_cost_ratio", "Benefit-cost ratio", "extra value per extra EUR used"),
+    ("causal_leverage", "Gross value per fund EUR", "extra value per fund EUR (gross)"),
+)
+
+
 def figure_summary(table: pd.DataFrame) -> str:
-    """Bar charts with 95 % intervals for the headline metrics."""
+    """Bar charts with 95 % intervals: the net figures first, then the gross value per fund EUR."""
     # A bar's label needs about 0.3 inch: 30 arms stay legible.
     fig, axes = plt.subplots(1, 3, figsize=(14, max(4.0, 0.3 * len(table))))
-    for ax, metric in zip(
-        axes, ["extra_value_meur", "causal_leverage", "cost_per_eur_of_value"], strict=True
-    ):
+    for ax, (metric, title, label) in zip(axes, SUMMARY_PANELS, strict=True):
         mean = table[metric]
         err = [mean - table[f"{metric}_ci_low"], table[f"{metric}_ci_high"] - mean]
         ax.barh(table["arm"], mean, xerr=np.nan_to_num(err), color="tab:blue", alpha=0.7)
-        ax.set_xlabel(METRICS[metric])
+        ax.set(xlabel=label, title=title)
         ax.invert_yaxis()
-    axes[0].set_title("Extra value over the no-fund world")
-    axes[1].set_title("Causal leverage")
-    axes[2].set_title("Cost per euro of extra value")
+    axes[1].axvline(1.0, color="grey", lw=0.8)  # below 1: value below the resources used
     fig.suptitle("Strategies compared (mean and 95 % interval over seeds)")
     fig.tight_layout()
     return png(fig)
@@ -162,7 +215,10 @@ def figure_summary(table: pd.DataFrame) -> str:
 def figure_budget_response(
     frame: pd.DataFrame, dataset: xr.Dataset
 ) -> tuple[str, pd.DataFrame] | None:
-    """Extra value and causal leverage against the budget, one line per other arm.
+    """Net social benefit, benefit-cost ratio and gross value per fund EUR against the budget.
+
+    One line per other arm; the data (budget_response.csv) hold the gross extra
+    value too.
 
     Returns:
         The figure and its data (None when the budget was not swept).
@@ -170,25 +226,20 @@ def figure_budget_response(
     if "budget_eur" not in dataset.dims:
         return None
     others = [d for d in arm_dims(dataset) if d != "budget_eur"]
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4))
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4))
     groups = frame.groupby(others) if others else [("all", frame)]
     curves = []
+    columns = [NET, "benefit_cost_ratio", "extra_value_meur", "causal_leverage"]
     for label, group in groups:
-        curve = group.groupby("budget_eur")[["extra_value_meur", "causal_leverage"]].mean()
+        curve = group.groupby("budget_eur")[columns].mean()
         name = label if isinstance(label, str) else ", ".join(map(str, np.atleast_1d(label)))
         curves.append(curve.reset_index().assign(arm=name))
-        axes[0].plot(curve.index / 1e6, curve["extra_value_meur"], marker="o", label=name)
-        axes[1].plot(curve.index / 1e6, curve["causal_leverage"], marker="o", label=name)
-    axes[0].set(
-        xlabel="budget (MEUR over the fund period)",
-        ylabel="extra value (MEUR, PV)",
-        title="Budget response: extra value",
-    )
-    axes[1].set(
-        xlabel="budget (MEUR over the fund period)",
-        ylabel="extra social value per EUR paid",
-        title="Budget response: causal leverage",
-    )
+        for axis, (metric, _, _) in zip(axes, SUMMARY_PANELS, strict=True):
+            axis.plot(curve.index / 1e6, curve[metric], marker="o", label=name)
+    for axis, (_, title, label) in zip(axes, SUMMARY_PANELS, strict=True):
+        axis.set(
+            xlabel="budget (MEUR over the fund period)", ylabel=label, title=f"Budget: {title}"
+        )
     axes[0].legend(fontsize=8)
     fig.tight_layout()
     return png(fig), pd.concat(curves, ignore_index=True)
@@ -268,48 +319,63 @@ def figure_acceptability(curve: pd.DataFrame) -> str:
 
 
 def budget_verdict(frame: pd.DataFrame) -> str:
-    """In a budget sweep: the arm with the most extra value at each budget, never across budgets.
+    """In a budget sweep: the arm with the largest net social benefit at each budget.
 
-    A larger budget buys more value by construction; comparing arms of different
-    budgets by their value alone would always crown the largest.
+    Never across budgets: a larger budget buys more value by construction;
+    comparing arms of different budgets by their value alone would always crown the
+    largest. Each arm's gross extra value is given with its net social benefit.
     """
     others = [c for c in frame.columns if c not in _PER_SEED_COLUMNS and c != "budget_eur"]
     parts = []
     for budget, group in frame.groupby("budget_eur"):
-        means = group.groupby(others)["extra_value_meur"].mean() if others else None
+        means = group.groupby(others)[[NET, "extra_value_meur"]].mean() if others else None
         if means is None or means.empty:
             continue
-        best = means.idxmax()
+        best = means[NET].idxmax()
         label = best if isinstance(best, str) else ", ".join(map(str, np.atleast_1d(best)))
-        parts.append(f"at {budget / 1e6:g} MEUR, {label} ({means.max():.2f} MEUR)")
+        parts.append(
+            f"at {budget / 1e6:g} MEUR, {label} ({means.loc[best, NET]:.2f} MEUR net; gross "
+            f"extra value {means.loc[best, 'extra_value_meur']:.2f} MEUR)"
+        )
     return (
-        "Arms differ in budget, so they are compared at equal budget: the most extra value "
+        "Arms differ in budget, so they are compared at equal budget: the largest net social "
+        "benefit (extra social value minus every extra euro used, the fund's and the "
+        "partners') "
         + "; ".join(parts)
         + ". Between budgets, see the marginal value per EUR (marginal_value.csv)."
     )
 
 
 def verdict(table: pd.DataFrame, differences: pd.DataFrame) -> str:
-    """A plain-language paragraph: who wins, by how much, how sure we are."""
+    """A plain-language paragraph: who wins, by how much, how sure we are; net first, then gross.
+
+    Args:
+        table: `summary_table(frame, by=NET)`: the arm with the largest net social
+            benefit first.
+        differences: `paired_differences(frame, best, NET)`.
+    """
     best = table.iloc[0]
     seeds = int(best["seeds"])
     subject = (
-        f"The arm that creates the most social value is {best['arm']}:"
+        f"{best['arm']} has the largest,"
         if len(table) > 1
-        else f"One arm ({best['arm']}), so nothing to compare it with; it creates"
+        else f"one arm ({best['arm']}), so nothing to compare it with:"
     )
     if seeds < 2:
         interval = "; one seed gives no interval: run more seeds, e.g. seed=0,1,2,3,4"
     else:
-        interval = (
-            f"; 95 % interval {best['extra_value_meur_ci_low']:.2f} to "
-            f"{best['extra_value_meur_ci_high']:.2f}"
-        )
+        interval = f"; 95 % interval {best[f'{NET}_ci_low']:.2f} to {best[f'{NET}_ci_high']:.2f}"
+    ratio = (
+        f", a benefit-cost ratio of {best['benefit_cost_ratio']:.2f} (extra value per extra "
+        "euro used)"
+        if np.isfinite(best["benefit_cost_ratio"])
+        else ""
+    )
+    plural = "s" if seeds > 1 else ""
     text = (
-        f"{subject} {best['extra_value_meur']:.2f} MEUR more than without the fund "
-        f"(present value{interval}), a causal leverage of "
-        f"{best['causal_leverage']:.1f}, over {seeds} state{'s' if seeds > 1 else ''} of the "
-        "world."
+        "Net social benefit, the extra social value minus every extra euro used (the fund's "
+        f"and the partners'): {subject} {best[NET]:.2f} MEUR (present value{interval}){ratio}, "
+        f"over {seeds} state{plural} of the world."
     )
     if not differences.empty and seeds >= 2:
         runner = differences.iloc[0]
@@ -327,29 +393,48 @@ def verdict(table: pd.DataFrame, differences: pd.DataFrame) -> str:
             f"(95 % interval {runner['ci_low']:.2f} to {runner['ci_high']:.2f}); the best arm "
             f"beats it in {sure:.0%} of paired states: {lead}."
         )
+    gross = table.loc[table["extra_value_meur"].idxmax()]
+    subject = (
+        f"the arm that creates the most social value is {gross['arm']},"
+        if len(table) > 1
+        else "it creates"
+    )
+    text += (
+        f" Gross, counting the fund's money alone: {subject} {gross['extra_value_meur']:.2f} "
+        f"MEUR more than without the fund, {gross['causal_leverage']:.1f} EUR of extra value "
+        "per fund EUR."
+    )
     return text
 
 
 # The value map's columns on the page: quantity -> (heading, scale).
 VALUE_MAP_COLUMNS = {
+    "net_social_benefit_eur": ("Net social benefit (MEUR)", 1e-6),
+    "benefit_cost_ratio": ("Benefit-cost ratio, every extra EUR used", 1.0),
     "extra_value_eur": ("Extra social value (MEUR)", 1e-6),
     "paid_eur": ("Fund paid (MEUR)", 1e-6),
-    "npv_eur": ("Net present value (MEUR)", 1e-6),
-    "benefit_cost_ratio": ("Benefit-cost ratio", 1.0),
-    "payback_year": ("Payback (years)", 1.0),
+    "extra_private_resources_eur": ("Partners' extra private resources (MEUR)", 1e-6),
+    "payback_year": ("Payback, net (years)", 1.0),
+    "gross_npv_eur": ("Gross NPV, fund money only (MEUR)", 1e-6),
+    "value_per_fund_eur": ("Gross value per fund EUR", 1.0),
     "unspent_eur": ("Budget unpaid (MEUR)", 1e-6),
     "displaced_value_eur": ("Displaced value (MEUR)", 1e-6),
     "fund_attribution_share": ("Fund's attributed share", 1.0),
 }
 ROBUSTNESS_COLUMNS = {
     "arm": "Arm",
-    "expected_net_benefit_eur": "Expected NPV (MEUR)",
+    "expected_net_benefit_eur": "Expected net social benefit (MEUR)",
     "probability_best": "P(best)",
     "regret_p90_eur": "Regret, 90th pct (MEUR)",
     "regret_cvar90_eur": "Regret, CVaR 90 % (MEUR)",
     "shortfall_p90_eur": "Shortfall, 90th pct (MEUR)",
-    "satisficing_share": "Share of states with leverage >= threshold",
+    "satisficing_share": "Share of states with benefit-cost ratio >= threshold",
     "states": "States",
+}
+# With the gross objective (`--objective gross`), the headings that change.
+GROSS_ROBUSTNESS_COLUMNS = {
+    "expected_net_benefit_eur": "Expected gross NPV, fund money only (MEUR)",
+    "satisficing_share": "Share of states with gross value per fund EUR >= threshold",
 }
 
 
@@ -372,8 +457,8 @@ def value_map_page_table(value_map: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def robustness_page_table(robustness: pd.DataFrame) -> pd.DataFrame:
-    """The robustness table with headings and MEUR."""
+def robustness_page_table(robustness: pd.DataFrame, objective: str = "net") -> pd.DataFrame:
+    """The robustness table with headings (the objective's) and MEUR."""
     table = robustness.copy()
     for column in (
         "expected_net_benefit_eur",
@@ -382,7 +467,17 @@ def robustness_page_table(robustness: pd.DataFrame) -> pd.DataFrame:
         "shortfall_p90_eur",
     ):
         table[column] = table[column] / 1e6
-    return table[list(ROBUSTNESS_COLUMNS)].rename(columns=ROBUSTNESS_COLUMNS)
+    headings = ROBUSTNESS_COLUMNS | (GROSS_ROBUSTNESS_COLUMNS if objective == "gross" else {})
+    return table[list(headings)].rename(columns=headings)
+
+
+# What the choice criteria are computed on, per objective, in words.
+OBJECTIVE_WORDS = {
+    "net": "Net social benefit = extra social value minus every extra euro used, the "
+    "fund's and the partners'",
+    "gross": "Gross net benefit = extra social value minus the fund's money paid alone "
+    "(the partners' extra resources left out: --objective gross)",
+}
 
 
 def write_appraisal(appraisal: Appraisal, folder: Path) -> str:
@@ -394,6 +489,7 @@ def write_appraisal(appraisal: Appraisal, folder: Path) -> str:
     appraisal.discovery.to_csv(folder / "scenario_discovery.csv", index=False)
     appraisal.voi.to_csv(folder / "voi.csv", index=False)
     attrs = appraisal.outcomes.attrs
+    objective = appraisal.objective
     discounting = (
         f"present values at {attrs['discount_rate_per_year']:.1%} a year "
         f"({attrs['discount_schedule']} schedule; value persistence per step "
@@ -401,14 +497,19 @@ def write_appraisal(appraisal: Appraisal, folder: Path) -> str:
     )
     sections = [
         "<h2>What each arm buys</h2><p>Mean and 5-95 % range over the states of the world "
-        f"(seeds, and posterior draws when swept); {html.escape(discounting)}. Every "
-        "quantity, with its units and definition: value_map.csv.</p>",
+        f"(seeds, and posterior draws when swept); {html.escape(discounting)}. Net social "
+        "benefit: extra social value minus every extra euro used, the fund's money paid and "
+        "the partners' extra private resources (members' own and mobilised resources, set-up "
+        "costs), each resource counted at its cost as the Green Book and SROI practice do; "
+        "the benefit-cost ratio divides the extra value by all those extra euros. The gross "
+        "figures count the fund's money alone. Every quantity, with its units and "
+        "definition: value_map.csv.</p>",
         html_table(value_map_page_table(appraisal.value_map)),
-        "<h2>How sure we are: choice under uncertainty</h2><p>Net benefit = extra value "
-        "minus fund money paid, state by state (robustness.csv). Regret: the best arm's net "
-        "benefit in the state minus this arm's. Shortfall: how far it falls below its own "
-        "mean.</p>",
-        html_table(robustness_page_table(appraisal.robustness)),
+        f"<h2>How sure we are: choice under uncertainty</h2><p>{OBJECTIVE_WORDS[objective]}, "
+        "state by state (robustness.csv). Regret: the best arm's figure in the state minus "
+        "this arm's. Shortfall: how far it falls below its own mean. Switching values, "
+        "scenario discovery and the value of information below are on the same figure.</p>",
+        html_table(robustness_page_table(appraisal.robustness, objective)),
     ]
     if not appraisal.switching.empty:
         sections += [
@@ -435,14 +536,18 @@ _PER_SEED_COLUMNS = {"seed", "draw", "sample", "arm", "invested_meur", *METRICS}
 
 
 def marginal_value(frame: pd.DataFrame) -> pd.DataFrame:
-    """Extra value per extra EUR paid between consecutive budgets of the same other settings."""
+    """Per extra fund EUR paid between consecutive budgets of the same other settings.
+
+    `marginal_net_benefit_per_eur`: the extra net social benefit; `marginal_value_per_eur`:
+    the extra social value (gross).
+    """
     if "budget_eur" not in frame:
         return pd.DataFrame()
     others = [c for c in frame.columns if c not in _PER_SEED_COLUMNS and c != "budget_eur"]
     rows = []
     groups = frame.groupby(others) if others else [("all", frame)]
     for label, group in groups:
-        means = group.groupby("budget_eur")[["extra_value_meur", "invested_meur"]].mean()
+        means = group.groupby("budget_eur")[["extra_value_meur", NET, "invested_meur"]].mean()
         for (b0, r0), (b1, r1) in zip(means.iterrows(), list(means.iterrows())[1:], strict=False):
             paid = r1["invested_meur"] - r0["invested_meur"]
             rows.append(
@@ -452,6 +557,9 @@ def marginal_value(frame: pd.DataFrame) -> pd.DataFrame:
                     else ", ".join(map(str, np.atleast_1d(label))),
                     "from_budget_eur": b0,
                     "to_budget_eur": b1,
+                    "marginal_net_benefit_per_eur": (r1[NET] - r0[NET]) / paid
+                    if paid > 0
+                    else np.nan,
                     "marginal_value_per_eur": (r1["extra_value_meur"] - r0["extra_value_meur"])
                     / paid
                     if paid > 0
@@ -466,12 +574,13 @@ def summary_page_table(table: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for _, row in table.iterrows():
         cells = {"Arm": row["arm"], "States": int(row["seeds"])}
-        for metric, heading in METRICS.items():
+        for metric in PAGE_METRICS:
+            heading = METRICS[metric]
             low, high = row[f"{metric}_ci_low"], row[f"{metric}_ci_high"]
             cells[heading] = (
-                f"{row[metric]:,.2f}"
-                if not np.isfinite(low)
-                else _interval(row[metric], low, high, 1.0)
+                _interval(row[metric], low, high, 1.0)
+                if np.isfinite(low) or not np.isfinite(row[metric])  # NaN: "n/a"
+                else f"{row[metric]:,.2f}"
             )
         rows.append(cells)
     return pd.DataFrame(rows)
@@ -479,7 +588,7 @@ def summary_page_table(table: pd.DataFrame) -> pd.DataFrame:
 
 DIFFERENCE_COLUMNS = {
     "other": "Other arm",
-    "difference_meur": "Extra value, best minus other (MEUR)",
+    "difference_meur": "Net social benefit, best minus other (MEUR)",
     "ci_low": "95 % CI low",
     "ci_high": "95 % CI high",
     "probability_best_beats_other": "Share of states the best wins",
@@ -493,14 +602,20 @@ def differences_page_table(differences: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_report(
-    dataset: xr.Dataset, folder: Path, threshold: float = SATISFICING_THRESHOLD
+    dataset: xr.Dataset,
+    folder: Path,
+    threshold: float | None = None,
+    objective: str = "net",
 ) -> Path:
     """Write `report.html` and the CSV tables into `folder`.
 
     Args:
         dataset: A merged sweep, or a single run's dataset.
         folder: Output folder.
-        threshold: The value leverage that counts as satisficing.
+        threshold: The benefit-cost ratio that counts as satisficing (gross: the
+            value per fund EUR); default: the objective's.
+        objective: What the choice under uncertainty is computed on: "net" (the net
+            social benefit) or "gross" (`appraise`). The tables show both.
 
     Returns:
         The HTML file's path.
@@ -508,8 +623,8 @@ def write_report(
     dataset = as_sweep(dataset)
     folder.mkdir(parents=True, exist_ok=True)
     frame = per_seed_metrics(dataset)
-    table = summary_table(frame)
-    differences = paired_differences(frame, table.iloc[0]["arm"])
+    table = summary_table(frame, by=NET)
+    differences = paired_differences(frame, table.iloc[0]["arm"], NET)
     table.to_csv(folder / "summary.csv", index=False)
     differences.to_csv(folder / "paired_differences.csv", index=False)
     frame.to_csv(folder / "per_seed.csv", index=False)
@@ -521,7 +636,7 @@ def write_report(
     series_figure, series = figure_time_series(dataset)
     figures.append(series_figure)
     series.to_csv(folder / "time_series.csv", index=False)
-    appraisal = appraise(dataset, threshold)
+    appraisal = appraise(dataset, threshold, objective)
     figures.append(figure_acceptability(appraisal.acceptability))
     appraisal_html = write_appraisal(appraisal, folder)
     budget_note = ""
@@ -546,15 +661,21 @@ def write_report(
 calibrated set: {html.escape(str(dataset.attrs.get("calibrated_set", "")))}; package version
 {html.escape(str(dataset.attrs.get("package_version", "")))}. Intervals are 95 % confidence
 intervals of the mean over seeds. Extra value is the treated world's present value of social
-value minus its counterfactual's (same seed, no fund).</p>
+value minus its counterfactual's (same seed, no fund); the net social benefit subtracts the
+fund's money paid and the extra private resources (the treated world's present value of
+members' own and mobilised resources and set-up costs minus its counterfactual's).</p>
 <h2>Per arm (mean and 95 % confidence interval of the mean)</h2>
 {html_table(summary_page_table(table))}
-<h2>Paired differences against the arm with the most extra value</h2>
+<h2>Paired differences against the arm with the largest net social benefit</h2>
 {html_table(differences_page_table(differences))}"""
     page_text = page("Alliance premium: strategy comparison", body, figures)
     path = folder / "report.html"
     path.write_text(page_text)
     return path
+
+
+# What `alliance-report` reads, in words.
+INPUTS = "a merged sweep (collected.nc), a run's dataset.nc, or a folder holding one"
 
 
 def resolve_input(path: Path) -> Path:
@@ -567,7 +688,8 @@ def resolve_input(path: Path) -> Path:
         The NetCDF file to read.
 
     Raises:
-        FileNotFoundError: Nothing to read there, with what was looked for.
+        FileNotFoundError: Nothing to read there, in one line that says what was
+            looked for and what is allowed (the form of `experiments.refusal`).
     """
     if path.is_dir():
         for name in ("collected.nc", "dataset.nc"):
@@ -579,7 +701,7 @@ def resolve_input(path: Path) -> Path:
         )
         raise FileNotFoundError(msg)
     if not path.exists():
-        msg = f"no such file: {path}"
+        msg = f"no such file: {path}; allowed: {INPUTS}"
         raise FileNotFoundError(msg)
     return path
 
@@ -587,7 +709,10 @@ def resolve_input(path: Path) -> Path:
 def main(argv: list[str] | None = None) -> None:
     """Command line: read a merged sweep (or one run) and write its report.
 
-    Any failure prints one line and exits 1, leaving no report folder behind.
+    Any failure prints one line and leaves no report folder behind: a missing
+    input (no such file, a folder with no dataset) exits 2, as every refusal of
+    bad input does (`experiments.refusal`); a file that cannot be read or is not
+    an `alliance-run` dataset exits 1.
     """
     parser = argparse.ArgumentParser(prog="alliance-report", description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -595,18 +720,28 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--output", type=Path, help="default: DATASET's folder/<name>_report")
     parser.add_argument(
+        "--objective",
+        choices=OBJECTIVES,
+        default="net",
+        help="what the choice under uncertainty maximises: net (the net social benefit, "
+        "extra value minus every extra EUR used, the fund's and the partners'; default) or "
+        "gross (extra value minus the fund's money alone)",
+    )
+    parser.add_argument(
         "--threshold",
         type=float,
-        default=SATISFICING_THRESHOLD,
-        help="value leverage (extra value per EUR paid) a state must reach to satisfice "
-        f"(default {SATISFICING_THRESHOLD:g}, the Impact Multiple of Money hurdle)",
+        help="the ratio a state must reach to satisfice: the benefit-cost ratio, extra value "
+        f"per extra EUR used (default {SATISFICING_THRESHOLDS['net']:g}: the value covers "
+        "every EUR); with --objective gross, the value per fund EUR (default "
+        f"{SATISFICING_THRESHOLDS['gross']:g}, the Impact Multiple of Money hurdle)",
     )
     args = parser.parse_args(argv)
+    threshold = satisficing_threshold(args.threshold, args.objective)
     try:
         source = resolve_input(args.dataset)
     except FileNotFoundError as error:
         print(f"alliance-report: {error}", file=sys.stderr)
-        sys.exit(1)
+        sys.exit(2)
     folder = args.output or source.with_name(f"{source.stem}_report")
     try:
         # Lazily: each variable is read when the report first needs it.
@@ -620,7 +755,7 @@ def main(argv: list[str] | None = None) -> None:
             if "sample" in dataset.dims:
                 path = write_sensitivity_report(dataset, temporary)
             else:
-                path = write_report(dataset, temporary, args.threshold)
+                path = write_report(dataset, temporary, threshold, args.objective)
         except KeyError as error:
             print(
                 f"alliance-report: {source} is not an alliance-run dataset "

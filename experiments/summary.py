@@ -24,6 +24,31 @@ def _percent(share: float) -> str:
     return f"{_fmt(100 * share, 0)} %"
 
 
+def net_lines(dataset: xr.Dataset) -> list[str]:
+    """The net social benefit, then the gross figures, of one run (present values, EUR).
+
+    Net social benefit = extra social value - fund money paid - extra private
+    resources (members' own and mobilised resources, set-up costs), as
+    `experiments.appraisal.states.outcomes` counts it.
+    """
+    treated = dataset.sel(world="treated")
+    counterfactual = dataset.sel(world="counterfactual")
+    extra = float(treated.value_created_pv - counterfactual.value_created_pv)
+    paid = float(treated.fund_invested_pv)
+    private = float(treated.private_resources_pv - counterfactual.private_resources_pv)
+    cost = paid + private
+    ratio = extra / cost if cost > 0 else math.nan
+    per_fund_eur = extra / paid if paid > 0 else math.nan
+    return [
+        f"net social benefit: {_fmt(extra - cost, 0)} EUR = extra social value "
+        f"{_fmt(extra, 0)} - fund paid {_fmt(paid, 0)} - partners' extra private resources "
+        f"{_fmt(private, 0)} (own, mobilised, set-up)",
+        f"  benefit-cost ratio {_fmt(ratio)} (extra value per extra EUR used, the fund's and "
+        f"the partners'); gross, fund money only: {_fmt(extra - paid, 0)} EUR, "
+        f"{_fmt(per_fund_eur)} EUR of value per fund EUR",
+    ]
+
+
 def summary(dataset: xr.Dataset) -> str:
     """The premium in four views, its decomposition, and the headline totals.
 
@@ -77,8 +102,8 @@ def summary(dataset: xr.Dataset) -> str:
     treated = dataset.sel(world="treated")
     counterfactual = dataset.sel(world="counterfactual")
     share = scalar("budget_paid_share")
+    lines += ["", *net_lines(dataset)]
     lines += [
-        "",
         f"fund budget {_fmt(scalar('fund_budget'), 0)} EUR, paid out {_fmt(100 * share, 0)} % "
         f"(present value {_fmt(float(treated.fund_invested_pv), 0)} EUR); extra social value "
         f"per EUR budgeted: {_fmt(scalar('value_per_eur_budgeted'))}",

@@ -6,28 +6,38 @@ import pytest
 import xarray as xr
 
 from experiments.appraisal.discovery import prim
-from experiments.appraisal.robustness import acceptability, recommend, robustness
-from experiments.appraisal.states import outcomes, payback_year, state_parameters
+from experiments.appraisal.robustness import acceptability, net_benefit, recommend, robustness
+from experiments.appraisal.states import (
+    discount_factors,
+    outcomes,
+    payback_year,
+    private_resources,
+    state_parameters,
+)
 from experiments.appraisal.switching import switching_values
 from experiments.appraisal.value_map import value_map
 from experiments.appraisal.voi import evpi, evppi, value_of_information
 from experiments.collect import collect_dataset
+from simulation import run
 
-from .conftest import small_sweep
+from .conftest import small_config, small_sweep
 
 
-def synthetic(extra: np.ndarray, paid: np.ndarray, arms: list[str]) -> xr.Dataset:
-    """Outcomes of arms (rows) in states (columns) with the given extra value and cost."""
+def synthetic(
+    extra: np.ndarray, paid: np.ndarray, arms: list[str], private: np.ndarray | None = None
+) -> xr.Dataset:
+    """Outcomes of arms (rows) in states (columns) with the given extra value and costs.
+
+    `private`: the extra private resources (none by default).
+    """
     dims = ("arm", "state")
     coords = {"arm": arms, "state": np.arange(extra.shape[1])}
+    private = np.zeros_like(extra) if private is None else private
     return xr.Dataset(
         {
             "extra_value_eur": (dims, extra),
             "paid_eur": (dims, paid),
-            "benefit_cost_ratio": (
-                dims,
-                np.where(paid > 0, extra / np.where(paid > 0, paid, 1), np.nan),
-            ),
+            "extra_private_resources_eur": (dims, private),
         },
         coords=coords,
     )
@@ -61,6 +71,34 @@ def test_the_acceptability_curve_switches_where_the_extra_value_pays_the_cost():
 def test_satisficing_counts_states_that_reach_the_leverage_threshold():
     case = synthetic(np.array([[1.0, 3.0, 5.0, 2.0, 9.0]]), np.ones((1, 5)), ["A"])
     assert robustness(case, threshold=2.5).loc[0, "satisficing_share"] == 0.6
+    # Net: the ratio's denominator holds the extra private resources too: 3/2, 5/2, 9/2.
+    case["extra_private_resources_eur"] += 1.0
+    assert robustness(case, threshold=2.5).loc[0, "satisficing_share"] == 0.4
+    assert robustness(case, threshold=2.5, objective="gross").loc[0, "satisficing_share"] == 0.6
+    # Fewer resources with the fund than without (cost <= 0): satisfices if it adds value.
+    case["extra_private_resources_eur"] -= 3.0
+    assert robustness(case, threshold=2.5).loc[0, "satisficing_share"] == 1.0
+
+
+def test_the_choice_is_made_on_the_net_social_benefit_and_the_gross_can_still_be_read():
+    # A adds more value (5 a state) but draws in 4 of private resources; B adds 3 with 1.
+    states = 10
+    case = synthetic(
+        np.vstack([5 * np.ones(states), 3 * np.ones(states)]),
+        np.ones((2, states)),
+        ["A", "B"],
+        np.vstack([4 * np.ones(states), np.ones(states)]),
+    )
+    np.testing.assert_array_equal(net_benefit(case).sel(arm="A"), 0.0)  # 5 - 1 - 4
+    np.testing.assert_array_equal(net_benefit(case, objective="gross").sel(arm="A"), 4.0)
+    net = robustness(case).set_index("arm")
+    gross = robustness(case, objective="gross").set_index("arm")
+    assert net.loc["B", "probability_best"] == 1.0 and net.loc["A", "regret_p90_eur"] == 1.0
+    assert gross.loc["A", "probability_best"] == 1.0
+    assert recommend(robustness(case))[0] == "B"
+    assert "net social benefit" in recommend(robustness(case))[1]
+    with pytest.raises(ValueError, match="allowed: net, gross"):
+        net_benefit(case, objective="partial")
 
 
 def test_the_switching_value_is_found_where_the_advantage_changes_sign():
@@ -120,16 +158,83 @@ def merged(tmp_path_factory):
     return dataset
 
 
+def test_the_npv_is_recomputed_by_hand_from_the_merged_present_values(merged):
+    result = outcomes(merged)
+    for arm in ("none", "uniform", "concentrated"):
+        runs = merged.sel(strategy=arm)
+
+        def pv(name, world, runs=runs):
+            return runs[name].sel(world=world).transpose("seed").to_numpy()
+
+        extra = pv("value_created_pv", "treated") - pv("value_created_pv", "counterfactual")
+        paid = pv("fund_invested_pv", "treated")
+        private = pv("private_resources_pv", "treated") - pv(
+            "private_resources_pv", "counterfactual"
+        )
+        np.testing.assert_allclose(result.npv_eur.sel(arm=arm), extra - paid - private)
+        np.testing.assert_allclose(result.gross_npv_eur.sel(arm=arm), extra - paid)
+        np.testing.assert_allclose(result.extra_private_resources_eur.sel(arm=arm), private)
+    np.testing.assert_array_equal(result.npv_eur, result.net_social_benefit_eur)
+    funded = result.drop_sel(arm="none")
+    assert (funded.extra_private_resources_eur > 0).all()  # the fund draws resources in
+    assert (funded.npv_eur < funded.gross_npv_eur).all()
+
+
+def test_the_benefit_cost_ratio_divides_by_every_extra_resource(merged):
+    result = outcomes(merged)
+    cost = result.paid_eur + result.extra_private_resources_eur
+    funded = result.drop_sel(arm="none")
+    np.testing.assert_allclose(
+        funded.benefit_cost_ratio, funded.extra_value_eur / (cost.drop_sel(arm="none"))
+    )
+    np.testing.assert_allclose(funded.value_per_fund_eur, funded.extra_value_eur / funded.paid_eur)
+    assert (funded.benefit_cost_ratio < funded.value_per_fund_eur).all()
+    np.testing.assert_allclose(funded.cost_per_eur_of_value, 1 / funded.benefit_cost_ratio)
+    # No fund, no extra resources: no cost to divide by.
+    none = result.sel(arm="none")
+    assert none.benefit_cost_ratio.isnull().all() and none.cost_per_eur_of_value.isnull().all()
+    # The partners' share counts every private resource, not only the mobilised ones.
+    np.testing.assert_array_equal(
+        result.partners_extra_resources_eur, result.extra_private_resources_eur.clip(min=0)
+    )
+    assert (
+        funded.partners_extra_resources_eur > funded.extra_mobilised_resources_eur.clip(min=0)
+    ).all()
+
+
+def test_the_private_resources_per_step_add_up_to_their_present_value(merged):
+    # The payback's net flow needs them over time: resources used minus the grants used.
+    for arm in ("none", "uniform", "concentrated"):
+        runs = merged.sel(strategy=arm)
+        discount = discount_factors(runs)
+        for world in ("treated", "counterfactual"):
+            flow = private_resources(runs.sel(world=world), placebo=False)
+            np.testing.assert_allclose(
+                (flow * discount).sum("time"), runs.private_resources_pv.sel(world=world)
+            )
+    placebo = run(small_config(seed=1, placebo=True)).sel(world="treated")
+    assert float(placebo.fund_invested_pv) > 0
+    flow = private_resources(placebo, placebo=True) * placebo.discount_factor
+    np.testing.assert_allclose(float(flow.sum("time")), float(placebo.private_resources_pv))
+
+
+def test_the_payback_is_on_the_net_flow(merged):
+    result = outcomes(merged)
+    # The cumulative net flow ends at the NPV: below 0, it never pays back.
+    npv, years = result.npv_eur.values, result.payback_year.values
+    assert np.isnan(years[npv < 0]).all()
+    assert (npv[np.isfinite(years)] >= 0).all()
+
+
 def test_outcomes_of_a_real_sweep_add_up(merged):
     result = outcomes(merged)
     assert result.sizes == {"arm": 3, "state": 3}
-    np.testing.assert_allclose(result.npv_eur, result.extra_value_eur - result.paid_eur)
     np.testing.assert_allclose(
         result.value_with_fund_eur - result.deadweight_eur, result.extra_value_eur
     )
     none = result.sel(arm="none")
     assert (none.extra_value_eur == 0).all() and (none.paid_eur == 0).all()
-    assert (none.displaced_value_eur == 0).all() and none.benefit_cost_ratio.isnull().all()
+    assert (none.displaced_value_eur == 0).all() and none.value_per_fund_eur.isnull().all()
     assert (result.displaced_value_eur >= 0).all()
     assert (
         ((result.fund_attribution_share > 0) & (result.fund_attribution_share <= 1))
@@ -137,7 +242,13 @@ def test_outcomes_of_a_real_sweep_add_up(merged):
         .all()
     )
     table = value_map(result)
-    assert set(table.quantity) >= {"npv_eur", "payback_year", "displaced_value_eur"}
+    assert set(table.quantity) >= {
+        "npv_eur",
+        "gross_npv_eur",
+        "value_per_fund_eur",
+        "payback_year",
+        "displaced_value_eur",
+    }
     row = table[(table.arm == "uniform") & (table.quantity == "extra_value_eur")].iloc[0]
     assert row.p5 <= row["mean"] <= row.p95 and row.states == 3
     assert state_parameters(merged).empty  # states differ only in their seed

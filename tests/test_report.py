@@ -21,13 +21,17 @@ def test_a_single_run_gets_a_report_that_says_one_seed_gives_no_interval(tmp_pat
     page = (tmp_path / "run" / "dataset_report" / "report.html").read_text()
     assert "one seed gives no interval" in page and "nan" not in page.split("<h2>")[0]
     assert "nothing to compare" in page
+    summary = page[page.index("Executive summary") : page.index("What each arm buys")]
+    # The net figure first, in words; the gross one second, named as gross.
+    net = summary.index("Net social benefit, the extra social value minus every extra euro used")
+    assert net < summary.index("Gross, counting the fund&#x27;s money alone")
 
 
 def test_a_one_arm_sweep_gets_a_report_without_comparison(tmp_path):
     sweep = tmp_path / "sweep"
     assert small_sweep(sweep, "seed=1,2").returncode == 0
     result = report(sweep, tmp_path)
-    assert result.returncode == 1 and "alliance-collect" in result.stderr
+    assert result.returncode == 2 and "alliance-collect" in result.stderr  # a missing input
     assert len(result.stderr.strip().splitlines()) == 1
     assert cli("alliance-collect", str(sweep), cwd=tmp_path).returncode == 0
     result = report(sweep, tmp_path)
@@ -39,16 +43,26 @@ def test_a_one_arm_sweep_gets_a_report_without_comparison(tmp_path):
 def test_unreadable_or_foreign_files_give_one_line_and_leave_nothing(tmp_path):
     (tmp_path / "junk.nc").write_text("not a NetCDF file")
     xr.Dataset({"x": ("t", np.arange(3.0))}).to_netcdf(tmp_path / "foreign.nc", engine="netcdf4")
-    for name, expected in [
-        ("junk.nc", "cannot read"),
-        ("foreign.nc", "not an alliance-run dataset"),
-        ("missing.nc", "no such file"),
+    for name, expected, status in [
+        ("junk.nc", "cannot read", 1),
+        ("foreign.nc", "not an alliance-run dataset", 1),
+        ("missing.nc", "no such file", 2),  # a missing input is refused, as bad input is
     ]:
         result = report(tmp_path / name, tmp_path)
-        assert result.returncode == 1, name
+        assert result.returncode == status, name
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
-        assert expected in result.stderr
+        assert expected in result.stderr and "Traceback" not in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["foreign.nc", "junk.nc"]
+
+
+def test_a_missing_input_is_refused_in_one_line_with_what_is_allowed(tmp_path):
+    result = report(tmp_path / "collected.nc", tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"alliance-report: no such file: {tmp_path / 'collected.nc'}; allowed: a merged sweep "
+        "(collected.nc), a run's dataset.nc, or a folder holding one\n"
+    )
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_posterior_sweep_gets_the_full_appraisal(tmp_path):
@@ -66,10 +80,20 @@ def test_a_posterior_sweep_gets_the_full_appraisal(tmp_path):
     switching = pd.read_csv(folder / "switching_values.csv")
     assert switching.parameter.str.startswith("model.").all()
     value_map = pd.read_csv(folder / "value_map.csv")
-    assert {"npv_eur", "benefit_cost_ratio", "payback_year"} <= set(value_map.quantity)
+    quantities = {"npv_eur", "gross_npv_eur", "benefit_cost_ratio", "value_per_fund_eur"}
+    assert quantities | {"extra_private_resources_eur", "payback_year"} <= set(value_map.quantity)
     page = (folder / "report.html").read_text()
     assert page.index("Executive summary") < page.index("What each arm buys")
     assert "is the robust choice" in page and "Value of information" in page
+    assert "regret in net social benefit" in page
+    # The choice is made on the net social benefit: robustness.csv's expected net benefit
+    # is the value map's mean NPV, not its gross NPV.
+    means = value_map.set_index(["arm", "quantity"])["mean"]
+    for row in robustness.itertuples():
+        assert row.expected_net_benefit_eur == pytest.approx(means[row.arm, "npv_eur"])
+        assert row.expected_net_benefit_eur < means[row.arm, "gross_npv_eur"]
+    summary = pd.read_csv(folder / "summary.csv")
+    assert summary.net_social_benefit_meur.is_monotonic_decreasing  # ranked by the net figure
 
 
 def test_a_budget_sweep_compares_arms_at_equal_budget(tmp_path):

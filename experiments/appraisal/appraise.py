@@ -11,11 +11,11 @@ import xarray as xr
 from experiments.appraisal.discovery import Box, box_table, prim
 from experiments.appraisal.robustness import (
     MIN_STATES,
-    SATISFICING_THRESHOLD,
     acceptability,
     net_benefit,
     recommend,
     robustness,
+    satisficing_threshold,
 )
 from experiments.appraisal.states import outcomes, state_parameters
 from experiments.appraisal.switching import COLUMNS as SWITCHING
@@ -33,6 +33,8 @@ class Appraisal:
 
     Attributes:
         outcomes: Per arm and state (`states.outcomes`).
+        objective: What the choice maximises: "net" (the net social benefit, extra
+            value minus every extra EUR used) or "gross" (minus the fund's money alone).
         value_map: Per arm and quantity, mean and 5-95 % interval.
         robustness: Per arm, the choice criteria, the robust arm first.
         acceptability: Probability of being best against the value of one EUR.
@@ -46,6 +48,7 @@ class Appraisal:
     """
 
     outcomes: xr.Dataset
+    objective: str
     value_map: pd.DataFrame
     robustness: pd.DataFrame
     acceptability: pd.DataFrame
@@ -60,24 +63,34 @@ class Appraisal:
     warnings: list[str] = field(default_factory=list)
 
 
-def appraise(dataset: xr.Dataset, threshold: float = SATISFICING_THRESHOLD) -> Appraisal:
+def appraise(
+    dataset: xr.Dataset, threshold: float | None = None, objective: str = "net"
+) -> Appraisal:
     """Appraise every arm of a merged sweep.
+
+    Every choice criterion (probability of being best, regret, satisficing,
+    switching values, scenario discovery, value of information) is computed on the
+    objective's net benefit (`robustness.net_benefit`).
 
     Args:
         dataset: A merged sweep (or one run).
-        threshold: The value leverage that counts as satisficing.
+        threshold: The benefit-cost ratio that counts as satisficing (gross: the
+            value per fund EUR); default: the objective's.
+        objective: "net" (the net social benefit, by default) or "gross".
 
     Returns:
         The appraisal.
     """
+    threshold = satisficing_threshold(threshold, objective)
     result = outcomes(dataset)
-    table = robustness(result, threshold)
-    recommended, reason = recommend(table, threshold)
+    table = robustness(result, threshold, objective=objective)
+    recommended, reason = recommend(table, threshold, objective)
     appraisal = Appraisal(
         outcomes=result,
+        objective=objective,
         value_map=value_map(result),
         robustness=table,
-        acceptability=acceptability(result),
+        acceptability=acceptability(result, objective=objective),
         recommended=recommended,
         reason=reason,
         runner_up=str(table.iloc[1]["arm"]) if len(table) > 1 else None,
@@ -96,7 +109,7 @@ def appraise(dataset: xr.Dataset, threshold: float = SATISFICING_THRESHOLD) -> A
             "calibrated=posterior 'draw=range(0,100)')."
         )
     elif appraisal.runner_up is not None:
-        benefit = net_benefit(result)
+        benefit = net_benefit(result, objective=objective)
         advantage = (benefit.sel(arm=recommended) - benefit.sel(arm=appraisal.runner_up)).values
         appraisal.switching = switching_values(advantage, parameters)
         losses = advantage < 0

@@ -9,6 +9,9 @@ the way trades coverage (the share of all cases of interest inside it) against
 density; the box returned is the densest one that still covers half the cases,
 without the restrictions that do not raise its density beyond chance (a one-sided
 binomial test at 5 %, EMA Workbench's quasi-p-value).
+
+`appraise` asks where the recommended arm loses to the runner-up in net social
+benefit (extra value minus every extra EUR used, `robustness.net_benefit`).
 """
 
 from __future__ import annotations

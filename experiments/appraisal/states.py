@@ -11,8 +11,13 @@ numbers, so arms are compared state by state.
 `outcomes` gives, per arm and state, what an SROI or a Green Book appraisal
 counts, from the paired worlds: the value created with the fund and without it
 (deadweight), the value lost where the fund's world did worse (displacement), the
-fund's money budgeted, paid and unspent, the partners' extra mobilised resources
-(attribution), net present value, benefit-cost ratio and payback year.
+fund's money budgeted, paid and unspent, the extra private resources used in the
+world with the fund (members' own and mobilised resources and set-up costs: the
+partners' contribution, for attribution), and the net social benefit: extra value
+minus every extra resource used, the fund's money and the private resources
+alike (net present value, benefit-cost ratio, cost per EUR of value and payback
+year are all on that basis). The gross figures, which count the fund's money
+alone, are kept under their own names (`gross_npv_eur`, `value_per_fund_eur`).
 """
 
 from __future__ import annotations
@@ -126,8 +131,9 @@ def payback_year(net_flow: xr.DataArray) -> xr.DataArray:
     """First year at which the cumulative discounted net flow turns non-negative for good.
 
     Args:
-        net_flow: Discounted extra value minus fund spending per step, over `time`
-            (with a `year` coordinate).
+        net_flow: Discounted net flow per step, over `time` (with a `year`
+            coordinate): for `outcomes`, extra value minus fund spending minus extra
+            private resources.
 
     Returns:
         The year (from the start of the run), NaN when it never pays back.
@@ -143,8 +149,39 @@ def payback_year(net_flow: xr.DataArray) -> xr.DataArray:
     return first.where(spent)
 
 
+def private_resources(world: xr.Dataset, placebo: bool) -> xr.DataArray:
+    """Private resources used per step, summed over territories (EUR, undiscounted).
+
+    The dataset records `resources_used` per step and territory: members' own and
+    mobilised resources, set-up costs and the innovation grants the projects used.
+    A project uses its grant when the fund is not a placebo (a placebo's grant is
+    paid but not used), and the fund's innovation spending of a step is the grants
+    it paid in that step, so private resources are `resources_used` minus that
+    spending. Grants are not recorded by territory, hence the sum over territories.
+    Discounted and summed over time, this is `private_resources_pv` (tested).
+
+    Args:
+        world: One world of one run or arm (no `world` dimension).
+        placebo: Whether the fund of this world is a placebo.
+
+    Returns:
+        The flow over `time` (and any swept dimension of `world`).
+    """
+    used = world.resources_used.sum("territory")
+    if placebo or "fund_spending" not in world:
+        return used
+    return used - world.fund_spending.sel(instrument="innovation", drop=True)
+
+
 def outcomes(dataset: xr.Dataset) -> xr.Dataset:
     """Value-for-money quantities per arm and state (EUR are present values, base year 0).
+
+    The net social benefit counts every resource used in the world with the fund
+    beyond those used without it as a cost, as the Green Book and SROI count
+    every resource's opportunity cost: the fund's money and the extra private
+    resources (members' own and mobilised resources and set-up costs). `npv_eur`
+    is that net figure; `gross_npv_eur` and `value_per_fund_eur` count the fund's
+    money alone.
 
     Args:
         dataset: A merged sweep, or one run's dataset.
@@ -160,9 +197,33 @@ def outcomes(dataset: xr.Dataset) -> xr.Dataset:
     paid = treated.fund_invested_pv
     budget = dataset.fund_budget
     paid_nominal = dataset.budget_paid_share.fillna(0.0) * budget
+    private = treated.private_resources_pv - counterfactual.private_resources_pv
     mobilised = treated.resources_mobilised_pv - counterfactual.resources_mobilised_pv
-    partners = mobilised.clip(min=0.0)
+    partners = private.clip(min=0.0)
+    cost = paid + private  # every extra EUR used, the fund's and the private ones
+    net = extra - cost
+    net_text = (
+        "Net social benefit (net present value): extra social value minus every extra EUR "
+        "used in the world with the fund, the fund's money paid and the extra private "
+        "resources (members' own and mobilised resources, set-up costs)"
+    )
     variables = {
+        "net_social_benefit_eur": (net, "EUR", net_text),
+        "npv_eur": (net, "EUR", net_text + "; the same as net_social_benefit_eur"),
+        "benefit_cost_ratio": (
+            (extra / cost).where(cost > 0),
+            "1",
+            "Extra social value per extra EUR used, the fund's and the private ones "
+            "(present values); NaN where those extra resources are zero or negative (the "
+            "world with the fund used no more resources than without it: no cost to "
+            "divide by, read the net social benefit)",
+        ),
+        "cost_per_eur_of_value": (
+            (cost / extra).where((extra > 0) & (cost > 0)),
+            "1",
+            "Extra EUR used (fund money paid and extra private resources) per EUR of extra "
+            "social value; NaN where either is zero or negative",
+        ),
         "budget_eur": (budget, "EUR", "Fund budget"),
         "paid_eur": (paid, "EUR", "Fund money paid out (present value)"),
         "unspent_eur": (budget - paid_nominal, "EUR", "Budget left unpaid (undiscounted)"),
@@ -187,10 +248,25 @@ def outcomes(dataset: xr.Dataset) -> xr.Dataset:
             "Value lost, territory by territory and step by step, where the world with the "
             "fund did worse than without it (present value)",
         ),
+        "extra_private_resources_eur": (
+            private,
+            "EUR",
+            "Private resources (members' own and mobilised resources, set-up costs: "
+            "everything the fund did not pay) used with the fund minus without it (present "
+            "value); not clipped: negative where the fund's world used fewer",
+        ),
+        "extra_mobilised_resources_eur": (
+            mobilised,
+            "EUR",
+            "Of the extra private resources, the mobilised ones (volunteers, skills "
+            "sponsorship, co-funding), with the fund minus without it (present value); "
+            "not clipped",
+        ),
         "partners_extra_resources_eur": (
             partners,
             "EUR",
-            "Extra resources the partners mobilised in the world with the fund (present value)",
+            "Extra private resources the members and partners put in with the fund (own, "
+            "mobilised and set-up; present value), 0 where they put in less",
         ),
         "fund_attribution_share": (
             (paid / (paid + partners)).where(paid > 0),
@@ -198,22 +274,24 @@ def outcomes(dataset: xr.Dataset) -> xr.Dataset:
             "Share of the extra value attributed to the fund: its money over its money plus "
             "the partners' extra resources",
         ),
-        "npv_eur": (extra - paid, "EUR", "Net present value: extra value minus fund money paid"),
-        "benefit_cost_ratio": (
+        "gross_npv_eur": (
+            extra - paid,
+            "EUR",
+            "Gross net present value: extra value minus fund money paid, ignoring the extra "
+            "private resources",
+        ),
+        "value_per_fund_eur": (
             (extra / paid).where(paid > 0),
             "1",
-            "Extra value per EUR of fund money paid",
-        ),
-        "cost_per_eur_of_value": (
-            (paid / extra).where(extra > 0),
-            "1",
-            "Fund EUR paid per EUR of extra value",
+            "Gross value per fund EUR: extra social value per EUR of fund money paid, "
+            "ignoring the extra private resources (the causal value leverage)",
         ),
         "payback_year": (
             payback,
             "year",
             "First year after which the cumulative discounted extra value covers the fund's "
-            "cumulative discounted spending for good (NaN: never within the horizon)",
+            "cumulative discounted spending and the extra private resources for good (NaN: "
+            "never within the horizon)",
         ),
     }
     result = xr.Dataset(
@@ -238,16 +316,22 @@ def outcomes(dataset: xr.Dataset) -> xr.Dataset:
 
 
 def _over_time(dataset: xr.Dataset) -> tuple[xr.DataArray, xr.DataArray]:
-    """Displaced value and payback year per arm and state, computed an arm at a time."""
+    """Displaced value and payback year per arm and state, computed an arm at a time.
+
+    The payback's net flow is extra value minus fund spending minus extra private
+    resources (`private_resources`), step by step.
+    """
     displaced, payback = [], []
     for _, part in per_arm(dataset):
         discount = discount_factors(part)  # arms may differ in their accounting
+        placebo = bool(first_config(part).get("fund", {}).get("placebo", False))
         treated = part.sel(world="treated", drop=True)
         counterfactual = part.sel(world="counterfactual", drop=True)
         delta = (treated.value_created - counterfactual.value_created).load()
         lost = ((-delta).clip(min=0.0) * discount).sum(("time", "territory"))
         spending = treated.fund_spending.sum("instrument")
-        flow = (delta.sum("territory") - spending) * discount
+        private = private_resources(treated, placebo) - private_resources(counterfactual, False)
+        flow = (delta.sum("territory") - spending - private) * discount
         displaced.append(over_states(lost, dataset))
         payback.append(over_states(payback_year(flow), dataset))
     coords = {"arm": arm_labels(dataset), "state": np.arange(len(displaced[0]))}

@@ -2,7 +2,8 @@
 
 The Green Book's switching value is the value of an assumption at which the
 decision changes. Here the decision is the recommended arm against the runner-up,
-and the evidence is their net-benefit difference in each state of the world. The
+and the evidence is their net-benefit difference in each state of the world (the
+net social benefit: extra value minus every extra EUR used, `robustness.net_benefit`). The
 states are sorted by one parameter and cut into quantile bins; the mean
 difference per bin is a curve against the parameter, and the switching value is
 where that curve crosses zero (linear interpolation between bin centres). The

@@ -1,6 +1,8 @@
 """Value of information: what knowing an uncertain parameter would be worth, in EUR.
 
-With net benefits `NB[a, s]` of each arm in each state, the expected value of
+With net benefits `NB[a, s]` of each arm in each state (the net social benefit:
+extra value minus the fund's money and the extra private resources,
+`robustness.net_benefit`), the expected value of
 perfect information is what a decision maker who learnt the state before
 choosing would gain on average: `E_s max_a NB - max_a E_s NB` (EVPI). For one
 parameter, the expected value of partial perfect information (EVPPI) is the same
