@@ -83,6 +83,16 @@ def netcdf_error_line(program: str, error: BaseException, folders: list[Path]) -
     )
 
 
+def is_storage_error(error: BaseException) -> bool:
+    """Whether `guarded` reports this error in one line: a full disk or an unwritable path.
+
+    Also the netCDF library's errno-less "HDF error" (`netcdf_error_line`).
+    """
+    if isinstance(error, OSError) and error.errno in (*DISK_FULL, *NOT_WRITABLE):
+        return True
+    return isinstance(error, (OSError, RuntimeError)) and NETCDF_ERROR in str(error)
+
+
 _deferred = {"status": 0}
 
 
@@ -152,11 +162,11 @@ def guarded(program: str, arguments: list[str], deep: bool = False) -> Iterator[
         print(interrupted_line(program), file=sys.stderr, flush=True)
         sys.exit(INTERRUPTED)
     except (OSError, RuntimeError) as error:
-        refusal = os_error_line(program, error) if isinstance(error, OSError) else None
-        if refusal is None and NETCDF_ERROR in str(error):
-            refusal = netcdf_error_line(program, error, folders), 1
-        if refusal is None:
+        if not is_storage_error(error):
             raise
+        refusal = os_error_line(program, error) if isinstance(error, OSError) else None
+        if refusal is None:
+            refusal = netcdf_error_line(program, error, folders), 1
         remove_own(folders)
         print(refusal[0], file=sys.stderr, flush=True)
         sys.exit(refusal[1])

@@ -28,6 +28,8 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from experiments.files import discard_empty_run_dir
+from experiments.interrupts import is_storage_error
 from experiments.limits import check_world_fits
 from experiments.refusal import is_config_error, refusal
 from simulation.config import ConfigError
@@ -78,6 +80,15 @@ def check_config_files(config: DictConfig) -> None:
                 raise ConfigError(msg)
 
 
+def missing_folders(folder: Path) -> list[Path]:
+    """`folder` and those of its parents that do not exist yet, deepest first."""
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    return missing
+
+
 def check_run_dir(run_dir: Path) -> None:
     """Refuse a run folder that cannot be created or already holds a run's dataset.
 
@@ -93,11 +104,7 @@ def check_run_dir(run_dir: Path) -> None:
             "allowed: a folder without one (the default names a new folder per run)"
         )
         raise ConfigError(msg)
-    created = []
-    folder = run_dir
-    while not folder.exists() and folder != folder.parent:
-        created.append(folder)
-        folder = folder.parent
+    created = missing_folders(run_dir)
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -139,8 +146,10 @@ def refusing_bad_configs(program: str, overrides: list[str]) -> Iterator[None]:
 
     Hydra's `run_and_report` prints errors in several lines (exit 1); here an error
     in the configuration (`experiments.refusal.CONFIG_ERRORS`) prints
-    `<program>: <one line>` and exits 2, other errors are Hydra's as before. A
-    single run is checked (`check_before_run`) before Hydra creates its folder.
+    `<program>: <one line>` and exits 2; a full disk or an unwritable folder is
+    left to `experiments.interrupts.guarded` (one line); other errors are Hydra's
+    as before. A single run is checked (`check_before_run`) before Hydra creates
+    its folder.
 
     Args:
         program: The command's name, for the message.
@@ -151,6 +160,7 @@ def refusing_bad_configs(program: str, overrides: list[str]) -> Iterator[None]:
     """
     import hydra._internal.hydra as hydra_app
     import hydra._internal.utils as hydra_utils
+    from hydra.core.utils import JobStatus
 
     reporting, running = hydra_utils.run_and_report, hydra_app.run_job
 
@@ -160,6 +170,8 @@ def refusing_bad_configs(program: str, overrides: list[str]) -> Iterator[None]:
         except Exception as error:
             if is_config_error(error):
                 exit_refused(program, error, overrides)
+            if is_storage_error(error):
+                raise  # one line from experiments.interrupts.guarded, not Hydra's traceback
             failure = error  # Hydra's own report, as without this block
 
             def again() -> None:
@@ -168,9 +180,22 @@ def refusing_bad_configs(program: str, overrides: list[str]) -> Iterator[None]:
             return reporting(again)
 
     def checked_run_job(**kwargs: object) -> object:
+        created: list[Path] = []
         if kwargs.get("job_dir_key") == "hydra.run.dir":
             check_before_run(kwargs["config"])
-        return running(**kwargs)
+            run_dir = OmegaConf.select(kwargs["config"], "hydra.run.dir")
+            created = missing_folders(Path(str(run_dir)).absolute())
+        done = running(**kwargs)
+        failure = done._return_value if done.status == JobStatus.FAILED else None
+        if failure is not None and is_storage_error(failure):
+            # Without Hydra's "Error executing job" line; no run folder of Hydra's files only.
+            if created:
+                discard_empty_run_dir(created[0])
+            for folder in created[1:]:
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+            raise failure
+        return done
 
     hydra_utils.run_and_report = run_and_refuse
     hydra_app.run_job = checked_run_job

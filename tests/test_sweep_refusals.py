@@ -182,3 +182,53 @@ def test_a_sweep_with_a_failed_job_ends_normally_and_exits_1(tmp_path):
     records = {p.parent.name[-6:]: json.loads(p.read_text()) for p in tmp_path.rglob("job.json")}
     assert records["seed=0"]["status"] == records["seed=2"]["status"] == "done"
     assert records["seed=1"]["status"] == "failed"
+
+
+def patched_run(folder: Path, patch: str, *arguments: str) -> subprocess.CompletedProcess:
+    """`alliance-run ARGUMENTS` in the small world, after `patch` (Python) in the same process."""
+    script = textwrap.dedent(patch) + textwrap.dedent(
+        f"""
+        import sys
+        from experiments.console import alliance_run
+        sys.argv = ["alliance-run", *{list(arguments)!r}, *{SMALL_OVERRIDES!r}]
+        alliance_run()
+        """
+    )
+    return subprocess.run(
+        [sys.executable, "-c", script], cwd=folder, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_a_full_disk_under_a_single_run_is_one_line_and_leaves_no_folder(tmp_path):
+    patch = """
+        import experiments.run as run
+
+        def full(dataset, path):
+            raise RuntimeError("NetCDF: HDF error")
+
+        run.write_netcdf_atomically = full
+        """
+    result = patched_run(tmp_path, patch, "hydra.run.dir=outputs/new/run")
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "a full disk or a damaged file" in lines[0], lines
+    assert list(tmp_path.iterdir()) == []  # nor the run folder, nor its new parents
+
+
+def test_a_sweep_folder_that_cannot_be_written_is_one_line(tmp_path):
+    patch = """
+        import errno
+        from omegaconf import OmegaConf
+        save = OmegaConf.save
+
+        def read_only(config, path, *args, **kwargs):
+            if str(path).endswith("multirun.yaml"):
+                raise OSError(errno.EROFS, "Read-only file system", str(path))
+            return save(config, path, *args, **kwargs)
+
+        OmegaConf.save = read_only
+        """
+    result = patched_run(tmp_path, patch, "-m", "seed=0,1", "hydra.sweep.dir=sweep")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot write" in lines[0] and "Read-only" in lines[0], lines

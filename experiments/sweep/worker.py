@@ -103,11 +103,13 @@ def run_task(specs: list[JobSpec]) -> list[Outcome]:
 def _failed(spec: JobSpec, error: Exception, text: str, seconds: float) -> Outcome:
     """Record a failed job as well as the disk allows; its outcome in one line.
 
-    On a full disk or a folder this worker cannot write, the failure's own files
-    may not be written either: the job is then left without `job.json` (a re-run
-    runs it again), and this process's temporaries in its folder are removed, so
-    that the other jobs go on.
+    What a failed write left in its folder (this process's temporaries) is
+    removed first, freeing the space it took. On a full disk or a folder this
+    worker cannot write, the failure's own files may not be written either: the
+    job is then left without `job.json` (a re-run runs it again), and the other
+    jobs go on.
     """
+    remove_own([spec.folder])
     try:
         write_failed(spec, text, seconds)
     except OSError:
