@@ -6,15 +6,17 @@ import dataclasses
 import functools
 import hashlib
 import json
-from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
 
-import mesa
 import numpy as np
-import xarray as xr
 
 from simulation.config import INSTRUMENTS, MATURITY_LEVELS, PROFILES, SIZE_CLASSES, RunConfig
-from simulation.model import AllianceModel
 from simulation.premium import MEASURES, PROJECT_TYPES, VIEWS, Decomposition, Premium, plausibility
+
+if TYPE_CHECKING:  # xarray is imported when a dataset is built, the model when it runs
+    import xarray as xr
+
+    from simulation.model import AllianceModel
 
 WORLDS: tuple[str, ...] = ("treated", "counterfactual")
 
@@ -199,6 +201,8 @@ _DECOMPOSITION: dict[str, tuple[tuple[str, ...], str, str]] = {
 @functools.cache
 def package_version() -> str:
     """Installed version of this package, or "unknown" when it is not installed."""
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version("alliance-premium")
     except PackageNotFoundError:
@@ -239,6 +243,10 @@ def build_dataset(
     Returns:
         The dataset, with units and descriptions on every variable.
     """
+    from importlib.metadata import version
+
+    import xarray as xr
+
     config = treated.config
     scenario = config.scenario
     worlds = (treated, counterfactual)
@@ -476,7 +484,7 @@ def build_dataset(
         "strategy": config.fund.strategy.name,
         "seed": config.seed,
         "package_version": package_version(),
-        "mesa_version": mesa.__version__,
+        "mesa_version": version("mesa"),
         "config_json": config_json(config),
         "config_hash": config_hash(config),
         "discount_rate_per_year": config.accounting.discount_rate_per_year,

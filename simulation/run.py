@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-
-import xarray as xr
+from typing import TYPE_CHECKING
 
 from simulation.config import FundConfig, RunConfig
 from simulation.dataset import build_dataset, invested_pv
-from simulation.model import AllianceModel
 from simulation.premium import (
     causal_premium,
     comparison_groups,
@@ -28,6 +26,11 @@ from simulation.premium import (
     matched_premium,
     observed_premium,
 )
+
+if TYPE_CHECKING:  # both imported when a run starts, xarray when its dataset is built
+    import xarray as xr
+
+    from simulation.model import AllianceModel
 
 
 def counterfactual_config(config: RunConfig) -> RunConfig:
@@ -54,6 +57,8 @@ def run(config: RunConfig, on_step: Callable[[], None] | None = None) -> xr.Data
     Returns:
         The run's dataset (see `simulation.dataset`).
     """
+    from simulation.model import AllianceModel
+
     config.validate()
     treated = AllianceModel(config).run(on_step)
     counterfactual = AllianceModel(counterfactual_config(config)).run(on_step)
