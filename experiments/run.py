@@ -27,7 +27,6 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from experiments.files import discard_empty_run_dir, write_netcdf_atomically
 from experiments.limits import ALLOW_LARGE_SWEEP, check_sweep_size, sweep_size
 from experiments.progress import progress_bar
 from experiments.provenance import git_commit
@@ -73,6 +72,8 @@ def main(cfg: DictConfig) -> None:
     Args:
         cfg: The config Hydra composed from `configs/` and the command line.
     """
+    from experiments.files import discard_empty_run_dir, write_netcdf_atomically
+
     hydra_config = HydraConfig.get()
     run_dir = Path(hydra_config.runtime.output_dir)
     job = validated_or_exit(cfg, JobConfig, "alliance-run")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import importlib
 import json
 import re
 import sys
@@ -11,6 +12,7 @@ import threading
 import typing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
@@ -18,11 +20,11 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import InterpolationResolutionError
 
-from calibration.config import CalibrationConfig
-from experiments.files import discard_empty_run_dir
-from experiments.publication import PublishConfig
 from experiments.sensitivity import SensitivityDesign, design_size, sample_config
 from simulation.config import ConfigError, RunConfig
+
+if TYPE_CHECKING:
+    from calibration.config import CalibrationConfig
 
 # The config tree sits beside the packages (the project is installed editable).
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -105,11 +107,12 @@ def check_folder_name(key: str, name: object) -> None:
         raise ConfigError(msg)
 
 
-# The typed schema each primary config in `configs/` extends: config name -> (schema name, type).
+# The typed schema each primary config in `configs/` extends: config name -> (schema name,
+# module, class); a command imports only its own.
 SCHEMAS = {
-    "config": ("run_schema", JobConfig),
-    "calibrate": ("calibrate_schema", CalibrationConfig),
-    "publish": ("publish_schema", PublishConfig),
+    "config": ("run_schema", "experiments.schema", "JobConfig"),
+    "calibrate": ("calibrate_schema", "calibration.config", "CalibrationConfig"),
+    "publish": ("publish_schema", "experiments.publication", "PublishConfig"),
 }
 _REGISTERED: set[str] = set()
 
@@ -143,8 +146,8 @@ def register(*config_names: str) -> None:
             msg = f"unknown primary config {config_name!r}; known: {list(SCHEMAS)}"
             raise ValueError(msg)
         if config_name not in _REGISTERED:
-            name, schema = SCHEMAS[config_name]
-            store.store(name=name, node=schema)
+            name, module, kind = SCHEMAS[config_name]
+            store.store(name=name, node=getattr(importlib.import_module(module), kind))
             _REGISTERED.add(config_name)
 
 
@@ -311,6 +314,8 @@ def validated_or_exit[T: RunConfig](cfg: DictConfig, kind: type[T], program: str
     try:
         return to_config(cfg, kind)
     except ConfigError as error:
+        from experiments.files import discard_empty_run_dir
+
         discard_empty_run_dir(Path(HydraConfig.get().runtime.output_dir))
         print(f"{program}: {error}", file=sys.stderr)
         sys.exit(2)
@@ -367,6 +372,8 @@ def load_calibration_config(overrides: list[str] | tuple[str, ...] = ()) -> Cali
     Returns:
         The validated calibration configuration.
     """
+    from calibration.config import CalibrationConfig
+
     return to_config(_compose("calibrate", overrides), CalibrationConfig)
 
 

@@ -17,13 +17,13 @@ Reference counting still frees every object that is not in a cycle, and the
 collector runs as usual between the imports and the exit. What a command imports
 only when it needs it (Mesa when the model first runs, xarray when a dataset is
 built: `simulation`'s imports) is imported with the collector running (a default
-`alliance-run` spends under 10 ms in collections in all); a pool worker names them (`init_worker`) to have
-them imported before its first task, paused and frozen. Two things change: the
-few cycles the imports leave as garbage (about 3,000 objects, 0.6 MB) are never
-freed, and finalizers (`__del__`) of cycles still alive at exit do not run. The
-project closes its files explicitly (`with` blocks), so neither matters to it. A
-module imported from Python (a notebook, the tests) runs with the collector as
-the user left it.
+`alliance-run` spends under 10 ms in collections in all); a pool worker names
+them (`init_worker`) to import them before its first task, paused and frozen.
+Two things change: the few cycles the imports leave as garbage (about 3,000
+objects, 0.6 MB) are never freed, and finalizers (`__del__`) of cycles still
+alive at exit do not run. The project closes its files explicitly (`with`
+blocks), so neither matters to it. A module imported from Python (a notebook,
+the tests) runs with the collector as the user left it.
 """
 
 from __future__ import annotations
