@@ -56,7 +56,6 @@ from their main thread.
 
 from __future__ import annotations
 
-import importlib
 import importlib.util
 import inspect
 import sys
@@ -183,7 +182,8 @@ def _submodule_attribute(module: str, attribute: str) -> Callable[[], object]:
         with light_frame_inspection():
             if "mesa.experimental" not in sys.modules:
                 defer_init("mesa.experimental")
-            return getattr(importlib.import_module(module), attribute)
+            # An import statement's path, which `python -X importtime` reports.
+            return getattr(__import__(module, fromlist=[attribute]), attribute)
 
     return make
 
