@@ -2,6 +2,9 @@
 
 alliance-calibrate                                  # resumes if a checkpoint exists
 alliance-calibrate calibration.name=quick calibration.maxiter=3 calibration.posterior_particles=0
+
+Bad input (an unknown key, a wrong value or option, a config file that is empty
+or not YAML, `~key`) is refused in one line, exit 2, before any folder is created.
 """
 
 from __future__ import annotations
@@ -22,9 +25,11 @@ from experiments.calibration_report import (
     write_report,
 )
 from experiments.schema import CONFIG_DIR, PROJECT_ROOT, register, validated_or_exit
+from simulation.config import ConfigError
 from simulation.dataset import config_json
 
 register("calibrate")
+PROGRAM = "alliance-calibrate"
 
 
 def _project_path(path: str) -> Path:
@@ -32,15 +37,38 @@ def _project_path(path: str) -> Path:
     return candidate if candidate.is_absolute() else PROJECT_ROOT / candidate
 
 
+def main() -> None:
+    """The `alliance-calibrate` console script: Hydra's app, refusing bad input in one line.
+
+    `~key` deletions are refused before Hydra runs; Hydra's own errors, YAML errors
+    in config files, an empty config file, an invalid value and an unusable run
+    folder are one line, exit 2, before the run folder exists
+    (`experiments.run_checks.refusing_bad_configs`).
+    """
+    from hydra._internal.utils import get_args_parser
+
+    from experiments.refusal import schema_keys
+    from experiments.run_checks import exit_refused, refuse_deletions, refusing_bad_configs
+
+    parsed, _ = get_args_parser().parse_known_args(sys.argv[1:])
+    try:
+        refuse_deletions(parsed.overrides)
+    except ConfigError as error:
+        exit_refused(PROGRAM, error)
+    keys = schema_keys(CalibrationConfig)
+    with refusing_bad_configs(PROGRAM, parsed.overrides, CalibrationConfig, keys):
+        calibrate()
+
+
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="calibrate")
-def main(cfg: DictConfig) -> None:
+def calibrate(cfg: DictConfig) -> None:
     """Calibrate, then write the calibrated set and the report.
 
     Args:
         cfg: The config Hydra composed from `configs/calibrate.yaml` and the command line.
     """
     run_dir = Path(HydraConfig.get().runtime.output_dir)
-    config = validated_or_exit(cfg, CalibrationConfig, "alliance-calibrate")
+    config = validated_or_exit(cfg, CalibrationConfig, PROGRAM)
     settings = config.calibration
     # What the checkpoint's evaluations do not depend on: where outputs go, and how
     # many extra draws are made from a finished posterior.

@@ -65,11 +65,16 @@ def _allowed_by_type(error: OmegaConfBaseException) -> str | None:
 
 
 @cache
-def schema_keys() -> tuple[str, ...]:
-    """Every key of `alliance-run`'s typed config, dotted (for a closest-key suggestion)."""
+def schema_keys(kind: type | None = None) -> tuple[str, ...]:
+    """Every key of a typed config, dotted (for a closest-key suggestion).
+
+    Args:
+        kind: The schema dataclass (default: `alliance-run`'s `JobConfig`).
+    """
     from experiments.schema import JobConfig, _schema_paths
 
-    valid, _ = _schema_paths(OmegaConf.structured(JobConfig()), JobConfig)
+    kind = kind or JobConfig
+    valid, _ = _schema_paths(OmegaConf.structured(kind()), kind)
     return tuple(sorted(valid))
 
 

@@ -32,7 +32,7 @@ from experiments.files import discard_empty_run_dir
 from experiments.interrupts import is_storage_error
 from experiments.limits import check_world_fits
 from experiments.refusal import is_config_error, refusal
-from simulation.config import ConfigError
+from simulation.config import ConfigError, RunConfig
 
 DATASET_NAME = "dataset.nc"
 
@@ -119,8 +119,13 @@ def check_run_dir(run_dir: Path) -> None:
                 path.rmdir()
 
 
-def check_before_run(config: DictConfig) -> None:
+def check_before_run(config: DictConfig, kind: type[RunConfig] | None = None) -> None:
     """All of a single run's checks, on the configuration Hydra composed (`hydra` included).
+
+    Args:
+        config: The composed configuration.
+        kind: Its typed schema: `alliance-run`'s `JobConfig` by default, or another
+            command's (`CalibrationConfig`).
 
     Raises:
         ConfigError: The first problem found.
@@ -133,15 +138,23 @@ def check_before_run(config: DictConfig) -> None:
     task = copy.deepcopy(config)
     with open_dict(task):
         del task["hydra"]
-    job = to_config(task, JobConfig)
-    check_draw(job, config.hydra.runtime.choices.get("calibrated") or "none")
-    check_world_fits(job.run_view())
+    job = to_config(task, kind or JobConfig)
+    if isinstance(job, JobConfig):
+        check_draw(job, config.hydra.runtime.choices.get("calibrated") or "none")
+        check_world_fits(job.run_view())
+    else:
+        check_world_fits(job)
     HydraConfig.instance().set_config(config)  # for the folder's `${hydra:...}` values
     check_run_dir(Path(str(OmegaConf.select(config, "hydra.run.dir"))).absolute())
 
 
 @contextlib.contextmanager
-def refusing_bad_configs(program: str, overrides: list[str]) -> Iterator[None]:
+def refusing_bad_configs(
+    program: str,
+    overrides: list[str],
+    kind: type[RunConfig] | None = None,
+    keys: tuple[str, ...] | None = None,
+) -> Iterator[None]:
     """Within the block, Hydra's errors about the configuration are one line and exit 2.
 
     Hydra's `run_and_report` prints errors in several lines (exit 1); here an error
@@ -154,6 +167,8 @@ def refusing_bad_configs(program: str, overrides: list[str]) -> Iterator[None]:
     Args:
         program: The command's name, for the message.
         overrides: The command line's overrides, named when an error names no key.
+        kind: The command's typed schema (default: `alliance-run`'s `JobConfig`).
+        keys: Its valid keys, for a closest-key suggestion (default: `alliance-run`'s).
 
     Yields:
         Nothing; Hydra is as it was when the block exits.
@@ -169,7 +184,7 @@ def refusing_bad_configs(program: str, overrides: list[str]) -> Iterator[None]:
             return func()
         except Exception as error:
             if is_config_error(error):
-                exit_refused(program, error, overrides)
+                exit_refused(program, error, overrides, keys)
             if is_storage_error(error):
                 raise  # one line from experiments.interrupts.guarded, not Hydra's traceback
             failure = error  # Hydra's own report, as without this block
@@ -182,7 +197,7 @@ def refusing_bad_configs(program: str, overrides: list[str]) -> Iterator[None]:
     def checked_run_job(**kwargs: object) -> object:
         created: list[Path] = []
         if kwargs.get("job_dir_key") == "hydra.run.dir":
-            check_before_run(kwargs["config"])
+            check_before_run(kwargs["config"], kind)
             run_dir = OmegaConf.select(kwargs["config"], "hydra.run.dir")
             created = missing_folders(Path(str(run_dir)).absolute())
         done = running(**kwargs)
@@ -205,7 +220,12 @@ def refusing_bad_configs(program: str, overrides: list[str]) -> Iterator[None]:
         hydra_utils.run_and_report, hydra_app.run_job = reporting, running
 
 
-def exit_refused(program: str, error: BaseException, overrides: list[str] | None = None) -> None:
-    """Print the one-line refusal and exit 2."""
-    print(f"{program}: {refusal(error, overrides=overrides)}", file=sys.stderr)
+def exit_refused(
+    program: str,
+    error: BaseException,
+    overrides: list[str] | None = None,
+    keys: tuple[str, ...] | None = None,
+) -> None:
+    """Print the one-line refusal (`experiments.refusal.refusal`) and exit 2."""
+    print(f"{program}: {refusal(error, overrides=overrides, keys=keys)}", file=sys.stderr)
     sys.exit(2)
