@@ -10,8 +10,8 @@ page of another site that points its own name at this machine (DNS rebinding)
 gets "Invalid host header". The address is printed once the server listens.
 The worker processes start, and import the model, while the server starts, so
 the first page waits for nothing but the model. A port in use gives one line and
-exit 1. Ctrl-C stops the server and its workers; the workers also die with the
-server if it is killed outright.
+exit 1. Ctrl-C stops the server and its workers, says so in one line and exits
+130; the workers also die with the server if it is killed outright.
 """
 
 from __future__ import annotations
@@ -150,11 +150,20 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
 
 
+STOPPED = "alliance-explore: stopped (Ctrl-C); the server and its workers have ended"
+
+
 def entry() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: Ctrl-C, while starting or serving, prints one line, exit 130.
+
+    Uvicorn takes Ctrl-C while it serves, shuts the server down, then raises the
+    signal again once its own handler is gone: it arrives here as
+    `KeyboardInterrupt` after `main` has closed the workers.
+    """
     try:
         main()
     except KeyboardInterrupt:
+        print(STOPPED, file=sys.stderr, flush=True)
         sys.exit(130)
 
 
