@@ -21,7 +21,7 @@ from omegaconf import open_dict
 import experiments.interrupts as interrupts
 from experiments.schema import CONFIG_DIR, register
 from experiments.sweep.execute import Backend, execute, failure_line, tally_lines
-from experiments.sweep.plan import Plan, plan_sweep
+from experiments.sweep.plan import Plan, PlanError, plan_sweep
 
 from . import test_refusals
 from .conftest import SMALL_OVERRIDES, cli
@@ -83,16 +83,34 @@ def test_a_sweep_removes_the_temporaries_a_killed_earlier_sweep_left(tmp_path):
         path.write_bytes(b"\0" * 100)
     live = job / ".run.log.tmp-1"  # PID 1 always runs: a running process's, kept
     live.write_text("writing")
+    plan = planned(sweep, [["seed=0"]])
+    assert len(plan.to_run) == 1
+    assert not any(path.exists() for path in stale)
+    assert live.exists()
+
+
+def planned(sweep: Path, jobs: list[list[str]], backend: str = "local") -> Plan:
+    """`plan_sweep` in this process, as `alliance-run -m` calls it."""
     register()
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
         master = compose("config", return_hydra_config=True)
         with open_dict(master):
             master.hydra.sweep.dir = str(sweep)
+            master.hydra.launcher.backend = backend
         loader = GlobalHydra.instance().config_loader()
-        plan = plan_sweep([["seed=0"]], master, lambda o: loader.load_sweep_config(master, o))
-    assert len(plan.to_run) == 1
-    assert not any(path.exists() for path in stale)
-    assert live.exists()
+        return plan_sweep(jobs, master, lambda o: loader.load_sweep_config(master, o))
+
+
+def test_a_world_too_big_for_this_machine_is_refused_before_any_job_runs(tmp_path, monkeypatch):
+    import experiments.limits as limits
+
+    monkeypatch.setattr(limits, "available_bytes", lambda: 1e9)
+    jobs = [["scenario.n_organisations=1000", "seed=0"], ["scenario.n_organisations=2000000"]]
+    with pytest.raises(PlanError, match=r"needs about .* GB of memory.*\(job 1: "):
+        planned(tmp_path / "sweep", jobs)
+    assert not (tmp_path / "sweep").exists()
+    plan = planned(tmp_path / "sweep", jobs, backend="slurm")  # the nodes' memory is not ours
+    assert len(plan.to_run) == 2
 
 
 @pytest.mark.parametrize(
