@@ -8,8 +8,10 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import xarray as xr
+if TYPE_CHECKING:  # xarray is imported where a dataset is opened, not at start-up
+    import xarray as xr
 
 # The NetCDF-4 engine of every file the project writes and reads: netCDF4 (the
 # Unidata library) writes a run's dataset in 25 ms and reads it in 20 ms, against
@@ -146,6 +148,7 @@ def write_zarr_zip(dataset: xr.Dataset, path: Path) -> Path:
 
 def open_zarr_zip(path: Path) -> xr.Dataset:
     """Open a zipped Zarr store written by `write_zarr_zip`."""
+    import xarray as xr
     from zarr.storage import ZipStore
 
     return xr.open_zarr(ZipStore(path, mode="r"))

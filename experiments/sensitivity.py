@@ -18,10 +18,13 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-import xarray as xr
+
+if TYPE_CHECKING:  # imported where a design's results are read, not at start-up
+    import pandas as pd
+    import xarray as xr
 
 from calibration.config import (
     CalibrationSettings,
@@ -184,6 +187,8 @@ def outputs(dataset: xr.Dataset) -> xr.Dataset:
     Returns:
         One variable per output, over `sample`.
     """
+    import xarray as xr
+
     treated = dataset.sel(world="treated", drop=True)
     counterfactual = dataset.sel(world="counterfactual", drop=True)
     observed = {"view": "observed"}
@@ -244,6 +249,8 @@ def analyse(dataset: xr.Dataset) -> pd.DataFrame:
     Raises:
         ValueError: Samples are missing, or the runs do not match the design.
     """
+    import pandas as pd
+
     description = json.loads(dataset.attrs["sensitivity_design"])
     matrix = design_matrix(description)
     present = dataset["sample"].values

@@ -168,7 +168,7 @@ def test_sensitivity_experiment_end_to_end(tmp_path):
     assert len(jobs.done) == 2 * (5 + 2)  # N (D + 2) rows of the default calibration's 5
     assert merged.sizes["sample"] == 14 and merged.sizes["seed"] == 1
     report = cli("alliance-report", str(tmp_path / "sweep" / "collected.nc"), cwd=tmp_path)
-    assert report.returncode == 1 and "no such file" in report.stderr
+    assert report.returncode == 2 and "no such file" in report.stderr
     assert cli("alliance-collect", str(tmp_path / "sweep"), cwd=tmp_path).returncode == 0
     report = cli("alliance-report", str(tmp_path / "sweep" / "collected.nc"), cwd=tmp_path)
     assert report.returncode == 0, report.stderr

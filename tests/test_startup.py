@@ -6,8 +6,6 @@ import multiprocessing
 import subprocess
 import sys
 
-import pytest
-
 from experiments.startup import imported_quickly
 
 from .conftest import python_output
@@ -100,11 +98,6 @@ def test_alliance_run_imports_no_model_before_it_runs():
     assert loaded_after("import experiments.run", ["mesa.model", *SPACES]) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="experiments.sensitivity (through experiments.schema) and experiments.files "
-    "(through experiments.sweep.jobs) import xarray and pandas at their top",
-)
 def test_alliance_run_imports_no_xarray_nor_pandas_before_it_runs():
     assert loaded_after("import experiments.run", DATA) == []
 

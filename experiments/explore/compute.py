@@ -209,7 +209,7 @@ def _init_worker(messages: multiprocessing.Queue) -> None:
     global _MESSAGES
     # Ctrl-C is the server's; the worker dies with its parent. Warm: the first
     # request should not pay the imports of the model and the figures.
-    init_worker("experiments.explore.figures", "simulation.run")
+    init_worker("experiments.explore.figures", "simulation.model", "simulation.run", "xarray")
     _MESSAGES = messages
 
 

@@ -33,7 +33,13 @@ from experiments.sweep.worker import Outcome, group_by_counterfactual, run_task
 BACKENDS = ("local", "submitit_local", "slurm", "ray")
 # What a task imports: a local worker imports it once, quickly (experiments.startup).
 MESA_LOGGER = "MESA"  # the parent of Mesa's loggers (configs/config.yaml's job_logging)
-WORKER_MODULES = ("experiments.sweep.worker", "simulation.model", "simulation.run", "netCDF4")
+WORKER_MODULES = (
+    "experiments.sweep.worker",
+    "simulation.model",
+    "simulation.run",
+    "xarray",
+    "netCDF4",
+)
 
 
 @dataclass
