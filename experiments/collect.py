@@ -429,6 +429,26 @@ def combine(sweep_dir: Path, jobs: SweepJobs, varying: list[str], keys: list[str
     return _label_dims(merged, varying)
 
 
+def _argument_problem(sweep_dir: Path, output: Path) -> str | None:
+    """What is wrong with the folder and output given, in one line; None if nothing."""
+    if not sweep_dir.is_dir():
+        return (
+            f"no such folder: {sweep_dir}; allowed: a sweep's folder (hydra.sweep.dir) or a "
+            "folder of single runs"
+        )
+    if output.is_dir():
+        return (
+            f"invalid --output {output}: it is a folder; allowed: a file (default: "
+            f"SWEEP_DIR/{COLLECTED_NAME})"
+        )
+    if not output.absolute().parent.is_dir():
+        return (
+            f"invalid --output {output}: its folder {output.absolute().parent} does not "
+            "exist; allowed: a file in an existing folder"
+        )
+    return None
+
+
 def main(argv: list[str] | None = None) -> None:
     """Command line: merge a sweep, print the census, write `collected.nc`."""
     parser = argparse.ArgumentParser(prog="alliance-collect", description=__doc__.splitlines()[0])
@@ -436,10 +456,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--output", type=Path, help=f"default: SWEEP_DIR/{COLLECTED_NAME}")
     parser.add_argument("--workers", type=int, default=-1, help="reading processes; -1: all cores")
     args = parser.parse_args(argv)
-    if not args.sweep_dir.is_dir():
-        print(f"alliance-collect: no such folder: {args.sweep_dir}", file=sys.stderr)
-        sys.exit(1)
     output = args.output or args.sweep_dir / COLLECTED_NAME
+    problem = _argument_problem(args.sweep_dir, output)
+    if problem:
+        print(f"alliance-collect: {problem}", file=sys.stderr)
+        sys.exit(2)
     try:
         jobs = collect(args.sweep_dir, output, args.workers)
     except CollectRefused as error:

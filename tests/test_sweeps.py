@@ -108,8 +108,22 @@ def test_a_truncated_dataset_is_refused_naming_its_folder(sweep, tmp_path):
 
 def test_collect_of_a_missing_folder_says_so(tmp_path):
     result = cli("alliance-collect", str(tmp_path / "nowhere"), cwd=tmp_path)
-    assert result.returncode == 1
-    assert "no such folder" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"alliance-collect: no such folder: {tmp_path / 'nowhere'};")
+    assert len(result.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("output", "words"),
+    [(".", "it is a folder; allowed: a file"), ("no/such/c.nc", "its folder")],
+)
+def test_collect_refuses_an_output_it_cannot_write_before_reading_anything(
+    sweep, tmp_path, output, words
+):
+    result = cli("alliance-collect", str(sweep), "--output", output, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"alliance-collect: invalid --output {output}: {words}")
+    assert len(result.stderr.splitlines()) == 1 and list(tmp_path.iterdir()) == []
 
 
 def test_report_tables_and_html(sweep, tmp_path):
