@@ -89,18 +89,22 @@ def missing_folders(folder: Path) -> list[Path]:
     return missing
 
 
-def check_run_dir(run_dir: Path) -> None:
+def check_run_dir(run_dir: Path, key: str = "hydra.run.dir") -> None:
     """Refuse a run folder that cannot be created or already holds a run's dataset.
 
     The folder is created to be sure, then removed again with the parents this
     created: Hydra creates it next, and a refusal leaves nothing behind.
 
+    Args:
+        run_dir: The folder.
+        key: The setting that names it, for the message (`hydra.sweep.dir` for a sweep's).
+
     Raises:
-        ConfigError: Naming `hydra.run.dir` and what it allows.
+        ConfigError: Naming the key and what it allows.
     """
     if (run_dir / DATASET_NAME).exists():
         msg = (
-            f"invalid config: hydra.run.dir = {run_dir} already holds a run's {DATASET_NAME}; "
+            f"invalid config: {key} = {run_dir} already holds a run's {DATASET_NAME}; "
             "allowed: a folder without one (the default names a new folder per run)"
         )
         raise ConfigError(msg)
@@ -109,7 +113,7 @@ def check_run_dir(run_dir: Path) -> None:
         run_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         msg = (
-            f"invalid config: hydra.run.dir = {run_dir} cannot be created ({error.strerror}); "
+            f"invalid config: {key} = {run_dir} cannot be created ({error.strerror}); "
             "allowed: a folder this user can create and write"
         )
         raise ConfigError(msg) from None

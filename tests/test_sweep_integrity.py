@@ -62,6 +62,8 @@ def copied(sweep: Path, target: Path) -> Path:
 
 def flip(path: Path, position: int, bit: int = 0) -> None:
     data = bytearray(path.read_bytes())
+    if not data:  # truncated to nothing by an earlier damage: still damaged
+        return
     data[position % len(data)] ^= 1 << bit
     path.write_bytes(bytes(data))
 
@@ -99,7 +101,7 @@ def damaged(folder: Path, kind: str, i: int, j: int, position: int) -> Path | No
         flip(job / DATASET_NAME, position, position % 8)
     elif kind == "truncate":
         data = (job / DATASET_NAME).read_bytes()
-        (job / DATASET_NAME).write_bytes(data[: position % len(data)])
+        (job / DATASET_NAME).write_bytes(data[: position % max(len(data), 1)])
     elif kind == "dataset_of":
         if i == j:
             return None

@@ -55,6 +55,29 @@ def test_a_bad_value_in_a_multirun_is_one_line_and_leaves_nothing(tmp_path, over
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    ("overrides", "words"),
+    [
+        (["seed=1,1"], ["invalid sweep: jobs 0 and 1 would write the same folder"]),
+        (["seed=0,1", "hydra.sweep.subdir=same"], ["jobs 0 and 1 would write the same folder"]),
+        (["seed=0,1", "hydra.sweep.subdir=../x${seed}"], ["hydra.sweep.subdir = '../x0' is not"]),
+        (["seed=0,1", "hydra.sweep.subdir=/tmp/x${seed}"], ["hydra.sweep.subdir = '/tmp/x0'"]),
+    ],
+)
+def test_jobs_that_would_share_a_folder_or_leave_the_sweep_are_refused(tmp_path, overrides, words):
+    assert_refused(sweep_in(tmp_path, *overrides), *words)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("folder", ["/proc/self/x", "a-file", "a-file/sweep"])
+def test_a_sweep_folder_that_cannot_be_created_is_refused(tmp_path, folder):
+    (tmp_path / "a-file").write_text("not a folder")
+    result = cli("alliance-run", "-m", "seed=0,1", *SMALL_OVERRIDES, f"hydra.sweep.dir={folder}",
+                 cwd=tmp_path)  # fmt: skip
+    assert_refused(result, "hydra.sweep.dir = ", "cannot be created")
+    assert [p.name for p in tmp_path.iterdir()] == ["a-file"]
+
+
 broken_configs = test_refusals.broken_configs  # the fixture: configs/ with broken fund options
 
 
@@ -219,12 +242,12 @@ def patched_run(folder: Path, patch: str, *arguments: str) -> subprocess.Complet
 
 def test_a_full_disk_under_a_single_run_is_one_line_and_leaves_no_folder(tmp_path):
     patch = """
-        import experiments.run as run
+        import experiments.files as files
 
         def full(dataset, path):
             raise RuntimeError("NetCDF: HDF error")
 
-        run.write_netcdf_atomically = full
+        files.write_netcdf_atomically = full
         """
     result = patched_run(tmp_path, patch, "hydra.run.dir=outputs/new/run")
     assert result.returncode == 1

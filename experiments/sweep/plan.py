@@ -30,6 +30,7 @@ killed earlier run of the sweep left in its folders are removed first
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,7 +44,7 @@ from experiments.cleanup import remove_stale
 from experiments.limits import check_world_fits
 from experiments.provenance import git_commit
 from experiments.refusal import is_config_error, refusal
-from experiments.run_checks import check_config_files
+from experiments.run_checks import check_config_files, check_run_dir
 from experiments.schema import JobConfig, check_draw, to_config
 from experiments.sweep.jobs import (
     DONE,
@@ -170,6 +171,24 @@ def _typed(
     return job
 
 
+def _job_folder(sweep_dir: Path, subdir: str, label: str) -> Path:
+    """A job's folder, which must lie inside the sweep's folder (not be it).
+
+    Raises:
+        PlanError: A `hydra.sweep.subdir` that leaves the sweep's folder (`..`, an
+            absolute path) or is empty: `alliance-collect` would not find the job,
+            or jobs would replace each other's files.
+    """
+    folder = Path(os.path.normpath(sweep_dir / subdir))
+    if folder == sweep_dir or not folder.is_relative_to(sweep_dir):
+        msg = (
+            f"invalid config: hydra.sweep.subdir = {subdir!r} is not a folder inside the "
+            f"sweep's folder {sweep_dir}; allowed: a relative folder name without '..' ({label})"
+        )
+        raise PlanError(msg)
+    return folder
+
+
 def _classify(plan: Plan, spec: JobSpec) -> None:
     """Skip a job done with this config and an intact dataset; run any other."""
     record = read_record(spec.folder)
@@ -204,7 +223,11 @@ def plan_sweep(
         PlanError: A job's configuration is invalid; one line naming the key or
             file, what it allows, and the job.
     """
-    sweep_dir = absolute(Path(str(master.hydra.sweep.dir)))
+    sweep_dir = Path(os.path.normpath(absolute(Path(str(master.hydra.sweep.dir)))))
+    try:
+        check_run_dir(sweep_dir, "hydra.sweep.dir")
+    except ConfigError as error:
+        raise PlanError(str(error)) from None
     remove_stale([sweep_dir], recursive=True)  # what a killed earlier run of it left
     local = OmegaConf.select(master, "hydra.launcher.backend", default="local") == "local"
     subdir_template = OmegaConf.to_container(master.hydra.sweep, resolve=False)["subdir"]
@@ -214,6 +237,7 @@ def plan_sweep(
     plan = Plan(sweep_dir=sweep_dir)
     arms: dict[tuple[str, ...], tuple[DictConfig, str]] = {}
     typed: dict[tuple, JobConfig] = {}
+    folders: dict[Path, int] = {}  # each job's folder, to refuse two jobs in one
     commit, command = git_commit(), sweep_command()
     for index, overrides in enumerate(job_overrides):
         label = f"job {index}: {' '.join(overrides)}"
@@ -243,10 +267,19 @@ def plan_sweep(
                 raise
             msg = f"{refusal(error)} ({label})"
             raise PlanError(msg) from None
+        folder = _job_folder(sweep_dir, subdir, label)
+        if folder in folders:
+            msg = (
+                f"invalid sweep: jobs {folders[folder]} and {index} would write the same folder "
+                f"{folder} (the same values twice, or a hydra.sweep.subdir that does not vary); "
+                "allowed: jobs that differ, each in its own folder"
+            )
+            raise PlanError(msg)
+        folders[folder] = index
         spec = JobSpec(
             index=index,
             overrides=tuple(overrides),
-            folder=sweep_dir / subdir,
+            folder=folder,
             config=config,
             calibrated=calibrated,
             command=command,
