@@ -83,8 +83,39 @@ def test_the_html_carries_every_shown_number_exactly(dataset):
         "territories_extra_value",
     }
     assert all(image.startswith(b"\x89PNG") for image in result.images.values())
-    table = shown.comparison_html([("a", result.headline), ("b", result.headline)])
-    assert table.count("<tr>") == 1 + len(shown.HEADLINE_COLUMNS)
+
+
+def test_the_headline_block_carries_the_appraisals_net_figure_exactly(dataset):
+    from experiments.appraisal import states
+    from experiments.explore import decision
+
+    result = shown.prepare(dataset, CHOICE)
+    versus = decision.versus(result.outcomes, None)
+    page = shown.headline_html(result, versus)
+    first = dataset.attrs["config_json_per_seed"].splitlines()[0]
+    net = states.outcomes(dataset.assign_attrs(config_json=first)).net_social_benefit_eur
+    cell = re.search(r'data-key="net_social_benefit_eur" data-value="([^"]+)"', page)
+    assert float(cell.group(1)) == float(net.mean()) * 1e-6  # MEUR, as scaled for the page
+    assert "mean over 3 seeds [5-95 % range over the seeds]" in page
+    assert f"positive in {versus.wins} of 3 seeds" in page
+    assert "not yet a basis for a choice: run at least 5" in page  # 3 seeds only
+
+
+def test_strategies_side_by_side_name_the_shown_one_and_compare_seed_by_seed(dataset):
+    from experiments.explore import decision
+
+    result = shown.prepare(dataset, CHOICE)
+    better = result.outcomes.assign(extra_value_eur=result.outcomes.extra_value_eur + 1e6)
+    columns = [
+        shown.Column("better", result.headline, decision.versus(better, result.outcomes), False),
+        shown.Column("uniform", result.headline, None, True),
+    ]
+    table = shown.comparison_html(columns, 3)
+    assert table.count("<tr>") == 1 + len(decision.HEADLINE) + 2
+    assert "(shown now)" in table and "the reference" in table
+    difference = re.search(r'data-key="difference-0" data-value="([^"]+)"', table).group(1)
+    assert float(difference) == pytest.approx(1.0, rel=1e-9)  # MEUR
+    assert 'data-key="better-0" data-value="1.0"' in table
 
 
 def test_a_ratio_missing_in_every_seed_stays_missing_without_a_warning():

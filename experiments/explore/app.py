@@ -1,17 +1,26 @@
-"""The explorer's page (Solara): controls on the left, the result against the no-fund world.
+"""The explorer's page (Solara): controls on the left, what an evaluator decides with on the right.
 
 Solara is the browser framework of Mesa's own interface (SolaraViz). The page is
 reactive: every control writes one `Choice`; a change starts a background task
-(`solara.lab.use_task`) that asks the shared `Explorer` for the seeds and
-prepares the tables and images (`shown.prepare`), so the page never freezes and
-an older request is superseded by a newer one. An invalid combination shows the
-project's validation message; it never shows a traceback.
+(`solara.lab.use_task`) that asks the shared `Explorer` for the seeds, and for
+the baseline strategy's when one is chosen, and prepares the tables and images
+(`shown.prepare`), so the page never freezes and an older request is superseded
+by a newer one. An invalid combination shows the project's validation message;
+it never shows a traceback.
+
+The right-hand side reads from the top: the answer (net social benefit, per euro
+used, gross value, the probability of beating a baseline: `decision`), the
+strategies saved side by side with their differences seed by seed, the premium
+in every view, the command line, the data and a link to this view, then the
+figures. A link's query parameters set the controls when the page opens (`link`).
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import threading
+import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
@@ -19,8 +28,9 @@ from dataclasses import dataclass
 
 import solara
 import solara.lab
+import xarray as xr
 
-from experiments.explore import shown
+from experiments.explore import decision, link, shown
 from experiments.explore.choice import (
     DISCOUNTING,
     INSTRUMENTS,
@@ -28,6 +38,7 @@ from experiments.explore.choice import (
     PARAMETER_SETS,
     SCENARIOS,
     STRATEGIES,
+    STRATEGY_DESCRIPTIONS,
     TARGETING,
     Choice,
 )
@@ -39,6 +50,7 @@ from experiments.explore.compute import (
     keep_recent,
 )
 from experiments.explore.compute import shared as engine
+from experiments.explore.decision import NO_FUND, Versus
 from simulation.bounds import ConfigError
 from simulation.config import FundConfig
 
@@ -47,9 +59,31 @@ FUND = FundConfig()  # the defaults the empty budget and ticket fields stand for
 CSS = """
 .premium-table, .comparison-table { border-collapse: collapse; margin: 4px 0 12px 0; }
 .premium-table td, .premium-table th, .comparison-table td, .comparison-table th {
-  padding: 3px 10px; border-bottom: 1px solid #ddd; text-align: right; }
-.premium-table caption { caption-side: bottom; text-align: left; font-size: 0.85em; }
-.command-line { background: #f4f4f4; padding: 4px 8px; }
+  padding: 3px 10px; border-bottom: 1px solid #ddd; text-align: right; vertical-align: top; }
+.comparison-table th.shown-now { background: #eef4fb; }
+.premium-table caption, .comparison-table caption {
+  caption-side: bottom; text-align: left; font-size: 0.85em; }
+.command-line { background: #f4f4f4; padding: 4px 8px; overflow-wrap: anywhere; }
+.headline .answer { font-size: 1.05em; line-height: 1.5; max-width: 60em; }
+.headline .cards { display: flex; flex-wrap: wrap; gap: 10px; margin: 8px 0; }
+.headline .card { border: 1px solid #d0d7de; border-radius: 6px; padding: 8px 12px;
+  width: 15em; background: #fff; }
+.headline .card-title { font-weight: 600; font-size: 0.95em; }
+.headline .card-value { font-size: 1.45em; margin: 2px 0; }
+.headline .card-value small, .headline .range { font-size: 0.62em; color: #444; }
+.headline .card-help, .help, .note, .glossary { font-size: 0.82em; color: #555; }
+.help { margin: 0 0 14px 2px; line-height: 1.3; }
+.glossary dt { font-weight: 600; margin-top: 4px; }
+.glossary dd { margin-left: 1em; }
+a.download-link, a.download-comparison, a.share-link {
+  color: #1f5fa8; text-decoration: underline; margin: 0 12px 0 4px; white-space: nowrap; }
+a.download-link::before, a.download-comparison::before { content: "\\2913  "; }
+.figure-image { max-width: 100%; height: auto; }
+.run-progress { height: 8px; background: #dde6f0; border-radius: 4px; overflow: hidden;
+  width: 100%; max-width: 40em; margin: 4px 0; }
+.run-progress .bar { height: 100%; background: #1f5fa8; transition: width 0.2s; }
+.v-btn { text-transform: none !important; }
+main.solara-content-main .v-row { margin-left: 0; margin-right: 0; }
 """
 MAX_SAVED = 3
 PARAMETER_LABELS = {
@@ -57,11 +91,67 @@ PARAMETER_LABELS = {
     "none": "raw assumptions",
     "posterior": "a posterior draw",
 }
+TARGET_LABELS = {
+    "all": "all territories",
+    "small": "small territories",
+    "small_medium": "small and medium territories",
+    "maturity_1_2": "maturity levels 1-2",
+    "maturity_3_4": "maturity levels 3-4",
+    "most_mature": "the most mature territories",
+}
+TERRITORY_QUANTITIES = {
+    "Engineering capacity": "engineering_capacity",
+    "Extra social value": "extra_value",
+}
+# A few words under each control: what it changes, and the words a reader may not know.
+HELP = {
+    "strategy": "How the fund splits and targets its money.",
+    "budget": f"The fund's money over its {FUND.years:g} years. Empty: {FUND.budget_eur:,.0f} EUR.",
+    "ticket": "One partnership-innovation grant to an alliance project. Empty: "
+    f"{FUND.ticket_eur:,.0f} EUR.",
+    "shares": "Engineering: grants for local alliance engineering. Innovation: grants to "
+    "alliance projects. Structural: the shared knowledge commons.",
+    "targets": "Which territories each kind of grant goes to.",
+    "world": "default: 81 territories, 10,000 organisations. national: 1,254 territories, "
+    "1.25 million organisations (about a minute a seed).",
+    "discounting": "The rate that turns later value into present value.",
+    "parameters": "The model's fitted values, its raw assumptions, or one of 100 draws of "
+    "what the data allow.",
+    "seeds": "Each seed is one draw of the world's chance events; more seeds, narrower "
+    "ranges, longer runs. The appraisal asks for 5 or more before a choice.",
+    "placebo": "A fund that selects and pays exactly the same projects but changes nothing: "
+    "what is left of a figure is selection.",
+}
+GLOSSARY = (
+    ("Net social benefit", "extra social value minus every extra euro used in the world "
+     "with the fund: the fund's money paid and the partners' extra resources (their own, "
+     "mobilised and set-up costs). Present values."),
+    ("Benefit-cost ratio", "extra social value per extra euro used, the fund's and the "
+     "partners'. Above 1, the fund's world creates more than it uses."),
+    ("Gross", "counting the fund's money alone: extra value, and value per fund euro "
+     "(the causal leverage)."),
+    ("Frugality", "resources used per euro of value, without over with: 2 means half the "
+     "resources for the same value."),
+    ("Durability", "how long projects last, with over without: the ratio of their RMST "
+     "(restricted mean survival time: the average lifetime counted up to 7 years)."),
+    ("Leverage", "social value per euro paid by the fund."),
+    ("Views", "observed: backed projects against the others, as a field evaluation measures; "
+     "matched: against similar projects; effect on the backed: each backed project against "
+     "its twin without the fund; causal: the whole world against the same world without the "
+     "fund."),
+    ("Seeds and ranges", "each seed is one draw of the world's chance events; brackets are "
+     "the 5-95 % range over the seeds. Strategies compared on the same seeds meet the same "
+     "chance events, so their difference is the strategy's alone."),
+)  # fmt: skip
 
 # Per browser tab (Solara keeps reactive variables per connection).
 choice = solara.reactive(Choice())
+baseline = solara.reactive(NO_FUND)
 saved: solara.Reactive[list[tuple[str, shown.Shown]]] = solara.reactive([])
-territory_quantity = solara.reactive("engineering_capacity")
+territory_quantity = solara.reactive("Engineering capacity")
+progress_state = solara.reactive((0.0, ""))
+generation = solara.reactive(0)  # a new one re-creates the typed fields (a reset, a link)
+link_problems: solara.Reactive[list[str]] = solara.reactive([])
 
 
 NOTICE_COLOURS = {"error": "#b00020", "warning": "#8a6d00", "info": "#1f5fa8"}
@@ -89,14 +179,68 @@ def heading(text: str) -> None:
     solara.HTML(tag="h3", unsafe_innerHTML=text, style={"margin-top": "18px"})
 
 
+def help_text(text: str) -> None:
+    """A short explanation under a control."""
+    solara.HTML(tag="div", unsafe_innerHTML=html.escape(text), classes=["help"])
+
+
 def update(**changes: object) -> None:
     """Change some controls."""
     choice.value = choice.value.with_changes(**changes)
 
 
+def reset() -> None:
+    """Every control back to its default (the typed fields are re-created empty)."""
+    choice.set(Choice())
+    baseline.set(NO_FUND)
+    generation.set(generation.value + 1)
+
+
+def read_amount(text: str | None) -> float | None:
+    """A typed amount: empty is None; commas, spaces and underscores between digits are allowed.
+
+    Raises:
+        ValueError: The text is not a number.
+    """
+    plain = (text or "").strip().replace(",", "").replace(" ", "").replace("_", "")
+    if not plain:
+        return None
+    try:
+        return float(plain)
+    except ValueError:
+        msg = f"{text.strip()!r} is not a number"
+        raise ValueError(msg) from None
+
+
+@solara.component
+def AmountField(label: str, field: str, css: str) -> None:
+    """A typed amount in EUR; empty keeps the default. A text that is not a number says so."""
+    value = getattr(choice.value, field)
+    error, set_error = solara.use_state("")
+
+    def typed(text: str | None) -> None:
+        try:
+            number = read_amount(text)
+        except ValueError as problem:
+            set_error(str(problem))
+            return
+        set_error("")
+        update(**{field: number})
+
+    solara.InputText(
+        label,
+        value="" if value is None else f"{value:,.0f}" if float(value).is_integer() else str(value),
+        on_value=typed,
+        continuous_update=False,
+        error=error or False,
+        message=error or None,
+        classes=[css],
+    )
+
+
 @solara.component
 def Controls() -> None:
-    """The controls: one `Choice`."""
+    """The controls: one `Choice`, each with a few words of help."""
     current = choice.value
     solara.Select(
         "Strategy",
@@ -105,18 +249,13 @@ def Controls() -> None:
         on_value=lambda v: update(strategy=v),
         classes=["strategy-select"],
     )
-    for field, label, css in (
-        ("budget_eur", "Budget", "budget-input"),
-        ("ticket_eur", "Innovation ticket", "ticket-input"),
-    ):
-        solara.InputFloat(
-            f"{label} (EUR; empty = default {getattr(FUND, field):,.0f})",
-            value=getattr(current, field),
-            optional=True,
-            on_value=lambda v, field=field: update(**{field: v}),
-            continuous_update=False,
-            classes=[css],
-        )
+    help_text(STRATEGY_DESCRIPTIONS.get(current.strategy) or HELP["strategy"])
+    AmountField("Budget (EUR)", "budget_eur", "budget-input").key(f"budget-{generation.value}")
+    help_text(HELP["budget"])
+    AmountField("Innovation ticket (EUR)", "ticket_eur", "ticket-input").key(
+        f"ticket-{generation.value}"
+    )
+    help_text(HELP["ticket"])
     custom = current.shares is not None
     solara.Switch(
         label="Set the instrument shares",
@@ -138,24 +277,30 @@ def Controls() -> None:
         total = sum(current.shares)
         if abs(total - 1) > 1e-9:
             notice(f"The shares sum to {total:.2f}; they must sum to 1.", "warning")
+    help_text(HELP["shares"])
+    labels = {OWN: None, **{TARGET_LABELS.get(t, t): t for t in TARGETING}}
     for field, label in (
         ("engineering_target", "Engineering grants go to"),
         ("innovation_target", "Innovation grants go to"),
     ):
+        target = getattr(current, field)
         solara.Select(
             label,
-            values=[OWN, *TARGETING],
-            value=getattr(current, field) or OWN,
-            on_value=lambda v, field=field: update(**{field: None if v == OWN else v}),
+            values=list(labels),
+            value=OWN if target is None else TARGET_LABELS.get(target, target),
+            on_value=lambda v, field=field: update(**{field: labels[v]}),
         )
+    help_text(HELP["targets"])
     solara.Select(
-        "World (scenario)", values=list(SCENARIOS), value=current.scenario,
-        on_value=lambda v: update(scenario=v),
+        "World", values=list(SCENARIOS), value=current.scenario,
+        on_value=lambda v: update(scenario=v), classes=["world-select"],
     )  # fmt: skip
+    help_text(HELP["world"])
     solara.Select(
         "Discounting", values=list(DISCOUNTING), value=current.discounting,
         on_value=lambda v: update(discounting=v),
     )  # fmt: skip
+    help_text(HELP["discounting"])
     solara.Select(
         "Parameters",
         values=[PARAMETER_LABELS[p] for p in PARAMETER_SETS],
@@ -169,16 +314,19 @@ def Controls() -> None:
             "Posterior draw", value=current.draw, min=0, max=99,
             on_value=lambda v: update(draw=v), thumb_label="always",
         )  # fmt: skip
+    help_text(HELP["parameters"])
     solara.SliderInt(
         "Seeds", value=current.n_seeds, min=1, max=MAX_SEEDS,
         on_value=lambda v: update(n_seeds=v), thumb_label="always",
     )  # fmt: skip
+    help_text(HELP["seeds"])
     solara.Switch(
-        label="Placebo fund (selects and pays, changes nothing)",
+        label="Placebo fund",
         value=current.placebo,
         on_value=lambda v: update(placebo=v),
     )
-    solara.Button("Back to the defaults", on_click=lambda: choice.set(Choice()), text=True)
+    help_text(HELP["placebo"])
+    solara.Button("Back to the defaults", on_click=reset, text=True, classes=["reset-button"])
 
 
 def label_of(item: Choice) -> str:
@@ -194,13 +342,49 @@ def label_of(item: Choice) -> str:
     return ", ".join(parts)
 
 
+def image(png: bytes, alt: str, css: str) -> None:
+    """A PNG figure with its alternative text."""
+    source = "data:image/png;base64," + base64.b64encode(png).decode()
+    solara.HTML(
+        tag="img",
+        attributes={"src": source, "alt": alt, "title": alt, "width": "820"},
+        classes=["figure-image", css],
+    )
+
+
 @solara.component
-def Result(result: shown.Shown) -> None:
-    """The result of one choice: the premium, the command, the figures, the comparison."""
+def Headline(result: shown.Shown, versus: Versus) -> None:
+    """What the strategy returns, net first, and whether it beats the chosen baseline."""
+    heading("What this strategy returns")
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+        solara.Select(
+            "Compare with",
+            values=[NO_FUND, *STRATEGIES],
+            value=baseline.value,
+            on_value=baseline.set,
+            classes=["baseline-select"],
+            style={"max-width": "20em"},
+        )
+        solara.HTML(
+            tag="span",
+            unsafe_innerHTML=(
+                "the baseline: the no-fund world, or another strategy with the same budget, "
+                "ticket and world, on the same seeds"
+            ),
+            classes=["help"],
+        )
+    solara.HTML(unsafe_innerHTML=shown.headline_html(result, versus))
+
+
+@solara.component
+def Result(result: shown.Shown, versus: Versus) -> None:
+    """The result of one choice: the answer, the comparison, the premium, data, figures."""
     n_seeds = result.choice.n_seeds
+    Headline(result, versus)
+    Comparison(result)
     heading("The premium in every view")
     solara.HTML(unsafe_innerHTML=shown.premium_html(result.premium, n_seeds))
-    with solara.Row(style={"align-items": "center"}):
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
         solara.HTML(
             tag="code",
             unsafe_innerHTML=html.escape(result.choice.command()),
@@ -214,23 +398,54 @@ def Result(result: shown.Shown) -> None:
             attributes={"href": f"/download/{key}.nc", "download": f"alliance-explore-{key}.nc"},
             classes=["download-link"],
         )
-    heading("Social value against the no-fund world")
-    solara.Image(result.images["value"], width="820px")
-    heading("Engineering capacity and maturity by territory size")
-    solara.Image(result.images["size"], width="820px")
-    heading(f"Territories of one world (seed {result.choice.seeds[0]})")
-    solara.ToggleButtonsSingle(
-        value=territory_quantity,
-        values=["engineering_capacity", "extra_value"],
+        query = link.query(result.choice, baseline.value)
+        solara.HTML(
+            tag="a",
+            unsafe_innerHTML="Link to this view",
+            attributes={"href": f"./{query}", "title": "open or share this page as it is now"},
+            classes=["share-link"],
+        )
+    glossary = "".join(
+        f"<dt>{html.escape(term)}</dt><dd>{html.escape(text)}</dd>" for term, text in GLOSSARY
     )
-    solara.Image(result.images[f"territories_{territory_quantity.value}"], width="820px")
-    Comparison(result)
+    solara.HTML(
+        tag="details",
+        unsafe_innerHTML=f"<summary>What the words mean</summary><dl>{glossary}</dl>",
+        classes=["glossary"],
+    )
+    seeds = shown.range_note(n_seeds)
+    heading("Social value against the no-fund world")
+    image(
+        result.images["value"],
+        f"Social value per step with and without the fund, and the extra value, over the "
+        f"years ({seeds}, shaded: 5-95 % range)",
+        "value-figure",
+    )
+    heading("Engineering capacity and maturity by territory size")
+    image(
+        result.images["size"],
+        "Engineering capacity and maturity level of small, medium and large territories over "
+        "the years, with the fund (solid) and without it (dashed)",
+        "size-figure",
+    )
+    heading(f"Territories of one world (seed {result.choice.seeds[0]})")
+    solara.ToggleButtonsSingle(value=territory_quantity, values=list(TERRITORY_QUANTITIES))
+    quantity = TERRITORY_QUANTITIES[territory_quantity.value]
+    image(
+        result.images[f"territories_{quantity}"],
+        f"Every territory of seed {result.choice.seeds[0]}'s world as a square, grouped by "
+        f"size, coloured by {territory_quantity.value.lower()}",
+        "territory-figure",
+    )
 
 
 @solara.component
 def Comparison(result: shown.Shown) -> None:
-    """Up to three saved strategies beside the current one."""
-    heading("Saved strategies, side by side")
+    """Saved strategies side by side with the one shown, seed by seed; others flagged."""
+    heading("Strategies side by side")
+    world = decision.world_of(result.choice)
+    same = [(n, i) for n, i in saved.value if decision.world_of(i.choice) == world]
+    other = [(n, i) for n, i in saved.value if decision.world_of(i.choice) != world]
 
     def save() -> None:
         kept = [s for s in saved.value if s[1].choice != result.choice]
@@ -240,30 +455,68 @@ def Comparison(result: shown.Shown) -> None:
         solara.Button(
             f"Save this strategy (up to {MAX_SAVED})", on_click=save, classes=["save-button"]
         )
-        solara.Button("Clear the saved ones", on_click=lambda: saved.set([]), text=True)
-    now = ("now: " + label_of(result.choice), result)
-    kept = [*saved.value, now]
-    solara.HTML(unsafe_innerHTML=shown.comparison_html([(n, i.headline) for n, i in kept]))
+        solara.Button(
+            "Clear the saved ones",
+            on_click=lambda: saved.set([]),
+            text=True,
+            classes=["clear-button"],
+        )
+    if other:
+        names = "; ".join(f"{n} ({decision.describe_world(i.choice)})" for n, i in other)
+        notice(
+            f"Saved for another world or other seeds, so not compared with this one: {names}. "
+            f"Strategies are compared on the same world and seeds only. Set them back to see "
+            f"them, or clear them.",
+            "warning",
+            classes=["saved-elsewhere"],
+        )
+    if not same:
+        help_text(
+            "Save this strategy, change a control and save again: the strategies appear side "
+            "by side, each with its difference to the one shown, seed by seed."
+        )
+        return
+    SideBySide(result, same)
+
+
+@solara.component
+def SideBySide(result: shown.Shown, same: list[tuple[str, shown.Shown]]) -> None:
+    """The saved strategies of the shown one's world, and it, in one table, figure and file."""
+    shown_now = any(item.choice == result.choice for _, item in same)
+    kept = same if shown_now else [*same, ("now: " + label_of(result.choice), result)]
+    columns = [
+        shown.Column(
+            label=name,
+            headline=item.headline,
+            versus_shown=None
+            if item.choice == result.choice
+            else decision.versus(item.outcomes, result.outcomes, label_of(result.choice)),
+            shown_now=item.choice == result.choice,
+        )
+        for name, item in kept
+    ]
+    solara.HTML(unsafe_innerHTML=shown.comparison_html(columns, result.choice.n_seeds))
     series = [(label, item.series) for label, item in kept]
     # Drawn on the interface thread (about 0.1 s), so only when the strategies change.
-    choices = (*(item.choice for _, item in saved.value), result.choice)
-    image = solara.use_memo(
-        lambda: shown.png(shown.figures.saved_figure(series)) if saved.value else None,
-        [choices],
+    choices = tuple(item.choice for _, item in kept)
+    picture = solara.use_memo(
+        lambda: shown.png(shown.figures.saved_figure(series)), [choices, len(series)]
     )
-    if image is not None:
-        solara.Image(image, width="820px")
+    image(
+        picture,
+        "The extra social value over the years of each strategy in the table, with its "
+        "5-95 % range over the seeds",
+        "saved-figure",
+    )
     arms = [(label, item.choice, item.dataset) for label, item in kept]
-    key = solara.use_memo(lambda: offer_comparison(arms) if saved.value else None, [choices])
-    if saved.value and key is not None:
+    key = solara.use_memo(lambda: offer_comparison(arms), [choices])
+    if key is not None:
         solara.HTML(
             tag="a",
             unsafe_innerHTML="Download these strategies together (NetCDF, one arm each)",
             attributes={"href": f"/download/{key}.nc", "download": f"alliance-explore-{key}.nc"},
             classes=["download-comparison"],
         )
-    elif saved.value:
-        notice("Save strategies with the same seeds and world to download them together.", "info")
 
 
 def offer_comparison(arms: list[tuple[str, Choice, object]]) -> str | None:
@@ -280,6 +533,7 @@ def offer_comparison(arms: list[tuple[str, Choice, object]]) -> str | None:
 # Results already drawn, by choice and config tree, shared by every tab of the server.
 KEPT_RESULTS = 32
 _PREPARED: OrderedDict[tuple[Choice, str], shown.Shown] = OrderedDict()
+_BASELINES: OrderedDict[tuple[Choice, str], xr.Dataset] = OrderedDict()
 _PREPARED_LOCK = threading.Lock()
 
 
@@ -294,6 +548,18 @@ class Problem:
 
     message: str
     kind: str
+
+
+def _guarded(attempt: Callable[[], object]) -> object:
+    """Run a computation; its expected failures come back as a `Problem`, never raised."""
+    try:
+        return attempt()
+    except ConfigError as error:
+        return Problem(f"Invalid choice: {str(error).removeprefix('invalid config: ')}", "invalid")
+    except Cancelled:
+        return Problem("Cancelled. Change a control to run again.", "cancelled")
+    except Exception as error:  # shown in one line on the page, not as a traceback
+        return Problem(f"The run failed: {type(error).__name__}: {error}", "failed")
 
 
 def work(
@@ -322,72 +588,167 @@ def work(
         explorer.cancel(session)  # supersede what this tab still had running
         explorer.offer(current, kept.dataset)
         return kept
-    try:
+
+    def attempt() -> shown.Shown:
         dataset = explorer.compute(current, progress, session)
-        result = shown.prepare(dataset, current, lambda d: explorer.draw(d, session))
-    except ConfigError as error:
-        return Problem(f"Invalid choice: {str(error).removeprefix('invalid config: ')}", "invalid")
-    except Cancelled:
-        return Problem("Cancelled. Change a control to run again.", "cancelled")
-    except Exception as error:  # shown in one line on the page, not as a traceback
-        return Problem(f"The run failed: {type(error).__name__}: {error}", "failed")
-    with _PREPARED_LOCK:
-        keep_recent(_PREPARED, key, result, KEPT_RESULTS)
+        return shown.prepare(dataset, current, lambda d: explorer.draw(d, session))
+
+    result = _guarded(attempt)
+    if isinstance(result, shown.Shown):
+        with _PREPARED_LOCK:
+            keep_recent(_PREPARED, key, result, KEPT_RESULTS)
     return result
+
+
+def against(
+    result: shown.Shown,
+    strategy: str,
+    progress: Callable[[float, str], None],
+    session: str = "default",
+) -> Versus | Problem:
+    """A result against its baseline, seed by seed; the baseline's seeds run if needed.
+
+    Args:
+        result: The strategy shown.
+        strategy: `NO_FUND` or a strategy preset (`decision.baseline_choice`).
+        progress: Called with (fraction done, a few words) while the baseline's seeds run.
+        session: The browser tab.
+
+    Returns:
+        The comparison, or why there is none.
+    """
+    if strategy == NO_FUND:
+        return decision.versus(result.outcomes, None)
+    other = decision.baseline_choice(result.choice, strategy)
+    if other == result.choice:
+        return decision.versus(result.outcomes, result.outcomes, strategy)
+    key = (other, configs_fingerprint())
+    with _PREPARED_LOCK:
+        kept = _PREPARED.get(key)
+        per_seed = kept.outcomes if kept is not None else _BASELINES.get(key)
+    if per_seed is None:
+        dataset = _guarded(lambda: engine().compute(other, progress, session))
+        if isinstance(dataset, Problem):
+            return dataset
+        per_seed = decision.outcomes(dataset)
+        with _PREPARED_LOCK:
+            keep_recent(_BASELINES, key, per_seed, KEPT_RESULTS)
+    return decision.versus(result.outcomes, per_seed, strategy)
+
+
+def throttled(every: float = 0.25) -> Callable[[float, str], None]:
+    """A progress callback that updates this tab's progress bar at most every `every` s."""
+    last = [0.0]
+
+    def report(fraction: float, text: str) -> None:
+        now = time.monotonic()
+        if now - last[0] >= every or fraction >= 1.0:
+            last[0] = now
+            progress_state.set((fraction, text))
+
+    return report
 
 
 @solara.component
 def Page() -> None:
     """The explorer."""
-    current = choice.value
+    router = solara.use_router()
     session = solara.use_memo(lambda: uuid.uuid4().hex, [])  # this browser tab
-    last = solara.use_reactive(None)  # the last result shown, kept while a new one runs
+    last = solara.use_reactive(None)  # the last (result, versus) shown, kept while one runs
+    loaded = solara.use_reactive(False)
 
-    def run() -> shown.Shown | Problem:
-        def progress(fraction: float, text: str) -> None:
-            task.progress = 100 * fraction
+    def load() -> None:  # once, when the tab opens: the link's state
+        picked, base, problems = link.parse(router.search)
+        choice.set(picked)
+        baseline.set(base)
+        link_problems.set(problems)
+        generation.set(generation.value + 1)
+        loaded.set(True)
 
+    solara.use_effect(load, [])
+    current, base = choice.value, baseline.value
+
+    def run() -> shown.Shown | Problem | None:
+        if not loaded.value:
+            return None
+        progress_state.set((0.0, "starting"))
+        progress = throttled()
         outcome = work(current, progress, session)
+        if not isinstance(outcome, shown.Shown):
+            return outcome
+
+        def baseline_progress(fraction: float, text: str) -> None:
+            progress(fraction, f"the baseline ({base}): {text}")
+
+        versus = against(outcome, base, baseline_progress, session)
+        if isinstance(versus, Problem):
+            return versus
         # An older request finishing late must not replace what the controls now show.
-        if isinstance(outcome, shown.Shown) and outcome.choice == choice.value:
-            last.value = outcome
+        if outcome.choice == choice.value and base == baseline.value:
+            last.value = (outcome, versus)
         return outcome
 
-    task = solara.lab.use_task(run, dependencies=[current])
+    task = solara.lab.use_task(run, dependencies=[current, base, loaded.value])
 
     solara.Title("Alliance premium explorer")
     solara.Style(CSS)
     with solara.Columns([1, 3]):
-        with solara.Column(classes=["controls"]):
+        with solara.Column(classes=["controls"], gap="2px"):
             Controls()
         with solara.Column():
             Main(task, last.value, session)
 
 
 @solara.component
-def Main(task: solara.lab.Task, last: shown.Shown | None, session: str) -> None:
+def Progress() -> None:
+    """The progress of the running request: a bar that moves, and what is done."""
+    fraction, text = progress_state.value
+    percent = round(100 * min(max(fraction, 0.0), 1.0))
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=f'<div class="bar" style="width: {percent}%"></div>',
+        attributes={
+            "role": "progressbar",
+            "aria-valuemin": "0",
+            "aria-valuemax": "100",
+            "aria-valuenow": str(percent),
+            "aria-label": "progress of the run",
+        },
+        classes=["run-progress"],
+    )
+    solara.Text(f"{percent} %: {text}" if text else f"{percent} %", classes=["progress-text"])
+
+
+@solara.component
+def Main(task: solara.lab.Task, last: tuple | None, session: str) -> None:
     """The right-hand side: status, then the latest result."""
     solara.HTML(tag="h2", unsafe_innerHTML="Alliance premium explorer")
     solara.HTML(
         tag="p",
         unsafe_innerHTML=(
             "A fund's strategy against the same world without the fund: same territories, "
-            "same organisations, same random numbers. The <em>causal</em> view is the "
-            "fund's effect; the <em>observed</em> view is what a field evaluation of backed "
-            "projects would report, selection included."
+            "same organisations, same random numbers. Choose it on the left; the figures a "
+            "decision needs come first."
         ),
     )
+    for problem in link_problems.value:
+        notice(problem, "warning", classes=["link-problem"])
     outcome = task.value if task.finished else None
     with solara.Div(classes=["status"]):
         if task.pending:
             with solara.Row(style={"align-items": "center"}):
                 solara.Text("computing...", classes=["computing"])
-                solara.Button("Cancel", on_click=lambda: engine().cancel(session), text=True)
-            solara.ProgressLinear(task.progress if task.progress is not None else True)
+                solara.Button(
+                    "Cancel",
+                    on_click=lambda: engine().cancel(session),
+                    text=True,
+                    classes=["cancel-button"],
+                )
+            Progress()
         elif isinstance(outcome, Problem):
             kind = "info" if outcome.kind == "cancelled" else "error"
             notice(outcome.message, kind, classes=["config-error"] if kind == "error" else [])
     stale = task.pending or isinstance(outcome, Problem)
     if last is not None:
         with solara.Div(style={"opacity": 0.45 if stale else 1}):
-            Result(last)
+            Result(*last)

@@ -39,10 +39,22 @@ def default_option(group: str) -> str:
     raise KeyError(msg)
 
 
+def descriptions(group: str) -> dict[str, str]:
+    """Each preset's one-line `description` (empty where its file has none)."""
+    folder = Path(CONFIG_DIR) / group
+    return {
+        name: str(
+            (yaml.safe_load((folder / f"{name}.yaml").read_text()) or {}).get("description", "")
+        )
+        for name in options(group)
+    }
+
+
 # What the command line gets when a control is left alone: no override at all.
 GROUPS = ("fund/strategy", "scenario", "accounting", "calibrated")
 DEFAULTS = {group: default_option(group) for group in GROUPS}
 STRATEGIES = options("fund/strategy")
+STRATEGY_DESCRIPTIONS = descriptions("fund/strategy")
 SCENARIOS = options("scenario")
 DISCOUNTING = options("accounting")
 TARGETING = TARGETS

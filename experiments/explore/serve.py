@@ -87,6 +87,8 @@ def main(argv: list[str] | None = None) -> None:
     os.environ["SOLARA_APP"] = "experiments.explore.app"
     os.environ["SOLARA_MODE"] = "production"
     os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
+    # No "This website runs on Solara" badge: it covered the figures' x-axes.
+    os.environ["SOLARA_THEME_SHOW_BANNER"] = "False"
     os.environ["SERVER_NAME"] = args.host
     os.environ["SERVER_PORT"] = str(args.port)
     os.environ.setdefault("MPLBACKEND", "Agg")

@@ -17,8 +17,9 @@ import pandas as pd
 import xarray as xr
 from matplotlib.figure import Figure
 
-from experiments.explore import figures, summaries
+from experiments.explore import decision, figures, summaries
 from experiments.explore.choice import Choice
+from experiments.explore.decision import HEADLINE, Interval, Versus
 
 
 @dataclass
@@ -29,7 +30,8 @@ class Shown:
         choice: The controls it was computed for.
         dataset: The seeds' dataset (what the download holds).
         premium: `summaries.premium_table`.
-        headline: `summaries.headline`.
+        outcomes: `decision.outcomes`: the appraisal's figures of every seed.
+        headline: `decision.headline`: the figures put first, over the seeds.
         series: `summaries.value_over_time` (for the saved comparison).
         images: PNG bytes by figure name.
     """
@@ -37,7 +39,8 @@ class Shown:
     choice: Choice
     dataset: xr.Dataset
     premium: pd.DataFrame
-    headline: dict[str, float]
+    outcomes: xr.Dataset
+    headline: dict[str, Interval]
     series: xr.Dataset
     images: dict[str, bytes] = field(default_factory=dict)
 
@@ -94,11 +97,13 @@ def prepare(
         },
     }
     images = dict(zip(drawings, draw(list(drawings.values())), strict=True))
+    per_seed = decision.outcomes(dataset)
     return Shown(
         choice=choice,
         dataset=dataset,
         premium=summaries.premium_table(dataset),
-        headline=summaries.headline(dataset),
+        outcomes=per_seed,
+        headline=decision.headline(per_seed),
         series=series,
         images=images,
     )
@@ -130,23 +135,190 @@ def premium_html(table: pd.DataFrame, n_seeds: int) -> str:
     )
 
 
-HEADLINE_COLUMNS = {
-    "extra_value_eur": ("extra social value (MEUR, PV)", 1e-6),
-    "fund_paid_eur": ("fund money paid (MEUR, PV)", 1e-6),
-    "leverage_causal": ("causal leverage", 1.0),
-    "leverage_observed": ("observed leverage", 1.0),
-    "durability_causal": ("causal durability", 1.0),
-    "budget_paid_share": ("budget paid", 1.0),
-}
+def _number(value: float, digits: int = 2, sign: bool = False) -> str:
+    if value != value:
+        return "n/a"
+    return f"{value:+,.{digits}f}" if sign else f"{value:,.{digits}f}"
 
 
-def comparison_html(entries: list[tuple[str, dict[str, float]]]) -> str:
-    """Saved strategies and the current one side by side, by their headline numbers."""
-    head = "".join(f"<th>{html.escape(label)}</th>" for label, _ in entries)
-    rows = []
-    for key, (name, scale) in HEADLINE_COLUMNS.items():
-        cells = "".join(
-            _cell(numbers[key] * scale, f"{key}-{i}") for i, (_, numbers) in enumerate(entries)
+def _figure(value: Interval, key: str, n_seeds: int, unit: str = "", sign: bool = False) -> str:
+    """A mean with its exact value in `data-value`, and its 5-95 % range over the seeds."""
+    after = f" {unit}" if unit and value.mean == value.mean else ""
+    text = f'<span class="value" data-key="{key}" data-value="{value.mean!r}">'
+    text += f"{_number(value.mean, sign=sign)}{after}</span>"
+    if n_seeds > 1 and value.mean == value.mean:
+        low, high = _number(value.low, sign=sign), _number(value.high, sign=sign)
+        text += f' <small class="range">[{low}, {high}]</small>'
+    return text
+
+
+def _seeds(n_seeds: int) -> str:
+    return f"{n_seeds} seed{'s' if n_seeds != 1 else ''}"
+
+
+def range_note(n_seeds: int) -> str:
+    """What the brackets mean, said where they appear."""
+    if n_seeds == 1:
+        return "one seed: no range"
+    return f"mean over {n_seeds} seeds [5-95 % range over the seeds]"
+
+
+def answer_html(result: Shown, versus: Versus) -> str:
+    """The page's first paragraph: what the strategy returns, net then gross, and how sure."""
+    h = result.headline
+    net, ratio = h["net_social_benefit_eur"], h["benefit_cost_ratio"]
+    paid, private = h["paid_eur"], h["extra_private_resources_eur"]
+    name = html.escape(result.choice.strategy)
+    used = f"the fund's {paid.mean:,.2f} MEUR and the partners' extra {private.mean:,.2f} MEUR"
+    if net.mean >= 0:
+        first = (
+            f"With <b>{name}</b>, the world with the fund creates <b>{net.mean:,.2f} MEUR</b> "
+            f"more social value than every extra euro it uses ({used})"
         )
-        rows.append(f"<tr><th>{name}</th>{cells}</tr>")
-    return f'<table class="comparison-table"><tr><th></th>{head}</tr>{"".join(rows)}</table>'
+    else:
+        first = (
+            f"With <b>{name}</b>, the extra social value falls <b>{-net.mean:,.2f} MEUR</b> "
+            f"short of the extra euros used ({used})"
+        )
+    if ratio.mean == ratio.mean:
+        first += f": each euro used returns <b>{ratio.mean:,.2f} EUR</b>"
+    gross = h["extra_value_eur"]
+    per_fund = h["value_per_fund_eur"]
+    second = (
+        f"Counting the fund's money alone (gross), it adds {gross.mean:,.2f} MEUR of social "
+        f"value, {_number(per_fund.mean)} EUR per fund euro."
+    )
+    n = versus.seeds
+    if versus.baseline == decision.NO_FUND:
+        third = f"Its net social benefit is positive in {versus.wins} of {_seeds(n)}."
+    else:
+        third = (
+            f"It beats <b>{html.escape(versus.baseline)}</b> in {versus.wins} of {_seeds(n)} "
+            f"(same seeds), by {versus.difference.mean / 1e6:+,.2f} MEUR on average."
+        )
+    if not versus.enough:
+        third += (
+            f" With {_seeds(n)}, this is not yet a basis for a choice: run at least "
+            f"{decision.robustness.MIN_STATES}."
+        )
+    return f'<p class="answer">{first}. {second} {third}</p>'
+
+
+# The headline cards: variable, title, unit, what it means.
+CARDS = (
+    (
+        "net_social_benefit_eur",
+        "Net social benefit",
+        "MEUR",
+        "extra social value minus every extra euro used: the fund's money and the partners' "
+        "extra resources (present values)",
+    ),
+    (
+        "benefit_cost_ratio",
+        "Per euro used",
+        "EUR",
+        "extra social value per extra euro used, the fund's and the partners' (benefit-cost "
+        "ratio; above 1, the fund's world creates more than it uses)",
+    ),
+    (
+        "extra_value_eur",
+        "Extra social value (gross)",
+        "MEUR",
+        "social value with the fund minus without it, before any cost",
+    ),
+    (
+        "value_per_fund_eur",
+        "Per fund euro (gross)",
+        "EUR",
+        "extra social value per euro the fund paid, ignoring the partners' resources",
+    ),
+)
+
+
+def headline_html(result: Shown, versus: Versus) -> str:
+    """The headline block: the answer, then one card per figure and the probability."""
+    n_seeds = result.choice.n_seeds
+    cards = []
+    for key, title, unit, meaning in CARDS:
+        value = _figure(result.headline[key], key, n_seeds, unit)
+        cards.append(
+            f'<div class="card"><div class="card-title">{title}</div>'
+            f'<div class="card-value">{value}</div><div class="card-help">{meaning}</div></div>'
+        )
+    baseline = html.escape(versus.baseline)
+    if versus.baseline == decision.NO_FUND:
+        baseline = "the " + baseline
+    probability = (
+        f'<span class="value" data-key="probability" data-value="{versus.probability!r}">'
+        f"{versus.probability:.0%}</span>"
+    )
+    difference = _figure(versus.difference.scaled(1e-6), "difference", n_seeds, "MEUR", True)
+    cards.append(
+        f'<div class="card card-versus"><div class="card-title">Beats {baseline}</div>'
+        f'<div class="card-value">{probability} <small>of the seeds '
+        f"({versus.wins} of {versus.seeds})</small></div>"
+        f'<div class="card-help">net social benefit minus the baseline\'s, seed by seed '
+        f"(same seeds): {difference}</div></div>"
+    )
+    return (
+        f'<div class="headline">{answer_html(result, versus)}'
+        f'<div class="cards">{"".join(cards)}</div>'
+        f'<div class="note">{range_note(n_seeds)}; present values</div></div>'
+    )
+
+
+@dataclass(frozen=True)
+class Column:
+    """One strategy of the side-by-side comparison.
+
+    Attributes:
+        label: Its name in the table.
+        headline: `decision.headline` of it.
+        versus_shown: It against the strategy shown now, seed by seed
+            (`decision.versus(its outcomes, the shown one's)`; None for the
+            strategy shown now itself).
+        shown_now: Whether it is the strategy shown now.
+    """
+
+    label: str
+    headline: dict[str, Interval]
+    versus_shown: Versus | None
+    shown_now: bool
+
+
+def comparison_html(columns: list[Column], n_seeds: int) -> str:
+    """Strategies side by side: the headline figures, then each against the one shown now."""
+    head = "".join(
+        f'<th class="{"shown-now" if c.shown_now else ""}">{html.escape(c.label)}'
+        f"{'<br><small>(shown now)</small>' if c.shown_now else ''}</th>"
+        for c in columns
+    )
+    rows = []
+    for key, (name, _, unit) in HEADLINE.items():
+        cells = "".join(
+            f"<td>{_figure(c.headline[key], f'{key}-{i}', n_seeds)}</td>"
+            for i, c in enumerate(columns)
+        )
+        rows.append(f"<tr><th>{name} ({unit})</th>{cells}</tr>")
+    differences, chances = [], []
+    for i, c in enumerate(columns):
+        if c.versus_shown is None:
+            differences.append('<td class="reference">the reference</td>')
+            chances.append('<td class="reference">-</td>')
+            continue
+        versus = c.versus_shown
+        difference = _figure(versus.difference.scaled(1e-6), f"difference-{i}", n_seeds, sign=True)
+        differences.append(f"<td>{difference}</td>")
+        chances.append(
+            f'<td data-key="better-{i}" data-value="{versus.probability!r}">'
+            f"{versus.probability:.0%} <small>({versus.wins} of {versus.seeds} seeds)</small></td>"
+        )
+    rows.append(
+        "<tr><th>Net social benefit minus the shown strategy's (MEUR, same seeds)</th>"
+        f"{''.join(differences)}</tr>"
+    )
+    rows.append(f"<tr><th>Better than the shown strategy in</th>{''.join(chances)}</tr>")
+    return (
+        f'<table class="comparison-table"><caption>{range_note(n_seeds)}; present values'
+        f"</caption><tr><th></th>{head}</tr>{''.join(rows)}</table>"
+    )
