@@ -24,6 +24,7 @@ from experiments.calibration_report import (
     write_posterior_set,
     write_report,
 )
+from experiments.cli import hydra_command_line
 from experiments.schema import CONFIG_DIR, PROJECT_ROOT, register, validated_or_exit
 from simulation.config import ConfigError
 from simulation.dataset import config_json
@@ -40,6 +41,8 @@ def _project_path(path: str) -> Path:
 def main() -> None:
     """The `alliance-calibrate` console script: Hydra's app, refusing bad input in one line.
 
+    `--help`, `--version` and `--help-config` are the project's
+    (`experiments.cli.hydra_command_line`).
     `~key` deletions are refused before Hydra runs; Hydra's own errors, YAML errors
     in config files, an empty config file, an invalid value and an unusable run
     folder are one line, exit 2, before the run folder exists
@@ -50,6 +53,7 @@ def main() -> None:
     from experiments.refusal import schema_keys
     from experiments.run_checks import exit_refused, refuse_deletions, refusing_bad_configs
 
+    sys.argv[1:] = hydra_command_line(PROGRAM, sys.argv[1:])
     parsed, _ = get_args_parser().parse_known_args(sys.argv[1:])
     try:
         refuse_deletions(parsed.overrides)

@@ -25,7 +25,6 @@ world's shape is merged through xarray's outer join (`combine`).
 
 from __future__ import annotations
 
-import argparse
 import functools
 import os
 import re
@@ -36,6 +35,7 @@ from pathlib import Path
 import xarray as xr
 import yaml
 
+from experiments.cli import Parser, processes, refuse, refusing_unreadable
 from experiments.files import NETCDF_ENGINE, write_netcdf_atomically
 from experiments.progress import with_progress
 from experiments.sweep.jobs import (
@@ -67,6 +67,7 @@ __all__ = [
     "mergeable",
 ]
 
+PROGRAM = "alliance-collect"
 COLLECTED_NAME = "collected.nc"
 # Attributes every run of a sweep shares, kept on the merged dataset.
 SHARED_ATTRS = (
@@ -451,23 +452,47 @@ def _argument_problem(sweep_dir: Path, output: Path) -> str | None:
 
 def main(argv: list[str] | None = None) -> None:
     """Command line: merge a sweep, print the census, write `collected.nc`."""
-    parser = argparse.ArgumentParser(prog="alliance-collect", description=__doc__.splitlines()[0])
-    parser.add_argument("sweep_dir", type=Path, help="the sweep folder (hydra.sweep.dir)")
-    parser.add_argument("--output", type=Path, help=f"default: SWEEP_DIR/{COLLECTED_NAME}")
-    parser.add_argument("--workers", type=int, default=-1, help="reading processes; -1: all cores")
+    parser = Parser(
+        PROGRAM,
+        "Merge every finished run of a sweep into one NetCDF file (SWEEP_DIR/collected.nc),\n"
+        "the swept values as its dimensions; failed and unfinished jobs are listed and left out.",
+        examples=[
+            "alliance-collect multirun/strategy_comparison",
+            "alliance-collect multirun/appraisal --output appraisal.nc --workers 2",
+        ],
+        docs=[
+            'README.md ("Sweeps, merged datasets and the strategy comparison")',
+            "docs/tutorials/strategy-comparison.md",
+        ],
+    )
+    parser.add_argument(
+        "sweep_dir",
+        type=Path,
+        metavar="SWEEP_DIR",
+        help="a sweep's folder (hydra.sweep.dir) or a folder of single runs",
+    )
+    parser.add_argument(
+        "--output", type=Path, metavar="FILE", help=f"default: SWEEP_DIR/{COLLECTED_NAME}"
+    )
+    parser.add_argument(
+        "--workers",
+        type=processes,
+        default=-1,
+        metavar="N",
+        help="processes reading runs: an integer >= 1, or -1 (default) for one per core",
+    )
     args = parser.parse_args(argv)
     output = args.output or args.sweep_dir / COLLECTED_NAME
     problem = _argument_problem(args.sweep_dir, output)
     if problem:
-        print(f"alliance-collect: {problem}", file=sys.stderr)
-        sys.exit(2)
+        refuse(PROGRAM, problem)
     try:
-        jobs = collect(args.sweep_dir, output, args.workers)
+        with refusing_unreadable(PROGRAM, written=[output]):
+            jobs = collect(args.sweep_dir, output, args.workers)
     except CollectRefused as error:
-        print(f"alliance-collect: {error}", file=sys.stderr)
-        sys.exit(2)
+        refuse(PROGRAM, str(error))
     except ValueError as error:
-        print(f"alliance-collect: {error}", file=sys.stderr)
+        print(f"{PROGRAM}: {error}", file=sys.stderr)
         sys.exit(1)
     for job, message in jobs.failed.items():
         print(f"failed: {job}: {message}")

@@ -2,7 +2,8 @@
 
 `experiments.startup.imported_quickly` says why: a run starts 0.3 s sooner. Each
 runs `experiments.interrupts.guarded`: Ctrl-C, a full disk or a read-only folder
-end it in one line.
+end it in one line. The Hydra tools' `--help` and `--version` are answered before
+their command is imported (`experiments.cli`): in 0.1 s instead of 0.5 s.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
+from experiments.cli import HYDRA_TOOLS, answer_help_or_version
 from experiments.interrupts import guarded
 from experiments.startup import imported_quickly
 
@@ -32,6 +34,8 @@ def _script(name: str, module: str, function: str, deep: bool = False) -> Callab
     """
 
     def script() -> object:
+        if name in HYDRA_TOOLS:
+            answer_help_or_version(name, sys.argv[1:])
         with guarded(name, sys.argv[1:], deep):
             return imported_quickly(module, function)()
 

@@ -27,7 +27,6 @@ twice gives byte-identical data files. Dates live in the metadata files.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import datetime as dt
 import itertools
@@ -49,6 +48,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from calibration.config import Target
 from experiments.card import citation_cff, data_package, dataset_card
+from experiments.cli import Parser, refuse, refusing_unreadable
 from experiments.collect import SHARED_ATTRS, mergeable
 from experiments.conventions import apply_conventions
 from experiments.crate import datacite_metadata, write_crate
@@ -61,6 +61,7 @@ from experiments.report import per_seed_metrics, summary_table
 from experiments.schema import CONFIG_DIR, PROJECT_ROOT, refuse_unknown_keys, register
 from simulation.config import ConfigError
 
+PROGRAM = "alliance-publish"
 CONVENTIONS = "CF-1.11, ACDD-1.3"
 # Files a deposit may hold (Zenodo's limit per record).
 MAX_FILES = 100
@@ -437,20 +438,38 @@ def publish(source: Path, out_dir: Path, meta: PublishConfig) -> Path:
 
 def main(argv: list[str] | None = None) -> None:
     """Command line: validate the metadata, then write the package."""
-    parser = argparse.ArgumentParser(
-        prog="alliance-publish",
-        description=__doc__.splitlines()[0],
-        epilog=f"Metadata keys and defaults: {PROJECT_ROOT / 'configs' / 'publish.yaml'}",
+    parser = Parser(
+        PROGRAM,
+        "Write a dataset package to deposit as is (Zenodo, a data repository): the data as\n"
+        "NetCDF and Zarr, tables, provenance, citation and metadata files, and a manifest.\n"
+        f"Metadata keys and defaults: {PROJECT_ROOT / 'configs' / 'publish.yaml'}",
+        examples=[
+            "alliance-publish multirun/strategy_comparison/collected.nc published/ \\\n"
+            '      title="Alliance premium: strategy comparison" \\\n'
+            "      'creators=[{given_names: Ada, family_names: Lovelace}]'",
+            "alliance-verify published/ --rerun",
+        ],
+        docs=['README.md ("Publishing a dataset")', "docs/tutorials/publishing.md"],
     )
-    parser.add_argument("dataset", type=Path, help="a run's dataset.nc or a merged sweep")
-    parser.add_argument("out_dir", type=Path, help="the package folder (new)")
-    parser.add_argument("overrides", nargs="*", help="metadata, e.g. title='...'")
+    parser.add_argument(
+        "dataset", type=Path, metavar="DATASET", help="a run's dataset.nc or a merged sweep"
+    )
+    parser.add_argument(
+        "out_dir", type=Path, metavar="OUT_DIR", help="the package's folder (must not exist)"
+    )
+    parser.add_argument(
+        "overrides",
+        nargs="*",
+        default=[],
+        metavar="KEY=VALUE",
+        help="metadata, e.g. title='...' (configs/publish.yaml)",
+    )
     args = parser.parse_args(argv)
     try:
-        meta = load_publish_config(args.overrides)
-        path = publish(args.dataset, args.out_dir, meta)
+        with refusing_unreadable(PROGRAM, written=[args.out_dir]):
+            meta = load_publish_config(args.overrides)
+            path = publish(args.dataset, args.out_dir, meta)
     except (ConfigError, ValueError) as error:
-        print(f"alliance-publish: {error}", file=sys.stderr)
-        sys.exit(2)
+        refuse(PROGRAM, str(error))
     print(f"published: {path}")
     print(f"check it with: alliance-verify {path} --rerun")

@@ -16,7 +16,6 @@ everything holds, 1 otherwise (2 when FOLDER does not exist).
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import sys
@@ -29,6 +28,7 @@ import numpy as np
 import xarray as xr
 from omegaconf import OmegaConf
 
+from experiments.cli import Parser, at_least_one, refuse, refusing_unreadable
 from experiments.collect import PER_RUN_ATTRS
 from experiments.conventions import apply_conventions, convention_problems
 from experiments.crate import crate_problems
@@ -39,6 +39,8 @@ from experiments.publish import as_runs, csv_text, table_frames
 from experiments.schema import to_config
 from simulation import run
 from simulation.config import RunConfig
+
+PROGRAM = "alliance-verify"
 
 
 def config_from_dict(values: dict) -> RunConfig:
@@ -219,38 +221,52 @@ def rerun(folder: Path, max_runs: int | None = None) -> tuple[int, list[str]]:
     return len(stored), problems
 
 
-def _at_least_one(text: str) -> int:
-    """An integer >= 1, for --max-runs (0 would check nothing, -1 all but one)."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        msg = f"invalid value {text!r}; allowed: an integer >= 1"
-        raise argparse.ArgumentTypeError(msg)
-    return value
-
-
 def main(argv: list[str] | None = None) -> None:
     """Command line: verify a package; print each problem; exit 1 on any."""
-    parser = argparse.ArgumentParser(prog="alliance-verify", description=__doc__.splitlines()[0])
-    parser.add_argument("folder", type=Path, help="a package written by alliance-publish")
+    parser = Parser(
+        PROGRAM,
+        "Check a package written by alliance-publish: every file against its manifest, the\n"
+        "data and tables against each other; with --rerun, re-run every run and compare.\n"
+        "Exit 0 when everything holds, 1 otherwise.",
+        examples=["alliance-verify published/", "alliance-verify published/ --rerun --max-runs 5"],
+        docs=['README.md ("Publishing a dataset")', "docs/tutorials/publishing.md"],
+    )
+    parser.add_argument(
+        "folder", type=Path, metavar="FOLDER", help="a package written by alliance-publish"
+    )
     parser.add_argument("--rerun", action="store_true", help="re-run the runs and compare")
     parser.add_argument(
-        "--max-runs", type=_at_least_one, help="with --rerun: only the first N runs (N >= 1)"
+        "--max-runs",
+        type=at_least_one,
+        metavar="N",
+        help="with --rerun: only the first N runs (N >= 1)",
     )
     args = parser.parse_args(argv)
     if not args.folder.is_dir():
-        print(f"alliance-verify: no such folder: {args.folder}", file=sys.stderr)
-        sys.exit(2)
-    problems = check_manifest(args.folder)
+        refuse(
+            PROGRAM,
+            f"no such folder: {args.folder}; allowed: a package written by alliance-publish",
+        )
+    with refusing_unreadable(PROGRAM):  # it writes nothing
+        verify(args.folder, args.rerun, args.max_runs)
+
+
+def verify(folder: Path, again: bool = False, max_runs: int | None = None) -> None:
+    """Verify a package, print each problem, and exit 1 on any (0 otherwise).
+
+    Args:
+        folder: The package.
+        again: Re-run its runs and compare (`--rerun`).
+        max_runs: With `again`, only the first runs.
+    """
+    problems = check_manifest(folder)
     if problems:
         for problem in problems:
-            print(f"alliance-verify: {problem}", file=sys.stderr)
+            print(f"{PROGRAM}: {problem}", file=sys.stderr)
         sys.exit(1)
     print("manifest: every file matches its SHA-256", flush=True)
     try:
-        problems = check_data(args.folder)
+        problems = check_data(folder)
     except ValueError as error:  # not a package: no single .nc and .zarr.zip
         problems = [str(error)]
     if not problems:
@@ -258,10 +274,10 @@ def main(argv: list[str] | None = None) -> None:
             "data: NetCDF and Zarr open and agree, every variable has units and a description,"
             " and the tables are what the data give"
         )
-    if args.rerun and not problems:
-        count, problems = rerun(args.folder, args.max_runs)
+    if again and not problems:
+        count, problems = rerun(folder, max_runs)
         if not problems:
             print(f"rerun: {count} run(s) reproduced exactly")
     for problem in problems:
-        print(f"alliance-verify: {problem}", file=sys.stderr)
+        print(f"{PROGRAM}: {problem}", file=sys.stderr)
     sys.exit(1 if problems else 0)

@@ -1,7 +1,9 @@
-"""Tests for experiments.console: the console scripts' quick start."""
+"""Tests for experiments.console: the console scripts' quick start, `--version` and `--help`."""
 
 import tomllib
 from pathlib import Path
+
+import pytest
 
 import experiments.console as console
 from simulation import __version__
@@ -19,7 +21,35 @@ def test_every_console_script_goes_through_the_quick_start():
         assert name == script.replace("-", "_") and callable(getattr(console, name))
 
 
-
 def test_version_is_the_packages(tmp_path):
     done = cli("alliance-run", "--version", cwd=tmp_path)
     assert done.stdout.strip() == f"alliance-run (alliance-premium) {__version__}"
+
+
+MINE = (
+    "alliance-run",
+    "alliance-calibrate",
+    "alliance-collect",
+    "alliance-verify",
+    "alliance-publish",
+)
+
+
+@pytest.mark.parametrize("tool", MINE)
+def test_every_tool_says_its_version(tmp_path, tool):
+    done = cli(tool, "--version", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"{tool} (alliance-premium) {__version__}"
+
+
+@pytest.mark.parametrize("tool", MINE)
+def test_every_tool_has_a_short_help_with_examples_and_docs(tmp_path, tool):
+    done = cli(tool, "--help", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    text = done.stdout
+    assert text.startswith(f"usage: {tool}")
+    assert len(text.splitlines()) <= 40, len(text.splitlines())
+    assert "powered by Hydra" not in text and "== Config ==" not in text
+    assert f"examples:\n  {tool}" in text
+    assert "docs, in " in text and "README.md" in text
+    assert not list(tmp_path.iterdir())  # nothing written

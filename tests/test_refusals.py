@@ -1,4 +1,8 @@
-"""Every bad input to `alliance-run` is one line, exit 2, and leaves nothing behind (issue 26)."""
+"""Every bad input is one line, exit 2, and leaves nothing behind (issue 26).
+
+`alliance-run`'s configurations first; then the command lines of the argparse
+tools (`alliance-collect`, `alliance-verify`, `alliance-publish`).
+"""
 
 import shutil
 import subprocess
@@ -15,7 +19,7 @@ from experiments.refusal import is_config_error, refusal
 from experiments.schema import CONFIG_DIR, check_folder_name, register
 from simulation.config import ConfigError
 
-from .conftest import SMALL_OVERRIDES
+from .conftest import SMALL_OVERRIDES, cli
 
 RUN = str(Path(sys.executable).parent / "alliance-run")
 
@@ -230,3 +234,60 @@ def test_any_config_file_is_run_or_refused_in_one_line(scratch_configs, lines):
         assert is_config_error(error), repr(error)
         line = refusal(error, root=scratch_configs)
         assert "\n" not in line and line.startswith("invalid"), line
+
+
+# --- A bad command line (argparse's errors, Hydra's flags), an unreadable folder ---
+
+
+@pytest.mark.parametrize(
+    ("command", "words"),
+    [
+        (["alliance-collect"], "the following arguments are required: SWEEP_DIR"),
+        (["alliance-collect", ".", "--bogus"], "unrecognized arguments: --bogus"),
+        (["alliance-collect", ".", "--workers", "0"], "'0'; allowed: an integer >= 1, or -1"),
+        (["alliance-collect", ".", "--workers", "two"], "'two'; allowed: an integer >= 1"),
+        (["alliance-verify"], "the following arguments are required: FOLDER"),
+        (["alliance-verify", ".", "--max-runs", "0"], "'0'; allowed: an integer >= 1"),
+        (["alliance-verify", ".", "--rerun=yes"], "ignored explicit argument 'yes'"),
+        (["alliance-publish", "a.nc"], "the following arguments are required: OUT_DIR"),
+        (["alliance-publish", "a.nc", "b", "--title", "x"], "unrecognized arguments: --title"),
+        (["alliance-run", "seed=1", "-m", "seed=2"], "unrecognized arguments: seed=2"),
+        (["alliance-run", "--bogus"], "unrecognized arguments: --bogus"),
+        (["alliance-run", "-m", "--cfg", "job"], "--multirun and --cfg together"),
+        (["alliance-calibrate", "--info", "everything"], "invalid choice: 'everything'"),
+    ],
+)
+def test_a_bad_command_line_is_one_line(tmp_path, command, words):
+    result = cli(*command, cwd=tmp_path)
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"{command[0]}: ") and words in lines[0], lines[0]
+    assert "; allowed: " in lines[0] and "usage:" not in result.stderr
+    assert not list(tmp_path.iterdir())
+
+
+UNREADABLE = Path("/proc/1/map_files")  # unreadable without CAP_SYS_ADMIN, even by root
+
+
+def unreadable() -> bool:
+    try:
+        list(UNREADABLE.iterdir())
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+@pytest.mark.skipif(not unreadable(), reason=f"{UNREADABLE} is readable here")
+def test_a_folder_collect_cannot_read_is_not_called_unwritable(tmp_path):
+    result = cli(
+        "alliance-collect", str(UNREADABLE), "--output", str(tmp_path / "x.nc"), cwd=tmp_path
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"alliance-collect: cannot read {UNREADABLE}: Permission denied; allowed: files and "
+        "folders this user can read"
+    )
+    assert not list(tmp_path.iterdir())
