@@ -13,7 +13,6 @@ import hashlib
 import json
 import multiprocessing
 import os
-import signal
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -86,10 +85,23 @@ def fingerprint(*parts: object) -> str:
 _WORKER: dict[str, object] = {}
 
 
-def _init_worker(base: RunConfig, paths: list[str], observation_year: float) -> None:
-    # Ctrl-C is the main process's to handle: it keeps the checkpoint and stops the pool.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _set_up(base: RunConfig, paths: list[str], observation_year: float) -> None:
+    """What `_evaluate` reads, in this process."""
     _WORKER.update(base=base, paths=paths, year=observation_year)
+
+
+def _init_worker(base: RunConfig, paths: list[str], observation_year: float) -> None:
+    """Set up a pool worker as the sweeps' are (`experiments.startup.init_worker`).
+
+    Ctrl-C is the main process's to handle: it keeps the checkpoint and stops the
+    pool. A main process killed outright (SIGKILL, the OOM killer) takes its
+    workers with it (Linux's parent-death signal): they would otherwise go on
+    simulating, then wait for work forever.
+    """
+    from experiments.startup import init_worker
+
+    init_worker("calibration.moments", "simulation.model")
+    _set_up(base, paths, observation_year)
 
 
 def _evaluate(task: tuple[tuple[float, ...], int]) -> list[float]:
@@ -134,8 +146,8 @@ class Evaluator:
                 initializer=_init_worker,
                 initargs=(self.base, self.paths, self.year),
             )
-        else:
-            _init_worker(self.base, self.paths, self.year)
+        else:  # in this process, whose Ctrl-C and parent are its own
+            _set_up(self.base, self.paths, self.year)
         return self
 
     def __exit__(self, *exc: object) -> None:
