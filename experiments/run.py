@@ -27,6 +27,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
+from experiments.cli import hydra_command_line
 from experiments.limits import ALLOW_LARGE_SWEEP, check_sweep_size, sweep_size
 from experiments.progress import progress_bar
 from experiments.provenance import git_commit
@@ -37,6 +38,7 @@ from experiments.sweep.jobs import (
     DATASET_NAME,
     DONE,
     ERROR_NAME,
+    FAILED,
     JobSpec,
     annotate,
     read_record,
@@ -50,6 +52,7 @@ if TYPE_CHECKING:
 
 __all__ = ["DATASET_NAME", "ERROR_NAME", "main"]
 log = logging.getLogger(__name__)
+PROGRAM = "alliance-run"
 
 register("config")
 
@@ -66,23 +69,26 @@ def run_with_progress(config: RunConfig) -> xr.Dataset:
 
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
-def main(cfg: DictConfig) -> None:
+def main(cfg: DictConfig) -> str:
     """Run one job: validate, simulate, write `dataset.nc` into the run directory.
 
     Args:
         cfg: The config Hydra composed from `configs/` and the command line.
+
+    Returns:
+        `DONE`, or `FAILED` for a sweep's job that failed (its folder holds `error.txt`).
     """
     from experiments.files import discard_empty_run_dir, write_netcdf_atomically
 
     hydra_config = HydraConfig.get()
     run_dir = Path(hydra_config.runtime.output_dir)
-    job = validated_or_exit(cfg, JobConfig, "alliance-run")
+    job = validated_or_exit(cfg, JobConfig, PROGRAM)
     calibrated = hydra_config.runtime.choices.get("calibrated", "none")
     try:
         check_draw(job, calibrated)
     except ConfigError as error:
         discard_empty_run_dir(run_dir)
-        print(f"alliance-run: {error}", file=sys.stderr)
+        print(f"{PROGRAM}: {error}", file=sys.stderr)
         sys.exit(2)
     spec = JobSpec(
         index=int(hydra_config.job.get("num") or 0),
@@ -95,20 +101,23 @@ def main(cfg: DictConfig) -> None:
         git_commit=git_commit(),
     )
     if hydra_config.mode == RunMode.MULTIRUN:
-        run_sweep_job(spec)
-        return
+        return run_sweep_job(spec)
     dataset = annotate(run_with_progress(job.run_config()), spec)
     path = write_netcdf_atomically(dataset, run_dir / DATASET_NAME)
     print(summary(dataset))
     print(f"\ndataset: {path}")
-    log.info("wrote %s", path)
+    return DONE
 
 
-def run_sweep_job(spec: JobSpec) -> None:
+def run_sweep_job(spec: JobSpec) -> str:
     """One job of a sweep run by another launcher.
 
     Skipped only if done with this config and its dataset matches its record
     (`jobs.damage`), as the project's own launchers decide; run again otherwise.
+
+    Returns:
+        `DONE`, or `FAILED`: Hydra's launchers hand it back to the sweeper
+        (`hydra_plugins.alliance_sweeps`), which makes the command exit 1.
     """
     from experiments.sweep.jobs import damage
     from experiments.sweep.worker import run_task
@@ -121,12 +130,13 @@ def run_sweep_job(spec: JobSpec) -> None:
         and damage(spec.folder, record) is None
     ):
         print(f"already complete: {spec.folder / DATASET_NAME}")
-        return
+        return DONE
     (outcome,) = run_task([spec])
     if outcome.status != DONE:
         log.error("job failed; the sweep goes on: %s", outcome.message)
-        return
+        return FAILED
     log.info("wrote %s", spec.folder / DATASET_NAME)
+    return DONE
 
 
 @contextmanager
@@ -187,18 +197,16 @@ def mode_only_on_command_line(arguments: list[str]) -> bool:
 
 
 def entry() -> None:
-    """The `alliance-run` console script: `--version`, or Hydra's app.
+    """The `alliance-run` console script: its own flags, then Hydra's app.
 
-    Before Hydra runs: `~key` deletions are refused, and a sweep's jobs are counted
-    (`experiments.limits`): above 20,000 it needs `--allow-large-sweep`.
+    `--help`, `--version` and `--help-config` are the project's
+    (`experiments.cli.hydra_command_line`). Before Hydra runs: `~key` deletions
+    are refused, and a sweep's jobs are counted (`experiments.limits`): above
+    20,000 it needs `--allow-large-sweep`.
     """
-    if sys.argv[1:] == ["--version"]:
-        from simulation import __version__
-
-        print(f"alliance-run (alliance-premium) {__version__}")
-        return
     from hydra._internal.utils import get_args_parser
 
+    sys.argv[1:] = hydra_command_line(PROGRAM, sys.argv[1:])
     allow_large = ALLOW_LARGE_SWEEP in sys.argv[1:]
     sys.argv[1:] = [a for a in sys.argv[1:] if a != ALLOW_LARGE_SWEEP]  # ours, not Hydra's
     parsed, _ = get_args_parser().parse_known_args(sys.argv[1:])
@@ -207,11 +215,14 @@ def entry() -> None:
         if parsed.multirun or "hydra.mode=MULTIRUN" in parsed.overrides:
             check_sweep_size(sweep_size(parsed.overrides, Path(CONFIG_DIR)), allow_large)
     except ConfigError as error:
-        exit_refused("alliance-run", error)
-    refusing = refusing_bad_configs("alliance-run", parsed.overrides)
+        exit_refused(PROGRAM, error)
+    refusing = refusing_bad_configs(PROGRAM, parsed.overrides)
     with mode_from_command_line(sys.argv[1:]), refusing:
         main()
 
 
-if __name__ == "__main__":
-    entry()
+if __name__ == "__main__":  # `python -m experiments.run`, as the console script runs it
+    from experiments.interrupts import guarded
+
+    with guarded(PROGRAM, sys.argv[1:]):
+        entry()

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import xarray as xr
 import yaml
 from hydra._internal.hydra import Hydra
@@ -34,6 +35,11 @@ def test_run_writes_a_dataset_and_prints_the_summary(tmp_path):
     result = alliance_run(tmp_path, *SMALL_OVERRIDES, "fund/strategy=small_territories", "seed=3")
     assert result.returncode == 0, result.stderr
     assert "frugality" in result.stdout and "causal" in result.stdout
+    lines = result.stdout.strip().splitlines()
+    assert lines[2].startswith("In short: the fund paid")  # the answer first
+    # The dataset's path once, last: not again in a log line after it.
+    assert lines[-1] == f"dataset: {tmp_path / 'run' / 'dataset.nc'}"
+    assert "dataset.nc" not in result.stderr
     with xr.open_dataset(tmp_path / "run" / "dataset.nc") as ds:
         assert ds.attrs["strategy"] == "small_territories"
         assert ds.attrs["seed"] == 3
@@ -152,7 +158,8 @@ def test_calibrate_writes_the_set_and_the_report_and_resumes(tmp_path):
     assert "(new 0)" in again.stdout  # nothing simulated twice
 
 
-def test_ctrl_c_in_calibrate_keeps_the_checkpoint_and_says_how_to_resume(tmp_path):
+@pytest.mark.parametrize("workers", [2, 1])
+def test_ctrl_c_in_calibrate_keeps_the_checkpoint_and_says_how_to_resume(tmp_path, workers):
     import signal
 
     process = subprocess.Popen(
@@ -162,7 +169,7 @@ def test_ctrl_c_in_calibrate_keeps_the_checkpoint_and_says_how_to_resume(tmp_pat
             "calibration.maxiter=100000",
             "calibration.tol=0",
             "calibration.popsize=4",
-            "calibration.workers=2",
+            f"calibration.workers={workers}",  # 1: evaluated in the main process
             f"hydra.run.dir={tmp_path}/calibration",
             f"calibration.output={tmp_path}/calibrated.yaml",
             f"calibration.report_dir={tmp_path}/report",
@@ -236,3 +243,59 @@ def test_a_mode_override_still_runs_a_sweep(tmp_path):
     assert result.returncode == 0, result.stderr
     assert len(list((tmp_path / "multi").glob("*/dataset.nc"))) == 2
     assert not (tmp_path / "run").exists()
+
+
+def test_help_config_shows_every_setting_and_the_groups(tmp_path):
+    result = alliance_run(tmp_path, "--help-config", "fund/strategy=concentrated")
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    assert text.startswith("alliance-run: every setting and its default")
+    assert "powered by Hydra" not in text
+    assert "fund/strategy: concentrated, engineering_only" in text  # the options
+    assert "budget_eur: 1500000.0" in text and "name: concentrated" in text  # the settings
+    assert not list(tmp_path.iterdir())
+    calibrate = alliance_calibrate(tmp_path, "--help-config")
+    assert calibrate.returncode == 0, calibrate.stderr
+    assert calibrate.stdout.startswith("alliance-calibrate: every setting and its default")
+    assert "maxiter:" in calibrate.stdout
+
+
+def test_python_dash_m_answers_help_and_version(tmp_path):
+    for flag, words in (("--help", "usage: alliance-run"), ("--version", "(alliance-premium)")):
+        result = subprocess.run(
+            [sys.executable, "-m", "experiments.run", flag],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0 and words in result.stdout, result.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [RUN, "-m", "hydra/launcher=joblib", "hydra.launcher.n_jobs=1"],  # Hydra's launcher
+        [sys.executable, "-m", "experiments.run", "-m", "hydra.launcher.n_jobs=1"],  # the project's
+    ],
+    ids=["joblib", "python-m"],
+)
+def test_a_sweep_with_a_failed_job_exits_1(tmp_path, command):
+    # seed 2's job cannot write its dataset: a folder is in the way.
+    (tmp_path / "multi" / "seed2" / "dataset.nc").mkdir(parents=True)
+    result = subprocess.run(
+        [
+            *command,
+            *SMALL_OVERRIDES,
+            "seed=1,2",
+            f"hydra.sweep.dir={tmp_path}/multi",
+            "hydra.sweep.subdir=seed${seed}",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 1, (result.returncode, result.stdout, result.stderr)
+    assert (tmp_path / "multi" / "seed1" / "dataset.nc").is_file()  # the other job went on
+    assert "1 failed" in result.stdout or "1 of 2 jobs failed" in result.stderr

@@ -95,7 +95,45 @@ class AllianceSweeper(Sweeper):
         parser = OverridesParser.create(config_loader=self.hydra_context.config_loader)
         batches = BasicSweeper.split_arguments(parser.parse_overrides(params), None)
         jobs = [job for batch in batches for job in batch]
-        return self.launcher.launch(jobs, initial_job_idx=0)
+        returns = self.launcher.launch(jobs, initial_job_idx=0)
+        if not isinstance(self.launcher, AllianceLauncher):  # which tallies its own
+            report_failures(returns)
+        return returns
+
+
+def report_failures(returns: Sequence[JobReturn]) -> int:
+    """Make the command exit 1 if a job failed, whichever launcher ran it; say how many.
+
+    The project's launcher tallies its own jobs. Hydra's launchers (joblib,
+    submitit, Ray, basic) hand back each job's return: a job that raised is
+    FAILED, and one whose run failed (`experiments.run.run_sweep_job`: the sweep
+    goes on, the job's folder holds `error.txt`) returned "failed". Without this,
+    the command exited 0.
+
+    Args:
+        returns: The launcher's job returns.
+
+    Returns:
+        The number of failed jobs.
+    """
+    from experiments.interrupts import set_exit_status
+    from experiments.sweep.jobs import FAILED
+
+    failed = [r for r in returns if r.status == JobStatus.FAILED or r._return_value == FAILED]
+    if failed:
+        set_exit_status(1)
+        first = failed[0]
+        if first.status == JobStatus.FAILED:
+            lines = str(first._return_value).strip().splitlines() or [""]
+            reason = f": {type(first._return_value).__name__}: {lines[0]}"
+        else:
+            reason = "; its log line above says why"
+        print(
+            f"alliance-run: {len(failed)} of {len(returns)} jobs failed (the first: "
+            f"{' '.join(first.overrides)}{reason}); run the same command again to re-run them",
+            file=sys.stderr,
+        )
+    return len(failed)
 
 
 class AllianceLauncher(Launcher):
