@@ -99,3 +99,8 @@ def test_a_baseline_keeps_the_world_and_the_fund_size_and_takes_the_presets_own_
     assert decision.describe_world(choice) == "national world, 3 seeds"
     posterior = Choice(parameters="posterior", draw=4, n_seeds=1)
     assert decision.describe_world(posterior) == "default world, posterior draw 4, 1 seed"
+    # What differs from the choice shown is named, defaults included.
+    shown = Choice(discounting="green_book", parameters="none")
+    assert decision.describe_world(Choice(), shown) == (
+        "default world, calibrated parameters, default discounting, 5 seeds"
+    )

@@ -67,7 +67,8 @@ CSS = """
 .headline .answer { font-size: 1.05em; line-height: 1.5; max-width: 60em; }
 .headline .cards { display: flex; flex-wrap: wrap; gap: 10px; margin: 8px 0; }
 .headline .card { border: 1px solid #d0d7de; border-radius: 6px; padding: 8px 12px;
-  width: 15em; background: #fff; }
+  flex: 1 1 12em; max-width: 17em; background: #fff; }
+.headline .range, .comparison-table .range { white-space: nowrap; }
 .headline .card-title { font-weight: 600; font-size: 0.95em; }
 .headline .card-value { font-size: 1.45em; margin: 2px 0; }
 .headline .card-value small, .headline .range { font-size: 0.62em; color: #444; }
@@ -298,7 +299,7 @@ def Controls() -> None:
     help_text(HELP["world"])
     solara.Select(
         "Discounting", values=list(DISCOUNTING), value=current.discounting,
-        on_value=lambda v: update(discounting=v),
+        on_value=lambda v: update(discounting=v), classes=["discounting-select"],
     )  # fmt: skip
     help_text(HELP["discounting"])
     solara.Select(
@@ -462,7 +463,9 @@ def Comparison(result: shown.Shown) -> None:
             classes=["clear-button"],
         )
     if other:
-        names = "; ".join(f"{n} ({decision.describe_world(i.choice)})" for n, i in other)
+        names = "; ".join(
+            f"{n} ({decision.describe_world(i.choice, result.choice)})" for n, i in other
+        )
         notice(
             f"Saved for another world or other seeds, so not compared with this one: {names}. "
             f"Strategies are compared on the same world and seeds only. Set them back to see "
@@ -498,10 +501,9 @@ def SideBySide(result: shown.Shown, same: list[tuple[str, shown.Shown]]) -> None
     solara.HTML(unsafe_innerHTML=shown.comparison_html(columns, result.choice.n_seeds))
     series = [(label, item.series) for label, item in kept]
     # Drawn on the interface thread (about 0.1 s), so only when the strategies change.
-    choices = tuple(item.choice for _, item in kept)
-    picture = solara.use_memo(
-        lambda: shown.png(shown.figures.saved_figure(series)), [choices, len(series)]
-    )
+    # What the figure and the file depend on: the strategies and their labels.
+    choices = tuple((label, item.choice) for label, item in kept)
+    picture = solara.use_memo(lambda: shown.png(shown.figures.saved_figure(series)), [choices])
     image(
         picture,
         "The extra social value over the years of each strategy in the table, with its "
@@ -747,7 +749,8 @@ def Main(task: solara.lab.Task, last: tuple | None, session: str) -> None:
             Progress()
         elif isinstance(outcome, Problem):
             kind = "info" if outcome.kind == "cancelled" else "error"
-            notice(outcome.message, kind, classes=["config-error"] if kind == "error" else [])
+            css = "config-error" if kind == "error" else "cancelled-notice"
+            notice(outcome.message, kind, classes=[css])
     stale = task.pending or isinstance(outcome, Problem)
     if last is not None:
         with solara.Div(style={"opacity": 0.45 if stale else 1}):

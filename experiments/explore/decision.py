@@ -24,7 +24,6 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-import numpy as np
 import xarray as xr
 
 from experiments.appraisal import robustness, states
@@ -206,18 +205,25 @@ def world_of(choice: Choice) -> tuple:
     return (choice.scenario, choice.parameters, choice.draw, choice.discounting, choice.n_seeds)
 
 
-def describe_world(choice: Choice) -> str:
-    """The world of a choice in a few words ("national world, 1 seed")."""
+def describe_world(choice: Choice, shown: Choice | None = None) -> str:
+    """The world of a choice in a few words ("national world, 1 seed").
+
+    Args:
+        choice: The choice to describe.
+        shown: The choice shown now: what differs from it is named even where it is
+            the default ("default discounting").
+
+    Returns:
+        The scenario, the parameter set and the discounting where they are not the
+        defaults or differ from `shown`, and the number of seeds.
+    """
+    default = Choice()
+    named = [default] if shown is None else [default, shown]
     seeds = f"{choice.n_seeds} seed{'s' if choice.n_seeds > 1 else ''}"
     parts = [f"{choice.scenario} world"]
-    if choice.parameters != Choice().parameters:
-        posterior = choice.parameters == "posterior"
-        parts.append(f"posterior draw {choice.draw}" if posterior else "raw assumptions")
-    if choice.discounting != Choice().discounting:
+    if any((choice.parameters, choice.draw) != (c.parameters, c.draw) for c in named):
+        parameters = {"none": "raw assumptions", "default": "calibrated parameters"}
+        parts.append(parameters.get(choice.parameters, f"posterior draw {choice.draw}"))
+    if any(choice.discounting != c.discounting for c in named):
         parts.append(f"{choice.discounting} discounting")
     return ", ".join([*parts, seeds])
-
-
-def finite(value: float) -> bool:
-    """Whether a number can be shown (not NaN, not infinite)."""
-    return bool(np.isfinite(value))
