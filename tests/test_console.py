@@ -1,5 +1,6 @@
 """Tests for experiments.console: the console scripts' quick start, `--version` and `--help`."""
 
+import subprocess
 import tomllib
 from pathlib import Path
 
@@ -8,7 +9,7 @@ import pytest
 import experiments.console as console
 from simulation import __version__
 
-from .conftest import cli
+from .conftest import BIN, cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,3 +54,16 @@ def test_every_tool_has_a_short_help_with_examples_and_docs(tmp_path, tool):
     assert f"examples:\n  {tool}" in text
     assert "docs, in " in text and "README.md" in text
     assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_output_piped_to_a_reader_that_stops_early_ends_quietly(tmp_path):
+    with subprocess.Popen(
+        [str(BIN / "alliance-run"), "--help-config"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as process:
+        process.stdout.close()  # as `| head` does, before the command writes (it composes first)
+        stderr = process.stderr.read().decode()
+        assert process.wait(timeout=120) == 141, stderr
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr
