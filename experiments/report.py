@@ -26,7 +26,6 @@ self-contained HTML report (figures embedded) and the same tables as CSV:
 
 from __future__ import annotations
 
-import argparse
 import html
 import sys
 from pathlib import Path
@@ -35,19 +34,23 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import xarray as xr
+from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
 from scipy import stats
 
+from experiments import report_text
 from experiments.appraisal.appraise import Appraisal, appraise
 from experiments.appraisal.robustness import (
-    MIN_STATES,
     OBJECTIVES,
     SATISFICING_THRESHOLDS,
     satisficing_threshold,
 )
 from experiments.appraisal.states import arm_dims, arm_labels, as_sweep, per_arm, state_dims
+from experiments.cli import Parser
 from experiments.files import NETCDF_ENGINE, folder_written_atomically
-from experiments.html import page, png
-from experiments.html import table as html_table
+from experiments.formats import money, number, percent
+from experiments.glossary import glossary_html, link
+from experiments.html import figure, page, png, write_pdf
+from experiments.report_text import states_words, steps_per_year, world_words
 from experiments.sensitivity_report import write_sensitivity_report
 
 
@@ -196,18 +199,32 @@ SUMMARY_PANELS = (
 )
 
 
-def figure_summary(table: pd.DataFrame) -> str:
-    """Bar charts with 95 % intervals: the net figures first, then the gross value per fund EUR."""
+def figure_summary(frame: pd.DataFrame, order: list[str], states: str) -> str:
+    """Bars of each arm's mean with its 5-95 % range over states: net first, then gross.
+
+    Args:
+        frame: `per_seed_metrics`.
+        order: The arms, top to bottom.
+        states: What the states are, in words ("200 states of the world (...)").
+    """
     # A bar's label needs about 0.3 inch: 30 arms stay legible.
-    fig, axes = plt.subplots(1, 3, figsize=(14, max(4.0, 0.3 * len(table))))
+    fig, axes = plt.subplots(1, 3, figsize=(14, max(3.5, 0.45 * len(order) + 1)))
+    groups = frame.groupby("arm")
     for ax, (metric, title, label) in zip(axes, SUMMARY_PANELS, strict=True):
-        mean = table[metric]
-        err = [mean - table[f"{metric}_ci_low"], table[f"{metric}_ci_high"] - mean]
-        ax.barh(table["arm"], mean, xerr=np.nan_to_num(err), color="tab:blue", alpha=0.7)
+        values = [groups.get_group(arm)[metric].dropna() for arm in order]
+        mean = np.array([v.mean() if len(v) else np.nan for v in values])
+        low = np.array([np.percentile(v, 5) if len(v) else np.nan for v in values])
+        high = np.array([np.percentile(v, 95) if len(v) else np.nan for v in values])
+        err = np.nan_to_num([mean - low, high - mean])
+        ax.barh(order, np.nan_to_num(mean), xerr=err, color="tab:blue", alpha=0.7, capsize=3)
+        for index, value in enumerate(mean):
+            if not np.isfinite(value):
+                ax.text(0, index, " n/a (pays nothing)", va="center", fontsize=8, color="grey")
         ax.set(xlabel=label, title=title)
         ax.invert_yaxis()
+    axes[0].axvline(0.0, color="grey", lw=0.8)  # below 0: society loses
     axes[1].axvline(1.0, color="grey", lw=0.8)  # below 1: value below the resources used
-    fig.suptitle("Strategies compared (mean and 95 % interval over seeds)")
+    fig.suptitle(f"Strategies compared: mean (bar) and 5-95 % range (line) over {states}")
     fig.tight_layout()
     return png(fig)
 
@@ -245,7 +262,9 @@ def figure_budget_response(
     return png(fig), pd.concat(curves, ignore_index=True)
 
 
-def figure_time_series(dataset: xr.Dataset) -> tuple[str, pd.DataFrame]:
+def figure_time_series(
+    dataset: xr.Dataset, states: str = "the states of the world"
+) -> tuple[str, pd.DataFrame]:
     """Extra value per quarter and engineering capacity by territory size class, with bands.
 
     Each arm's mean over the states of the world, and its 5-95 % band; computed an
@@ -293,27 +312,49 @@ def figure_time_series(dataset: xr.Dataset) -> tuple[str, pd.DataFrame]:
     axes[0, 2].legend(
         fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), ncol=1 + len(labels) // 16
     )
-    fig.suptitle("Over time, by territory size: mean over the states of the world, 5-95 % band")
+    fig.suptitle(f"Over time, by territory size: mean (line) and 5-95 % band over {states}")
     fig.tight_layout()
     return png(fig), pd.concat(rows, ignore_index=True)
 
 
-def figure_acceptability(curve: pd.DataFrame) -> str:
-    """The probability that each arm is best against the value of one EUR of social value."""
+def figure_acceptability(curve: pd.DataFrame, states: str) -> str:
+    """Each arm's chance of being best against the value placed on one EUR of social value.
+
+    Plain-number ticks at the values computed (a log axis would label 10^0 and
+    10^1), the y axis in percent, a line at 1 EUR (the net social benefit), and
+    only arms that are ever best in more than 1 % of the states in colour.
+    """
     arms = [c for c in curve.columns if c != "value_per_eur"]
-    fig, ax = plt.subplots(figsize=(10, 4))
+    fig, ax = plt.subplots(figsize=(10, 4.2))
     colours = plt.get_cmap("viridis" if len(arms) > 10 else "tab10")
+    x = curve["value_per_eur"].to_numpy()
     for index, arm in enumerate(arms):
+        shares = 100 * curve[arm].to_numpy()
+        if shares.max() <= 1:
+            ax.plot(x, shares, color="lightgrey", lw=1, label=f"{arm} (never over 1 %)")
+            continue
         colour = colours(index / max(len(arms) - 1, 1) if len(arms) > 10 else index)
-        ax.plot(curve["value_per_eur"], curve[arm], marker="o", color=colour, label=arm)
-    ax.set(
-        xscale="log",
-        xlabel="value placed on one EUR of social value (EUR)",
-        ylabel="probability of being best",
-        ylim=(-0.02, 1.02),
-        title="Acceptability curve (acceptability.csv)",
+        ax.plot(x, shares, marker="o", color=colour, label=arm, lw=2)
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(FixedLocator(x))
+    ax.xaxis.set_major_formatter(FixedFormatter([f"{v:g}" for v in x]))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.axvline(1.0, color="grey", lw=0.8, ls="--")
+    ax.annotate(
+        "1 EUR of value = 1 EUR of money\n(the net social benefit)",
+        (1.0, 50),
+        xytext=(6, 0),
+        textcoords="offset points",
+        fontsize=8,
+        color="grey",
     )
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), ncol=1 + len(arms) // 16)
+    ax.set(
+        xlabel="value the fund places on one EUR of social value (EUR)",
+        ylabel="chance of being best (% of states)",
+        ylim=(-2, 102),
+        title=f"Acceptability curve over {states}",
+    )
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), ncol=1 + len(arms) // 16)
     fig.tight_layout()
     return png(fig)
 
@@ -334,8 +375,8 @@ def budget_verdict(frame: pd.DataFrame) -> str:
         best = means[NET].idxmax()
         label = best if isinstance(best, str) else ", ".join(map(str, np.atleast_1d(best)))
         parts.append(
-            f"at {budget / 1e6:g} MEUR, {label} ({means.loc[best, NET]:.2f} MEUR net; gross "
-            f"extra value {means.loc[best, 'extra_value_meur']:.2f} MEUR)"
+            f"at {number(budget / 1e6)} MEUR, {label} ({money(means.loc[best, NET] * 1e6)} "
+            f"net; gross extra value {money(means.loc[best, 'extra_value_meur'] * 1e6)})"
         )
     return (
         "Arms differ in budget, so they are compared at equal budget: the largest net social "
@@ -346,189 +387,38 @@ def budget_verdict(frame: pd.DataFrame) -> str:
     )
 
 
-def verdict(table: pd.DataFrame, differences: pd.DataFrame) -> str:
-    """A plain-language paragraph: who wins, by how much, how sure we are; net first, then gross.
-
-    Args:
-        table: `summary_table(frame, by=NET)`: the arm with the largest net social
-            benefit first.
-        differences: `paired_differences(frame, best, NET)`.
-    """
-    best = table.iloc[0]
-    seeds = int(best["seeds"])
-    subject = (
-        f"{best['arm']} has the largest,"
-        if len(table) > 1
-        else f"one arm ({best['arm']}), so nothing to compare it with:"
-    )
-    if seeds < 2:
-        interval = "; one seed gives no interval: run more seeds, e.g. seed=0,1,2,3,4"
-    else:
-        interval = f"; 95 % interval {best[f'{NET}_ci_low']:.2f} to {best[f'{NET}_ci_high']:.2f}"
-    ratio = (
-        f", a benefit-cost ratio of {best['benefit_cost_ratio']:.2f} (extra value per extra "
-        "euro used)"
-        if np.isfinite(best["benefit_cost_ratio"])
-        else ""
-    )
-    plural = "s" if seeds > 1 else ""
-    text = (
-        "Net social benefit, the extra social value minus every extra euro used (the fund's "
-        f"and the partners'): {subject} {best[NET]:.2f} MEUR (present value{interval}){ratio}, "
-        f"over {seeds} state{plural} of the world."
-    )
-    if not differences.empty and seeds >= 2:
-        runner = differences.iloc[0]
-        sure = runner["probability_best_beats_other"]
-        if seeds < MIN_STATES or not np.isfinite(runner["ci_low"]):
-            lead = f"with {seeds} states no lead can be called; run at least {MIN_STATES} seeds"
-        elif sure >= 0.95:
-            lead = "its lead is clear"
-        elif sure >= 0.75:
-            lead = "its lead is probable but not certain"
-        else:
-            lead = "the two cannot be told apart with these states; run more seeds"
-        text += (
-            f" The runner-up is {runner['other']}, {runner['difference_meur']:.2f} MEUR behind "
-            f"(95 % interval {runner['ci_low']:.2f} to {runner['ci_high']:.2f}); the best arm "
-            f"beats it in {sure:.0%} of paired states: {lead}."
-        )
-    gross = table.loc[table["extra_value_meur"].idxmax()]
-    subject = (
-        f"the arm that creates the most social value is {gross['arm']},"
-        if len(table) > 1
-        else "it creates"
-    )
-    text += (
-        f" Gross, counting the fund's money alone: {subject} {gross['extra_value_meur']:.2f} "
-        f"MEUR more than without the fund, {gross['causal_leverage']:.1f} EUR of extra value "
-        "per fund EUR."
-    )
-    return text
-
-
-# The value map's columns on the page: quantity -> (heading, scale).
-VALUE_MAP_COLUMNS = {
-    "net_social_benefit_eur": ("Net social benefit (MEUR)", 1e-6),
-    "benefit_cost_ratio": ("Benefit-cost ratio, every extra EUR used", 1.0),
-    "extra_value_eur": ("Extra social value (MEUR)", 1e-6),
-    "paid_eur": ("Fund paid (MEUR)", 1e-6),
-    "extra_private_resources_eur": ("Partners' extra private resources (MEUR)", 1e-6),
-    "payback_year": ("Payback, net (years)", 1.0),
-    "gross_npv_eur": ("Gross NPV, fund money only (MEUR)", 1e-6),
-    "value_per_fund_eur": ("Gross value per fund EUR", 1.0),
-    "unspent_eur": ("Budget unpaid (MEUR)", 1e-6),
-    "displaced_value_eur": ("Displaced value (MEUR)", 1e-6),
-    "fund_attribution_share": ("Fund's attributed share", 1.0),
-}
-ROBUSTNESS_COLUMNS = {
-    "arm": "Arm",
-    "expected_net_benefit_eur": "Expected net social benefit (MEUR)",
-    "probability_best": "P(best)",
-    "regret_p90_eur": "Regret, 90th pct (MEUR)",
-    "regret_cvar90_eur": "Regret, CVaR 90 % (MEUR)",
-    "shortfall_p90_eur": "Shortfall, 90th pct (MEUR)",
-    "satisficing_share": "Share of states with benefit-cost ratio >= threshold",
-    "states": "States",
-}
-# With the gross objective (`--objective gross`), the headings that change.
-GROSS_ROBUSTNESS_COLUMNS = {
-    "expected_net_benefit_eur": "Expected gross NPV, fund money only (MEUR)",
-    "satisficing_share": "Share of states with gross value per fund EUR >= threshold",
-}
-
-
-def _interval(mean: float, low: float, high: float, scale: float) -> str:
-    if not np.isfinite(mean):
-        return "n/a"
-    return f"{mean * scale:,.2f} [{low * scale:,.2f}, {high * scale:,.2f}]"
-
-
-def value_map_page_table(value_map: pd.DataFrame) -> pd.DataFrame:
-    """The value map as the page shows it: one row per arm, "mean [p5, p95]" per quantity."""
-    rows = []
-    for arm, group in value_map.groupby("arm", sort=False):
-        row = {"Arm": arm}
-        indexed = group.set_index("quantity")
-        for quantity, (heading, scale) in VALUE_MAP_COLUMNS.items():
-            q = indexed.loc[quantity]
-            row[heading] = _interval(q["mean"], q["p5"], q["p95"], scale)
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def robustness_page_table(robustness: pd.DataFrame, objective: str = "net") -> pd.DataFrame:
-    """The robustness table with headings (the objective's) and MEUR."""
-    table = robustness.copy()
-    for column in (
-        "expected_net_benefit_eur",
-        "regret_p90_eur",
-        "regret_cvar90_eur",
-        "shortfall_p90_eur",
-    ):
-        table[column] = table[column] / 1e6
-    headings = ROBUSTNESS_COLUMNS | (GROSS_ROBUSTNESS_COLUMNS if objective == "gross" else {})
-    return table[list(headings)].rename(columns=headings)
-
-
 # What the choice criteria are computed on, per objective, in words.
 OBJECTIVE_WORDS = {
-    "net": "Net social benefit = extra social value minus every extra euro used, the "
-    "fund's and the partners'",
-    "gross": "Gross net benefit = extra social value minus the fund's money paid alone "
-    "(the partners' extra resources left out: --objective gross)",
+    "net": f"the {link('net', 'net social benefit')}: extra social value minus every extra "
+    "euro used, the fund's and the partners'",
+    "gross": f"the {link('gross', 'gross')} net benefit: extra social value minus the fund's "
+    "money alone (the partners' extra resources left out: --objective gross)",
+}
+# The CSV files of a report, and what each holds.
+FILES = {
+    "summary.csv": "per strategy, mean and 95 % confidence interval of the mean of each figure",
+    "per_seed.csv": "every figure in every state of the world",
+    "paired_differences.csv": "net social benefit of the best strategy minus each other's",
+    "value_map.csv": "per strategy, every quantity with its 5-95 % range, units and definition",
+    "robustness.csv": "the choice criteria per strategy",
+    "acceptability.csv": "the acceptability curve's values",
+    "switching_values.csv": "switching values (configuration keys as the model names them)",
+    "scenario_discovery.csv": "the PRIM box",
+    "voi.csv": "EVPI and EVPPI per parameter (EUR)",
+    "time_series.csv": "the figures over time",
+    "budget_response.csv": "the budget-response curves (a budget sweep)",
+    "marginal_value.csv": "value per extra fund euro between budgets (a budget sweep)",
 }
 
 
-def write_appraisal(appraisal: Appraisal, folder: Path) -> str:
-    """Write the appraisal's CSV files into `folder`; return its HTML sections."""
+def write_appraisal(appraisal: Appraisal, folder: Path) -> None:
+    """Write the appraisal's CSV files into `folder` (the page words them: `report_text`)."""
     appraisal.value_map.to_csv(folder / "value_map.csv", index=False)
     appraisal.robustness.to_csv(folder / "robustness.csv", index=False)
     appraisal.acceptability.to_csv(folder / "acceptability.csv", index=False)
     appraisal.switching.to_csv(folder / "switching_values.csv", index=False)
     appraisal.discovery.to_csv(folder / "scenario_discovery.csv", index=False)
     appraisal.voi.to_csv(folder / "voi.csv", index=False)
-    attrs = appraisal.outcomes.attrs
-    objective = appraisal.objective
-    discounting = (
-        f"present values at {attrs['discount_rate_per_year']:.1%} a year "
-        f"({attrs['discount_schedule']} schedule; value persistence per step "
-        f"{attrs['value_persistence_per_step']:g})"
-    )
-    sections = [
-        "<h2>What each arm buys</h2><p>Mean and 5-95 % range over the states of the world "
-        f"(seeds, and posterior draws when swept); {html.escape(discounting)}. Net social "
-        "benefit: extra social value minus every extra euro used, the fund's money paid and "
-        "the partners' extra private resources (members' own and mobilised resources, set-up "
-        "costs), each resource counted at its cost as the Green Book and SROI practice do; "
-        "the benefit-cost ratio divides the extra value by all those extra euros. The gross "
-        "figures count the fund's money alone. Every quantity, with its units and "
-        "definition: value_map.csv.</p>",
-        html_table(value_map_page_table(appraisal.value_map)),
-        f"<h2>How sure we are: choice under uncertainty</h2><p>{OBJECTIVE_WORDS[objective]}, "
-        "state by state (robustness.csv). Regret: the best arm's figure in the state minus "
-        "this arm's. Shortfall: how far it falls below its own mean. Switching values, "
-        "scenario discovery and the value of information below are on the same figure.</p>",
-        html_table(robustness_page_table(appraisal.robustness, objective)),
-    ]
-    if not appraisal.switching.empty:
-        sections += [
-            f"<h2>Switching values: when {html.escape(appraisal.recommended)} stops being "
-            f"better than {html.escape(str(appraisal.runner_up))}</h2>",
-            html_table(appraisal.switching),
-        ]
-    if not appraisal.discovery.empty:
-        sections += [
-            f"<h2>Where {html.escape(appraisal.recommended)} loses (scenario discovery, PRIM)</h2>",
-            html_table(appraisal.discovery),
-        ]
-    if not appraisal.voi.empty:
-        sections += [
-            "<h2>Value of information: which measurement would settle the choice</h2>"
-            "<p>Expected value of perfect information, overall and per parameter (EUR).</p>",
-            html_table(appraisal.voi),
-        ]
-    return "\n".join(sections)
 
 
 # Columns of `per_seed_metrics` that are neither arms nor budgets.
@@ -569,36 +459,30 @@ def marginal_value(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def summary_page_table(table: pd.DataFrame) -> pd.DataFrame:
-    """`summary_table` as the page shows it: headings, one "mean [low, high]" cell a metric."""
-    rows = []
-    for _, row in table.iterrows():
-        cells = {"Arm": row["arm"], "States": int(row["seeds"])}
-        for metric in PAGE_METRICS:
-            heading = METRICS[metric]
-            low, high = row[f"{metric}_ci_low"], row[f"{metric}_ci_high"]
-            cells[heading] = (
-                _interval(row[metric], low, high, 1.0)
-                if np.isfinite(low) or not np.isfinite(row[metric])  # NaN: "n/a"
-                else f"{row[metric]:,.2f}"
-            )
-        rows.append(cells)
-    return pd.DataFrame(rows)
+def _discounting(attrs: dict) -> str:
+    rate = attrs.get("discount_rate_per_year", np.nan)
+    persistence = attrs.get("value_persistence_per_step", np.nan)
+    kept = (
+        "a project's value stops when it ends"
+        if persistence == 0
+        else f"{percent(persistence)} of a project's last value goes on each quarter after it ends"
+    )
+    return (
+        f"{link('pv', 'present values')} at {number(100 * rate)} % a year "
+        f"({html.escape(str(attrs.get('discount_schedule', 'constant')))} schedule); "
+        f"{link('persistence', 'value persistence')}: {kept}"
+    )
 
 
-DIFFERENCE_COLUMNS = {
-    "other": "Other arm",
-    "difference_meur": "Net social benefit, best minus other (MEUR)",
-    "ci_low": "95 % CI low",
-    "ci_high": "95 % CI high",
-    "probability_best_beats_other": "Share of states the best wins",
-    "paired_seeds": "Paired states",
+SECTIONS = {
+    "buys": "What each strategy buys",
+    "sure": "How sure",
+    "conditions": "When the choice would change",
+    "information": "Which measurement would settle it",
+    "time": "Over time",
+    "annex": "Technical annex",
+    "glossary": "Glossary",
 }
-
-
-def differences_page_table(differences: pd.DataFrame) -> pd.DataFrame:
-    """`paired_differences` with headings."""
-    return differences[list(DIFFERENCE_COLUMNS)].rename(columns=DIFFERENCE_COLUMNS)
 
 
 def write_report(
@@ -628,47 +512,133 @@ def write_report(
     table.to_csv(folder / "summary.csv", index=False)
     differences.to_csv(folder / "paired_differences.csv", index=False)
     frame.to_csv(folder / "per_seed.csv", index=False)
-    figures = [figure_summary(table)]  # its data: summary.csv
+    appraisal = appraise(dataset, threshold, objective)
+    write_appraisal(appraisal, folder)
+    states = states_words(dataset)
+    steps = steps_per_year(dataset)
+    order = report_text.order(appraisal)
+    budget_swept = "budget_eur" in arm_dims(dataset)
+    over_time = []
     budget = figure_budget_response(frame, dataset)
     if budget:
-        figures.append(budget[0])
-        budget[1].to_csv(folder / "budget_response.csv", index=False)
-    series_figure, series = figure_time_series(dataset)
-    figures.append(series_figure)
-    series.to_csv(folder / "time_series.csv", index=False)
-    appraisal = appraise(dataset, threshold, objective)
-    figures.append(figure_acceptability(appraisal.acceptability))
-    appraisal_html = write_appraisal(appraisal, folder)
-    budget_note = ""
-    if "budget_eur" in arm_dims(dataset):
-        budget_note = (
-            "<p>The arms differ in budget: the arm creating the most value is not the best "
-            "use of money. Compare arms at equal budget (the rows of one budget), by the "
-            "marginal value per EUR between budgets (marginal_value.csv), and by the "
-            "acceptability curve below.</p>"
+        over_time.append(
+            figure(
+                budget[0],
+                f"Against the budget: mean over {states} (budget_response.csv).",
+                "Net social benefit, benefit-cost ratio and gross value per fund euro "
+                "against the budget, one line per strategy",
+            )
         )
+        budget[1].to_csv(folder / "budget_response.csv", index=False)
         marginal_value(frame).to_csv(folder / "marginal_value.csv", index=False)
-    headline = (
-        budget_verdict(frame) if "budget_eur" in arm_dims(dataset) else verdict(table, differences)
+    series_figure, series = figure_time_series(dataset, states)
+    series.to_csv(folder / "time_series.csv", index=False)
+    over_time.append(
+        figure(
+            series_figure,
+            "Extra social value per quarter (top) and engineering capacity (bottom) by "
+            f"territory size, each strategy's mean and 5-95 % band over {states} "
+            "(time_series.csv).",
+            "Extra value and engineering capacity over time by territory size, per strategy",
+        )
+    )
+    lead = (
+        f'<p class="answer">{html.escape(budget_verdict(frame))}</p>'
+        if budget_swept
+        else report_text.answer(appraisal, frame, dataset)
     )
     warnings = "".join(f"<li>{html.escape(w)}</li>" for w in appraisal.warnings)
-    body = f"""<h2>Executive summary</h2>
-<p><b>{html.escape(appraisal.reason)}</b> {html.escape(headline)}</p>
-{f"<ul>{warnings}</ul>" if warnings else ""}{budget_note}
-{appraisal_html}
-<h2>Seeds and paired differences</h2>
-<p>Swept: {html.escape(str(dataset.attrs.get("swept", "")))}; {frame["seed"].nunique()} seeds;
-calibrated set: {html.escape(str(dataset.attrs.get("calibrated_set", "")))}; package version
-{html.escape(str(dataset.attrs.get("package_version", "")))}. Intervals are 95 % confidence
-intervals of the mean over seeds. Extra value is the treated world's present value of social
-value minus its counterfactual's (same seed, no fund); the net social benefit subtracts the
-fund's money paid and the extra private resources (the treated world's present value of
-members' own and mobilised resources and set-up costs minus its counterfactual's).</p>
-<h2>Per arm (mean and 95 % confidence interval of the mean)</h2>
-{html_table(summary_page_table(table))}
-<h2>Paired differences against the arm with the largest net social benefit</h2>
-{html_table(differences_page_table(differences))}"""
-    page_text = page("Alliance premium: strategy comparison", body, figures)
+    budget_note = (
+        "<p>The arms differ in budget: the arm creating the most value is not the best "
+        "use of money. Compare arms at equal budget (the rows of one budget), by the "
+        "marginal value per EUR between budgets (marginal_value.csv), and by the "
+        "acceptability curve below.</p>"
+        if budget_swept
+        else ""
+    )
+    contents = " ".join(f'<a href="#{key}">{name}</a>' for key, name in SECTIONS.items())
+    conditions = (
+        f"<p>Where, along each uncertain parameter, the recommended strategy would stop "
+        f"being better than the runner-up ({link('switching', 'switching values')}), and the "
+        f"ranges where its losses gather ({link('prim', 'PRIM box')}).</p>"
+        + report_text.switching_table(appraisal, steps)
+        + report_text.discovery_html(appraisal, steps)
+        if not appraisal.switching.empty
+        else "<p>The states differ only in their seed: which parameter would change the "
+        "choice needs parameter uncertainty (a sweep with calibrated=posterior "
+        "'draw=range(0,100)').</p>"
+    )
+    information = report_text.voi_html(appraisal, steps) or (
+        "<p>No parameter uncertainty in this sweep: nothing to value.</p>"
+    )
+    files = "".join(
+        f"<li>{name}: {html.escape(text)}</li>"
+        for name, text in FILES.items()
+        if (folder / name).exists()
+    )
+    bars = figure(
+        figure_summary(frame, list(table["arm"]), states),
+        f"Each strategy's mean and 5-95 % range over {states} (per_seed.csv). Grey lines: a "
+        "net social benefit of 0 and a benefit-cost ratio of 1, below which society loses.",
+        "Bar charts of net social benefit, benefit-cost ratio and gross value per fund euro "
+        "per strategy",
+    )
+    acceptability_figure = figure(
+        figure_acceptability(appraisal.acceptability, states),
+        "Each strategy's chance of being best if the fund values one euro of social value at "
+        "the amount on the horizontal axis (acceptability.csv).",
+        "Acceptability curve: chance of being best against the value of a euro of social value",
+    )
+    attrs = appraisal.outcomes.attrs
+    body = f"""<h2 id="summary">Executive summary</h2>
+{lead}
+{f'<ul class="warning">{warnings}</ul>' if warnings else ""}{budget_note}
+<p class="note">How to read this page: every range is the
+{link("range", "5-95 % range over the states of the world")} (90 % of the states fall
+inside it) unless it is named otherwise; money is in million euros (MEUR),
+{_discounting(attrs)}. Terms underlined with dots are explained in the
+<a href="#glossary">glossary</a>.</p>
+<nav class="contents">Contents: {contents}</nav>
+<h2 id="buys">What each strategy buys</h2>
+<p>Over {states}. Net figures first: the {link("net", "net social benefit")} counts every
+extra euro used as a cost, the fund's money paid and the partners' extra private resources
+(members' own and mobilised resources, set-up costs), as the Green Book and SROI practice
+count every resource; the {link("bcr", "benefit-cost ratio")} divides the extra value by
+all those euros. The {link("gross", "gross")} figures count the fund's money alone.</p>
+{report_text.headline_table(appraisal)}
+{bars}
+<h3>Who pays, and what the fund changes</h3>
+{report_text.detail_table(appraisal)}
+<h2 id="sure">How sure: the choice under uncertainty</h2>
+<p>Computed on {OBJECTIVE_WORDS[objective]}, state by state: in each state every strategy
+meets the same world, so strategies are compared where they differ. The recommended
+strategy has the smallest {link("regret", "regret")}.</p>
+{report_text.robustness_table(appraisal, satisficing_threshold(threshold, objective))}
+{acceptability_figure}
+<h2 id="conditions">When the choice would change</h2>
+{conditions}
+<h2 id="information">Which measurement would settle the choice</h2>
+{information}
+<h2 id="time">Over time</h2>
+{"".join(over_time)}
+<h2 id="annex">Technical annex: precision of the averages</h2>
+<p>Swept: {html.escape(str(dataset.attrs.get("swept", "")))}; {states}; calibrated set:
+{html.escape(str(dataset.attrs.get("calibrated_set", "")))}; package version
+{html.escape(str(dataset.attrs.get("package_version", "")))}. These tables give how
+precisely each average is known, as the {link("ci", "95 % confidence interval of the mean")}
+over the states: it narrows as more states are run, unlike the ranges above. Extra value is
+the present value of social value in the world with the fund minus in the same world without
+it (same seed and draw); the net social benefit subtracts the fund's money paid and the
+extra private resources.</p>
+{report_text.annex_tables(table, differences)}
+<h2 id="files">Files beside this page</h2>
+<ul>{files}<li>report.pdf: this page, printed</li></ul>
+{glossary_html()}"""
+    meta = (
+        f"{len(order)} strategies compared over {states}"
+        f"{'; ' + html.escape(world_words(dataset)) if world_words(dataset) else ''}"
+    )
+    page_text = page("Alliance premium: strategy appraisal", body, meta=meta)
     path = folder / "report.html"
     path.write_text(page_text)
     return path
@@ -706,36 +676,56 @@ def resolve_input(path: Path) -> Path:
     return path
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Command line: read a merged sweep (or one run) and write its report.
-
-    Any failure prints one line and leaves no report folder behind: a missing
-    input (no such file, a folder with no dataset) exits 2, as every refusal of
-    bad input does (`experiments.refusal`); a file that cannot be read or is not
-    an `alliance-run` dataset exits 1.
-    """
-    parser = argparse.ArgumentParser(prog="alliance-report", description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "dataset", type=Path, help="a merged sweep (alliance-collect), a run's dataset, or a folder"
+def parser() -> Parser:
+    """`alliance-report`'s command line: short help, `--version`, one-line refusals."""
+    command = Parser(
+        prog="alliance-report",
+        description="Writes the report a fund's board reads, report.html and report.pdf, and\n"
+        "its tables (CSV), from a merged sweep: which strategy to fund, what each buys\n"
+        "net and gross, how sure the model is, and when the choice would change.",
+        examples=[
+            "alliance-report multirun/appraisal              # writes multirun/appraisal/"
+            "collected_report/",
+            "alliance-report collected.nc --output board_report --no-pdf",
+        ],
+        docs=("README.md (Appraisal)", "docs/model.md (section 8.5)"),
     )
-    parser.add_argument("--output", type=Path, help="default: DATASET's folder/<name>_report")
-    parser.add_argument(
+    command.add_argument("dataset", type=Path, help=INPUTS)
+    command.add_argument(
+        "--output", type=Path, metavar="FOLDER", help="default: beside DATASET, <name>_report/"
+    )
+    command.add_argument(
         "--objective",
         choices=OBJECTIVES,
         default="net",
-        help="what the choice under uncertainty maximises: net (the net social benefit, "
-        "extra value minus every extra EUR used, the fund's and the partners'; default) or "
-        "gross (extra value minus the fund's money alone)",
+        help="what the choice maximises: net (default; every extra euro used is a cost) or "
+        "gross (the fund's money alone)",
     )
-    parser.add_argument(
+    command.add_argument(
         "--threshold",
         type=float,
-        help="the ratio a state must reach to satisfice: the benefit-cost ratio, extra value "
-        f"per extra EUR used (default {SATISFICING_THRESHOLDS['net']:g}: the value covers "
-        "every EUR); with --objective gross, the value per fund EUR (default "
-        f"{SATISFICING_THRESHOLDS['gross']:g}, the Impact Multiple of Money hurdle)",
+        metavar="RATIO",
+        help=f"the benefit-cost ratio a state must reach to satisfice (default "
+        f"{SATISFICING_THRESHOLDS['net']:g}; with --objective gross, the value per fund euro, "
+        f"default {SATISFICING_THRESHOLDS['gross']:g})",
     )
-    args = parser.parse_args(argv)
+    command.add_argument(
+        "--no-pdf", action="store_true", help="write the HTML only (the PDF needs Chromium)"
+    )
+    return command
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line: read a merged sweep (or one run) and write its report.
+
+    Any failure prints one line and leaves no report folder behind: a bad command
+    line or a missing input (no such file, a folder with no dataset) exits 2, as
+    every refusal of bad input does (`experiments.cli`); a file that cannot be read
+    or is not an `alliance-run` dataset exits 1. The PDF is printed by headless
+    Chromium beside the HTML; without a browser the command says so in one line
+    and writes the rest.
+    """
+    args = parser().parse_args(argv)
     threshold = satisficing_threshold(args.threshold, args.objective)
     try:
         source = resolve_input(args.dataset)
@@ -749,6 +739,7 @@ def main(argv: list[str] | None = None) -> None:
     except (OSError, ValueError) as error:
         print(f"alliance-report: cannot read {source} as NetCDF: {error}", file=sys.stderr)
         sys.exit(1)
+    unprinted = None
     with dataset, folder_written_atomically(folder) as temporary:
         # A sensitivity sweep has a `sample` dimension and its own report.
         try:
@@ -766,4 +757,12 @@ def main(argv: list[str] | None = None) -> None:
         except ValueError as error:
             print(f"alliance-report: {error}", file=sys.stderr)
             raise SystemExit(1) from None
+        if not args.no_pdf:
+            unprinted = write_pdf(path, path.with_suffix(".pdf"))
     print(f"report: {folder / path.name}")
+    if args.no_pdf:
+        return
+    if unprinted:
+        print(f"alliance-report: no PDF: {unprinted}; print report.html from a browser")
+    else:
+        print(f"pdf: {folder / 'report.pdf'}")

@@ -16,7 +16,7 @@ from experiments.appraisal.states import (
 )
 from experiments.appraisal.switching import switching_values
 from experiments.appraisal.value_map import value_map
-from experiments.appraisal.voi import evpi, evppi, value_of_information
+from experiments.appraisal.voi import draws_needed, evpi, evppi, value_of_information
 from experiments.collect import collect_dataset
 from simulation import run
 
@@ -135,6 +135,34 @@ def test_evpi_and_evppi_on_a_case_with_a_known_answer():
     assert evppi(benefit, irrelevant) == pytest.approx(0.0, abs=0.03)
     table = value_of_information(benefit, pd.DataFrame({"theta": theta, "other": irrelevant}))
     assert list(table.parameter) == ["all parameters (EVPI)", "theta", "other"]
+
+
+def test_the_draws_needed_for_the_evppi_follow_the_spread_against_the_evpi():
+    # B beats A by 1 +- 2 (alternately 3 and -1): EVPI = mean of max(0, A - B) = 0.5,
+    # spread of the advantage 2 (sample sd 2.02), so 10 bins need 10 (2.02 / 0.5)^2 = 163.
+    states = 100
+    advantage = np.tile([3.0, -1.0], states // 2)
+    benefit = np.vstack([np.zeros(states), advantage])
+    assert evpi(benefit) == pytest.approx(0.5)
+    assert draws_needed(benefit) == 170  # rounded up to two significant digits
+    assert draws_needed(benefit * 10) == 170  # a matter of scale-free noise
+    assert draws_needed(np.vstack([np.zeros(states), np.ones(states)])) == 0  # EVPI 0
+    assert draws_needed(np.zeros((1, states))) == 0  # one arm: nothing to choose
+
+
+def test_the_recommendation_is_worded_without_a_zero_regret():
+    # B is best in every state: said in words, not as a regret "under 0.00 MEUR".
+    states = 10
+    case = synthetic(
+        np.vstack([np.ones(states), 3 * np.ones(states)]), np.zeros((2, states)), ["A", "B"]
+    )
+    arm, sentence = recommend(robustness(case))
+    assert arm == "B" and "best arm in every one of the 10 states" in sentence
+    assert "0.00" not in sentence and "regret" not in sentence
+    # B is best in 9 states of 10 and loses 2 EUR in the tenth: best in 90 %.
+    extra = np.vstack([np.r_[np.ones(9), 3.0], np.r_[3 * np.ones(9), 1.0]])
+    arm, sentence = recommend(robustness(synthetic(extra, np.zeros((2, 10)), ["A", "B"])))
+    assert arm == "B" and "best arm in 90\u00a0% of the 10 states" in sentence
 
 
 def test_payback_is_the_first_year_the_cumulative_flow_stays_covered():

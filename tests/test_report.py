@@ -1,5 +1,7 @@
 """`alliance-report` on what a user may give it: a sweep, one run, one arm, a folder, junk."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -19,12 +21,13 @@ def test_a_single_run_gets_a_report_that_says_one_seed_gives_no_interval(tmp_pat
         result = report(given, tmp_path)
         assert result.returncode == 0, result.stderr
     page = (tmp_path / "run" / "dataset_report" / "report.html").read_text()
-    assert "one seed gives no interval" in page and "nan" not in page.split("<h2>")[0]
+    assert "With one seed there is no range" in page and "nan" not in page.split("<h2>")[0]
     assert "nothing to compare" in page
-    summary = page[page.index("Executive summary") : page.index("What each arm buys")]
+    summary = page[page.index("Executive summary") : page.index("What each strategy buys")]
     # The net figure first, in words; the gross one second, named as gross.
-    net = summary.index("Net social benefit, the extra social value minus every extra euro used")
-    assert net < summary.index("Gross, counting the fund&#x27;s money alone")
+    net = summary.index("net social benefit</a> is")
+    assert net < summary.index("Gross</a>, counting the fund's money alone")
+    assert "after counting every extra euro used" in summary
 
 
 def test_a_one_arm_sweep_gets_a_report_without_comparison(tmp_path):
@@ -37,7 +40,10 @@ def test_a_one_arm_sweep_gets_a_report_without_comparison(tmp_path):
     result = report(sweep, tmp_path)
     assert result.returncode == 0, result.stderr
     page = (sweep / "collected_report" / "report.html").read_text()
-    assert "95 % interval" in page and "nothing to compare" in page
+    assert "5-95 % range over the states</a>" in page and "nothing to compare" in page
+    # The confidence interval of the mean is the annex's, named there and nowhere above.
+    annex = page.index("Technical annex: precision of the averages")
+    assert page.index("95 % confidence interval of the mean</a>") > annex
 
 
 def test_unreadable_or_foreign_files_give_one_line_and_leave_nothing(tmp_path):
@@ -83,9 +89,17 @@ def test_a_posterior_sweep_gets_the_full_appraisal(tmp_path):
     quantities = {"npv_eur", "gross_npv_eur", "benefit_cost_ratio", "value_per_fund_eur"}
     assert quantities | {"extra_private_resources_eur", "payback_year"} <= set(value_map.quantity)
     page = (folder / "report.html").read_text()
-    assert page.index("Executive summary") < page.index("What each arm buys")
-    assert "is the robust choice" in page and "Value of information" in page
-    assert "regret in net social benefit" in page
+    assert page.index("Executive summary") < page.index("What each strategy buys")
+    assert "is the robust choice" in page and "Which measurement would settle the choice" in page
+    assert "regret</a>" in page and "(MEUR)" in page
+    # Parameters in words with units, never as configuration keys or exponents.
+    tables = page[page.index('id="conditions"') : page.index('id="time"')]
+    assert not re.search(r"model\.[a-z]+\.", tables), "a configuration key on the page"
+    assert "e+0" not in tables and "rank_correlation" not in tables
+    # 12 draws are too few for a value of information per parameter: the page says so.
+    assert "(EVPPI) is not reliable with 12 parameter draws" in page
+    assert "draws are needed" in page
+    assert (folder / "report.pdf").read_bytes()[:5] == b"%PDF-"
     # The choice is made on the net social benefit: robustness.csv's expected net benefit
     # is the value map's mean NPV, not its gross NPV.
     means = value_map.set_index(["arm", "quantity"])["mean"]
@@ -106,7 +120,7 @@ def test_a_budget_sweep_compares_arms_at_equal_budget(tmp_path):
     assert cli("alliance-report", str(sweep), cwd=tmp_path).returncode == 0
     folder = sweep / "collected_report"
     page = (folder / "report.html").read_text()
-    summary = page[page.index("Executive summary") : page.index("What each arm buys")]
+    summary = page[page.index("Executive summary") : page.index("What each strategy buys")]
     assert "compared at equal budget" in summary and "at 0.3 MEUR" in summary
     assert "The arm that creates the most social value" not in summary
     marginal = pd.read_csv(folder / "marginal_value.csv")

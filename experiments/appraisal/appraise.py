@@ -21,7 +21,8 @@ from experiments.appraisal.states import outcomes, state_parameters
 from experiments.appraisal.switching import COLUMNS as SWITCHING
 from experiments.appraisal.switching import switching_values
 from experiments.appraisal.value_map import value_map
-from experiments.appraisal.voi import value_of_information
+from experiments.appraisal.voi import MIN_DRAWS, draws_needed, value_of_information
+from experiments.formats import money
 
 # Above this share of the budget left unpaid, an arm is flagged.
 UNSPENT_WARNING_SHARE = 0.10
@@ -44,6 +45,8 @@ class Appraisal:
         switching: Switching values (empty without parameter uncertainty).
         discovery: The PRIM box where the recommended arm loses to the runner-up.
         voi: EVPI and EVPPI per parameter.
+        voi_draws_needed: Parameter draws the per-parameter EVPPI needs to be told
+            from zero (`voi.draws_needed`; 0 when the EVPI is 0).
         warnings: Sentences the page must show (too few states, unspent budget, ...).
     """
 
@@ -60,6 +63,7 @@ class Appraisal:
     voi: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=["parameter", "value_eur", "states"])
     )
+    voi_draws_needed: int = 0
     warnings: list[str] = field(default_factory=list)
 
 
@@ -121,19 +125,60 @@ def appraise(
                 f"{losses.size} states, with no parameter range that concentrates them "
                 "beyond chance (scenario discovery found no box)."
             )
-        appraisal.voi = _voi(benefit, parameters)
+        appraisal.voi, appraisal.voi_draws_needed = _voi(benefit, parameters)
+        appraisal.warnings += _voi_warnings(appraisal)
     return appraisal
 
 
-def _voi(benefit: xr.DataArray, parameters: pd.DataFrame) -> pd.DataFrame:
-    """Value of information over the parameter states, each averaged over its seeds."""
+def _voi_warnings(appraisal: Appraisal) -> list[str]:
+    """Say when the per-parameter values of information rest on too few draws.
+
+    Two cases: the noise of the draws exceeds the EVPI (`voi.draws_needed`), or
+    there are fewer draws than `voi.MIN_DRAWS`, enough for bins of 10 draws each.
+    """
+    draws = int(appraisal.voi["states"].iloc[0]) if not appraisal.voi.empty else 0
+    needed = max(appraisal.voi_draws_needed, MIN_DRAWS)
+    if not draws or draws >= needed:
+        return []
+    value = float(appraisal.voi["value_eur"].iloc[0])
+    zero = bool((appraisal.voi["value_eur"].iloc[1:] == 0).all())
+    reading = "every one reads 0 here" if zero else "their order here is noise"
+    start = (
+        f"The value of information per parameter (EVPPI) is not reliable with {draws} "
+        "parameter draws: "
+    )
+    rerun = (
+        f"(alliance-calibrate calibration.posterior_draws={needed}, then a sweep with "
+        f"calibrated=posterior 'draw=range(0,{needed})')."
+    )
+    if appraisal.voi_draws_needed > draws:
+        reason = (
+            f"a parameter can be worth at most the EVPI ({money(value)}), and at this size "
+            "the noise of the draws is larger than that, so the per-parameter values cannot "
+            f"be told from zero ({reading}). About {needed:,} draws are needed "
+        )
+    else:
+        reason = (
+            f"its bins hold too few draws each, and so few draws can miss the states where "
+            f"another strategy would win (EVPI {money(value)}). At least {needed:,} draws are "
+            "needed "
+        )
+    return [start + reason + rerun]
+
+
+def _voi(benefit: xr.DataArray, parameters: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Value of information over the parameter states, each averaged over its seeds.
+
+    Returns:
+        The EVPI and EVPPI table, and the draws the EVPPI needs (`voi.draws_needed`).
+    """
     keys = [tuple(row) for row in parameters.to_numpy()]
     order = list(dict.fromkeys(keys))
     groups = np.array([order.index(k) for k in keys])
     values = benefit.transpose("arm", "state").values
     averaged = np.stack([values[:, groups == g].mean(axis=1) for g in range(len(order))], axis=1)
     unique = pd.DataFrame(order, columns=parameters.columns)
-    return value_of_information(averaged, unique)
+    return value_of_information(averaged, unique), draws_needed(averaged)
 
 
 def _unspent_warnings(result: xr.Dataset) -> list[str]:

@@ -35,6 +35,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from experiments.formats import money, percent
+
 PERCENTILE = 90.0
 # The objectives: net of every extra resource, or of the fund's money alone.
 OBJECTIVES = ("net", "gross")
@@ -216,11 +218,21 @@ def recommend(
     if len(table) == 1:
         return (str(top["arm"]), f"One arm only ({top['arm']}): nothing to choose between.")
     benefit = "net social benefit" if objective == "net" else "gross net benefit"
+    best = float(top["probability_best"])
+    regret = float(top["regret_p90_eur"])
+    if np.isclose(best, 1.0):
+        standing = f"it is the best arm in every one of the {states} states"
+    elif np.isclose(regret, 0.0, atol=0.5):
+        standing = f"it is the best arm in {percent(best)} of the {states} states"
+    else:
+        standing = (
+            f"in 9 states out of 10 its regret in {benefit} (what it falls short of the "
+            f"best arm of the state) is at most {money(regret)}, the smallest of all "
+            f"arms; it is best in {percent(best)} of the {states} states"
+        )
     sentence = (
-        f"{top['arm']} is the robust choice: its regret in {benefit} against the best arm "
-        f"of each state stays under {top['regret_p90_eur'] / 1e6:.2f} MEUR in 90 % of the "
-        f"{states} states, the smallest of all arms; it is best in "
-        f"{top['probability_best']:.0%} of them and reaches {RATIO_WORDS[objective]} of "
-        f"{threshold:g} in {top['satisficing_share']:.0%}."
+        f"{top['arm']} is the robust choice on the {benefit}: {standing}, and reaches "
+        f"{RATIO_WORDS[objective]} of {threshold:g} in {percent(top['satisficing_share'])} "
+        "of them."
     )
     return (str(top["arm"]), sentence)
