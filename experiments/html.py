@@ -102,7 +102,8 @@ def table(frame: pd.DataFrame) -> str:
 
 
 def _numeric(text: str) -> bool:
-    head = text.split(" (")[0].replace(",", "").replace("%", "").strip()
+    head = text.split(" (")[0].removeprefix("under ").removeprefix("over ")
+    head = head.replace(",", "").replace("%", "").strip()
     try:
         float(head)
     except ValueError:

@@ -172,9 +172,13 @@ def _conditions(appraisal: Appraisal, steps: int) -> str:
     if start is not None and start[1]:
         parts.append(
             f"{html.escape(recommended)} stays the most likely best whenever the fund values "
-            f"a euro of social value at {number(start[0])} EUR or more (below, "
-            f"{html.escape(_name(appraisal, start[1]))} is; "
-            f"{link('acceptability', 'acceptability curve')})"
+            f"a euro of social value at {number(start[0])} EUR or more ("
+            + (
+                "below that, not funding is"
+                if _pays_nothing(appraisal, start[1])
+                else f"below that, {html.escape(start[1])} is"
+            )
+            + f"; {link('acceptability', 'acceptability curve')})"
         )
     return "; ".join(parts)
 
@@ -268,8 +272,8 @@ def answer(appraisal: Appraisal, frame: pd.DataFrame, dataset: xr.Dataset) -> st
     text = (
         f"<p class='answer'>{lead} Its {net} is {money(net_value)} (present value{ranged}), "
         f"{counted}."
-        f"{ratio_text}{gross_text} Net (gross extra value in MEUR in brackets), the other "
-        f"strategies return: {listed}{more}."
+        f"{ratio_text}{gross_text} <b>The other strategies</b> return, net (gross extra "
+        f"value in MEUR in brackets): {listed}{more}."
     )
     if states >= MIN_STATES:
         text += " " + _how_sure(appraisal, frame) + " "
