@@ -19,6 +19,7 @@ the target is under a second on an idle 2-core machine); the times are printed.
 """
 
 import os
+import re
 import shutil
 import socket
 import statistics
@@ -144,7 +145,25 @@ def settled(driver) -> bool:
 
 
 def figure(driver) -> str:
-    return driver.find_elements("css selector", "img")[0].get_attribute("src")
+    """What the first figure shows: its data, as drawn (interactive) or its PNG."""
+    drawn = driver.execute_script(
+        "const f = document.querySelector('.plotly-figure');"
+        "return f && f.data ? JSON.stringify(f.data.map(t => t.y)) : null;"
+    )
+    if drawn is not None or not driver.find_elements("css selector", "img.figure-image"):
+        return drawn or ""
+    return driver.find_elements("css selector", "img.figure-image")[0].get_attribute("src")
+
+
+def hover(driver, css: str) -> list[str]:
+    """The hover label of an interactive figure's first line at its 10th point."""
+    driver.execute_script(
+        "const f = document.querySelector(arguments[0]);"
+        "const line = f.data.findIndex(t => t.name);"
+        "Plotly.Fx.hover(f, [{curveNumber: line, pointNumber: 10}]);",
+        css,
+    )
+    return [t.text for t in driver.find_elements("css selector", f"{css} .hoverlayer .hovertext")]
 
 
 def choose(driver, select_class: str, option: str) -> None:
@@ -182,7 +201,8 @@ def test_change_a_strategy_and_get_alliance_runs_numbers(server, browser, tmp_pa
     choose(browser, "strategy-select", "concentrated")
     wait(browser, lambda d: "fund/strategy=concentrated" in command(d), "the new result")
     after = shown_numbers(browser)
-    assert after != before and figure(browser) != before_figure
+    wait(browser, lambda d: figure(d) != before_figure, "the new figure")
+    assert after != before
     assert set(after) == {f"{r}-{v}" for r in summaries.RATIOS for v in summaries.VIEW_NAMES}
 
     # The page's command line gives the page's numbers, to the last bit.
@@ -198,6 +218,19 @@ def test_change_a_strategy_and_get_alliance_runs_numbers(server, browser, tmp_pa
         else:
             assert after[key] == row.mean, key
             assert intervals[key] == f"[{row.low:,.2f}, {row.high:,.2f}]", key
+
+    # The figures are interactive, drawn with the script the server serves: values on hover.
+    if browser.find_elements("css selector", ".plotly-figure"):
+        label = wait(browser, lambda d: hover(d, ".value-figure"), "a hover label")
+        number = r"[\d,.]+"
+        expected = (
+            rf"with the fund\s*year 2\.75: {number} kEUR per quarter\s*"
+            rf"5-95 %: {number} to {number}"
+        )
+        assert re.fullmatch(expected, label[0]), label
+        assert browser.find_element("css selector", ".value-figure").get_attribute("aria-label")
+        script = urllib.request.urlopen(f"{server}/explorer-static/plotly.min.js", timeout=WAIT)
+        assert b"plotly.js" in script.read(300)
 
     # The answer comes first, and it is the appraisal's net social benefit of those runs.
     net = decision.outcomes(runs).net_social_benefit_eur

@@ -70,7 +70,7 @@ def test_the_territory_grid_shows_the_first_seeds_world(dataset):
 
 
 def test_the_html_carries_every_shown_number_exactly(dataset):
-    result = shown.prepare(dataset, CHOICE)
+    result = shown.prepare(dataset, CHOICE, interactive=False)  # PNG figures too
     page = shown.premium_html(result.premium, CHOICE.n_seeds)
     cell = re.search(r'data-key="leverage-causal" data-value="([^"]+)"', page)
     mean = dataset.premium_leverage.sel(view="causal", measure="value").mean("seed")
@@ -83,6 +83,9 @@ def test_the_html_carries_every_shown_number_exactly(dataset):
         "territories_extra_value",
     }
     assert all(image.startswith(b"\x89PNG") for image in result.images.values())
+    assert set(result.plots) == set(result.images)
+    interactive = shown.prepare(dataset, CHOICE, lambda drawings: pytest.fail("drawn"), True)
+    assert interactive.images == {} and set(interactive.plots) == set(result.images)
 
 
 def test_the_headline_block_carries_the_appraisals_net_figure_exactly(dataset):

@@ -26,11 +26,13 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import ipyvuetify
 import solara
 import solara.lab
+import traitlets
 import xarray as xr
 
-from experiments.explore import decision, link, shown
+from experiments.explore import decision, link, plots, shown
 from experiments.explore.choice import (
     DISCOUNTING,
     INSTRUMENTS,
@@ -353,6 +355,66 @@ def image(png: bytes, alt: str, css: str) -> None:
     )
 
 
+class PlotlyFigure(ipyvuetify.VuetifyTemplate):
+    """A plotly.js figure (`plots`), drawn in the browser with the script the server serves.
+
+    The script is loaded once per page, from `plots.SCRIPT_URL`; a new `figure`
+    is drawn again in place (`Plotly.react`). `alt` is the figure's text for screen
+    readers, `digest` names what it shows (the tests read it).
+    """
+
+    template = traitlets.Unicode(
+        """
+<template>
+  <div ref="plot" :class="['plotly-figure', kind]" role="img" :aria-label="alt"
+       :data-digest="digest" style="width: 100%; max-width: 1000px;"></div>
+</template>
+<script>
+module.exports = {
+  mounted() { this.show(); },
+  watch: { figure() { this.show(); } },
+  methods: {
+    load() {
+      if (window.Plotly) return Promise.resolve();
+      if (!window.explorerPlotly) {
+        window.explorerPlotly = new Promise((resolve, reject) => {
+          const script = document.createElement("script");
+          script.src = this.source;
+          script.onload = resolve;
+          script.onerror = reject;
+          document.head.appendChild(script);
+        });
+      }
+      return window.explorerPlotly;
+    },
+    show() {
+      this.load().then(() => window.Plotly.react(
+        this.$refs.plot, this.figure.data, this.figure.layout,
+        {responsive: true, displaylogo: false, modeBarButtonsToRemove: ["select2d", "lasso2d"]}
+      ));
+    },
+  },
+};
+</script>
+"""
+    ).tag(sync=True)
+    figure = traitlets.Dict().tag(sync=True)
+    alt = traitlets.Unicode("").tag(sync=True)
+    digest = traitlets.Unicode("").tag(sync=True)
+    kind = traitlets.Unicode("").tag(sync=True)  # a CSS class: which figure
+    source = traitlets.Unicode(plots.SCRIPT_URL).tag(sync=True)
+
+
+def figure(result: shown.Shown, name: str, alt: str, css: str) -> None:
+    """One figure of a result: interactive where plotly.js is installed, else its PNG."""
+    if name in result.images:
+        image(result.images[name], alt, css)
+        return
+    PlotlyFigure.element(
+        figure=result.plots[name], alt=alt, kind=css, digest=f"{download_key(result.choice)}-{name}"
+    )
+
+
 @solara.component
 def Headline(result: shown.Shown, versus: Versus) -> None:
     """What the strategy returns, net first, and whether it beats the chosen baseline."""
@@ -416,15 +478,17 @@ def Result(result: shown.Shown, versus: Versus) -> None:
     )
     seeds = shown.range_note(n_seeds)
     heading("Social value against the no-fund world")
-    image(
-        result.images["value"],
+    figure(
+        result,
+        "value",
         f"Social value per step with and without the fund, and the extra value, over the "
         f"years ({seeds}, shaded: 5-95 % range)",
         "value-figure",
     )
     heading("Engineering capacity and maturity by territory size")
-    image(
-        result.images["size"],
+    figure(
+        result,
+        "size",
         "Engineering capacity and maturity level of small, medium and large territories over "
         "the years, with the fund (solid) and without it (dashed)",
         "size-figure",
@@ -432,8 +496,9 @@ def Result(result: shown.Shown, versus: Versus) -> None:
     heading(f"Territories of one world (seed {result.choice.seeds[0]})")
     solara.ToggleButtonsSingle(value=territory_quantity, values=list(TERRITORY_QUANTITIES))
     quantity = TERRITORY_QUANTITIES[territory_quantity.value]
-    image(
-        result.images[f"territories_{quantity}"],
+    figure(
+        result,
+        f"territories_{quantity}",
         f"Every territory of seed {result.choice.seeds[0]}'s world as a square, grouped by "
         f"size, coloured by {territory_quantity.value.lower()}",
         "territory-figure",
@@ -500,16 +565,23 @@ def SideBySide(result: shown.Shown, same: list[tuple[str, shown.Shown]]) -> None
     ]
     solara.HTML(unsafe_innerHTML=shown.comparison_html(columns, result.choice.n_seeds))
     series = [(label, item.series) for label, item in kept]
-    # Drawn on the interface thread (about 0.1 s), so only when the strategies change.
     # What the figure and the file depend on: the strategies and their labels.
     choices = tuple((label, item.choice) for label, item in kept)
-    picture = solara.use_memo(lambda: shown.png(shown.figures.saved_figure(series)), [choices])
-    image(
-        picture,
+    alt = (
         "The extra social value over the years of each strategy in the table, with its "
-        "5-95 % range over the seeds",
-        "saved-figure",
+        "5-95 % range over the seeds"
     )
+    # Without plotly.js, drawn on the interface thread (about 0.1 s), once.
+    picture = solara.use_memo(
+        lambda: shown.png(shown.figures.saved_figure(series)) if result.images else None,
+        [choices],
+    )
+    if picture is not None:
+        image(picture, alt, "saved-figure")
+    else:
+        PlotlyFigure.element(
+            figure=plots.saved_plot(series), alt=alt, kind="saved-figure", digest=str(hash(choices))
+        )
     arms = [(label, item.choice, item.dataset) for label, item in kept]
     key = solara.use_memo(lambda: offer_comparison(arms), [choices])
     if key is not None:

@@ -9,7 +9,9 @@ header): `localhost`, `127.0.0.1` and `::1` when it listens on localhost; the
 page of another site that points its own name at this machine (DNS rebinding)
 gets "Invalid host header". The address is printed once the server listens.
 The worker processes start, and import the model, while the server starts, so
-the first page waits for nothing but the model. A port in use gives one line and
+the first page waits for nothing but the model. The interactive figures' script
+(plotly.js, from the installed `plotly` package) is served by the server itself,
+so the page needs no internet access. A port in use gives one line and
 exit 1. Ctrl-C stops the server and its workers, says so in one line and exits
 130; the workers also die with the server if it is killed outright.
 """
@@ -101,10 +103,10 @@ def main(argv: list[str] | None = None) -> None:
     from starlette.concurrency import run_in_threadpool
     from starlette.middleware.trustedhost import TrustedHostMiddleware
     from starlette.requests import Request
-    from starlette.responses import Response
+    from starlette.responses import FileResponse, Response
     from starlette.routing import Route
 
-    from experiments.explore import compute
+    from experiments.explore import compute, plots
 
     async def download(request: Request) -> Response:
         key = request.path_params["key"]
@@ -117,8 +119,18 @@ def main(argv: list[str] | None = None) -> None:
             data, media_type="application/x-netcdf", headers={"Content-Disposition": disposition}
         )
 
-    # Before Solara's catch-all page route, so /download/... reaches it.
-    solara.server.starlette.app.router.routes.insert(0, Route("/download/{key}.nc", download))
+    script = plots.javascript()
+
+    async def plotly_js(request: Request) -> Response:
+        if script is None:
+            return Response("plotly is not installed", status_code=404, media_type="text/plain")
+        headers = {"Cache-Control": "public, max-age=86400"}
+        return FileResponse(script, media_type="text/javascript", headers=headers)
+
+    # Before Solara's catch-all page route, so /download/... and the script reach them.
+    routes = solara.server.starlette.app.router.routes
+    routes.insert(0, Route("/download/{key}.nc", download))
+    routes.insert(0, Route(plots.SCRIPT_URL, plotly_js))
     solara.server.starlette.app.add_middleware(
         TrustedHostMiddleware, allowed_hosts=served_hosts(args.host, args.allowed_host)
     )

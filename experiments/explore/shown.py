@@ -17,7 +17,7 @@ import pandas as pd
 import xarray as xr
 from matplotlib.figure import Figure
 
-from experiments.explore import decision, figures, summaries
+from experiments.explore import decision, figures, plots, summaries
 from experiments.explore.choice import Choice
 from experiments.explore.decision import HEADLINE, Interval, Versus
 
@@ -33,7 +33,9 @@ class Shown:
         outcomes: `decision.outcomes`: the appraisal's figures of every seed.
         headline: `decision.headline`: the figures put first, over the seeds.
         series: `summaries.value_over_time` (for the saved comparison).
-        images: PNG bytes by figure name.
+        plots: plotly.js figures by name (`plots`), with values on hover.
+        images: PNG bytes by figure name, drawn only where the page cannot show
+            the interactive figures (plotly.js missing).
     """
 
     choice: Choice
@@ -42,6 +44,7 @@ class Shown:
     outcomes: xr.Dataset
     headline: dict[str, Interval]
     series: xr.Dataset
+    plots: dict[str, dict] = field(default_factory=dict)
     images: dict[str, bytes] = field(default_factory=dict)
 
 
@@ -66,37 +69,38 @@ def prepare(
     dataset: xr.Dataset,
     choice: Choice,
     draw: Callable[[list[tuple[str, tuple]]], list[bytes]] = draw_here,
+    interactive: bool | None = None,
 ) -> Shown:
-    """The tables and images of a result.
+    """The tables and figures of a result.
 
     Args:
         dataset: The seeds' dataset (`compute.combine`).
         choice: The controls it was computed for.
         draw: Draws (figure function name, arguments) pairs into PNG bytes; the app
             passes `Explorer.draw`, which draws the four figures side by side.
+        interactive: Whether the page draws the interactive figures (`plots`), so
+            that no PNG is drawn; default: whether plotly.js is installed.
 
     Returns:
         What the page shows.
     """
     series = summaries.value_over_time(dataset)
-    drawings = {
-        "value": ("value_figure", (series,)),
-        "size": (
-            "size_figure",
-            (
-                summaries.by_size(dataset, "engineering_capacity"),
-                summaries.by_size(dataset, "maturity"),
-            ),
-        ),
-        **{
-            f"territories_{quantity}": (
-                "territory_figure",
-                (summaries.territory_map(dataset, quantity),),
-            )
-            for quantity in ("engineering_capacity", "extra_value")
-        },
+    engineering = summaries.by_size(dataset, "engineering_capacity")
+    maturity = summaries.by_size(dataset, "maturity")
+    maps = {q: summaries.territory_map(dataset, q) for q in ("engineering_capacity", "extra_value")}
+    figure_plots = {
+        "value": plots.value_plot(series),
+        "size": plots.size_plot(engineering, maturity),
+        **{f"territories_{q}": plots.territory_plot(values) for q, values in maps.items()},
     }
-    images = dict(zip(drawings, draw(list(drawings.values())), strict=True))
+    images = {}
+    if not (plots.available() if interactive is None else interactive):
+        drawings = {
+            "value": ("value_figure", (series,)),
+            "size": ("size_figure", (engineering, maturity)),
+            **{f"territories_{q}": ("territory_figure", (v,)) for q, v in maps.items()},
+        }
+        images = dict(zip(drawings, draw(list(drawings.values())), strict=True))
     per_seed = decision.outcomes(dataset)
     return Shown(
         choice=choice,
@@ -105,6 +109,7 @@ def prepare(
         outcomes=per_seed,
         headline=decision.headline(per_seed),
         series=series,
+        plots=figure_plots,
         images=images,
     )
 

@@ -105,17 +105,12 @@ def by_size(dataset: xr.Dataset, variable: str) -> xr.Dataset:
     Returns:
         `mean`, `low`, `high` over seeds, on (world, size_class, time).
     """
-    per_seed = [
-        dataset[variable].sel(seed=seed).groupby("size_class").mean("territory")
-        for seed in dataset.seed.values
-    ]  # each seed draws its own world, so its own size classes
-    present = [s for s in SIZE_ORDER if all(s in g.size_class.values for g in per_seed)]
+    # Each seed draws its own world, so its own size classes: a mask per seed.
+    values, classes = dataset[variable], dataset.size_class
+    present = [s for s in SIZE_ORDER if bool((classes == s).any("territory").all())]
     grouped = xr.concat(
-        [g.sel(size_class=present) for g in per_seed],
-        dim="seed",
-        coords="minimal",
-        compat="override",
-        join="outer",
+        [values.where(classes == size).mean("territory") for size in present],
+        dim=pd.Index(present, name="size_class"),
     )
     return band(grouped)
 
