@@ -69,13 +69,14 @@ CSS = """
 .headline .answer { font-size: 1.05em; line-height: 1.5; max-width: 60em; }
 .headline .cards { display: flex; flex-wrap: wrap; gap: 10px; margin: 8px 0; }
 .headline .card { border: 1px solid #d0d7de; border-radius: 6px; padding: 8px 12px;
-  flex: 1 1 12em; max-width: 17em; background: #fff; }
+  flex: 1 1 10.5em; max-width: 17em; background: #fff; }
 .headline .range, .comparison-table .range { white-space: nowrap; }
 .headline .card-title { font-weight: 600; font-size: 0.95em; }
-.headline .card-value { font-size: 1.45em; margin: 2px 0; }
-.headline .card-value small, .headline .range { font-size: 0.62em; color: #444; }
+.headline .card-value { font-size: 1.3em; margin: 2px 0; }
+.headline .card-value small, .headline .range { font-size: 0.66em; color: #444; }
+.headline .card-help .range { font-size: 1em; }
 .headline .card-help, .help, .note, .glossary { font-size: 0.82em; color: #555; }
-.help { margin: 0 0 14px 2px; line-height: 1.3; }
+.help { margin: -10px 0 14px 2px; line-height: 1.3; }
 .glossary dt { font-weight: 600; margin-top: 4px; }
 .glossary dd { margin-left: 1em; }
 a.download-link, a.download-comparison, a.share-link {
