@@ -312,7 +312,11 @@ def test_a_link_opens_a_view_with_a_baseline_strategy_compared_seed_by_seed(serv
     expected = figures["net_social_benefit_eur"] - uniform["net_social_benefit_eur"]
     assert figures["difference"] == pytest.approx(expected, rel=1e-9)  # paired, same seeds
     assert 0 <= figures["probability"] <= 1
-    assert uniform["difference"] == 0 and uniform["probability"] == 0.5  # itself: all ties
+    assert uniform["probability"] == 0.5  # itself: every seed ties
+    assert (
+        "The baseline is this strategy itself"
+        in browser.find_element("css selector", ".answer").text
+    )
 
     browser.get(f"{server}/?n_seeds=eleven")
     problem = wait(

@@ -1,5 +1,6 @@
 """What the explorer shows: its tables, series and HTML, from the seeds' dataset."""
 
+import dataclasses
 import re
 
 import numpy as np
@@ -139,3 +140,15 @@ def test_saved_strategies_are_compared_along_an_arm_dimension(dataset):
     assert together.attrs["explorer_command"].splitlines()[1] == f"none: {other.command()}"
     with pytest.raises(ValueError, match="same seeds and the same world"):
         compare([("a", CHOICE, dataset), ("b", CHOICE.with_changes(n_seeds=2), dataset)])
+
+
+def test_a_fund_that_pays_nothing_is_said_so(dataset):
+    from experiments.explore import decision
+
+    result = shown.prepare(dataset, CHOICE, interactive=True)
+    nothing = result.outcomes * 0.0
+    idle = dataclasses.replace(result, outcomes=nothing, headline=decision.headline(nothing))
+    text = shown.answer_html(idle, decision.versus(nothing, None))
+    assert "the fund pays nothing: its net social benefit is 0.00 MEUR" in text
+    assert "more social value" not in text
+    assert "more social value" in shown.answer_html(result, decision.versus(result.outcomes, None))

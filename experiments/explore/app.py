@@ -18,6 +18,7 @@ figures. A link's query parameters set the controls when the page opens (`link`)
 from __future__ import annotations
 
 import base64
+import dataclasses
 import html
 import threading
 import time
@@ -696,7 +697,8 @@ def against(
         return decision.versus(result.outcomes, None)
     other = decision.baseline_choice(result.choice, strategy)
     if other == result.choice:
-        return decision.versus(result.outcomes, result.outcomes, strategy)
+        itself = decision.versus(result.outcomes, result.outcomes, strategy)
+        return dataclasses.replace(itself, itself=True)
     key = (other, configs_fingerprint())
     with _PREPARED_LOCK:
         kept = _PREPARED.get(key)

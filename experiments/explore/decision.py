@@ -78,6 +78,7 @@ class Versus:
             higher than the baseline's (ties count half).
         wins: The number of seeds where it is strictly higher.
         seeds: The number of seeds compared.
+        itself: Whether the baseline is the strategy itself (every seed ties).
     """
 
     baseline: str
@@ -85,6 +86,7 @@ class Versus:
     probability: float
     wins: int
     seeds: int
+    itself: bool = False
 
     @property
     def enough(self) -> bool:

@@ -175,7 +175,12 @@ def answer_html(result: Shown, versus: Versus) -> str:
     paid, private = h["paid_eur"], h["extra_private_resources_eur"]
     name = html.escape(result.choice.strategy)
     used = f"the fund's {paid.mean:,.2f} MEUR and the partners' extra {private.mean:,.2f} MEUR"
-    if net.mean >= 0:
+    if paid.high == 0:  # the strategy `none`, or a budget of 0
+        first = (
+            f"With <b>{name}</b>, the fund pays nothing: its net social benefit is "
+            f"{net.mean:,.2f} MEUR"
+        )
+    elif net.mean >= 0:
         first = (
             f"With <b>{name}</b>, the world with the fund creates <b>{net.mean:,.2f} MEUR</b> "
             f"more social value than every extra euro it uses ({used})"
@@ -194,7 +199,9 @@ def answer_html(result: Shown, versus: Versus) -> str:
         f"value, {_number(per_fund.mean)} EUR per fund euro."
     )
     n = versus.seeds
-    if versus.baseline == decision.NO_FUND:
+    if versus.itself:
+        third = "The baseline is this strategy itself: choose another to compare with."
+    elif versus.baseline == decision.NO_FUND:
         third = f"Its net social benefit is positive in {versus.wins} of {_seeds(n)}."
     else:
         third = (
@@ -258,12 +265,16 @@ def headline_html(result: Shown, versus: Versus) -> str:
         f"{versus.probability:.0%}</span>"
     )
     difference = _figure(versus.difference.scaled(1e-6), "difference", n_seeds, "MEUR", True)
+    help_line = (
+        "choose another baseline to compare with"
+        if versus.itself
+        else f"net social benefit minus the baseline's, seed by seed (same seeds): {difference}"
+    )
     cards.append(
         f'<div class="card card-versus"><div class="card-title">Beats {baseline}</div>'
         f'<div class="card-value">{probability} <small>of the seeds '
         f"({versus.wins} of {versus.seeds})</small></div>"
-        f'<div class="card-help">net social benefit minus the baseline\'s, seed by seed '
-        f"(same seeds): {difference}</div></div>"
+        f'<div class="card-help">{help_line}</div></div>'
     )
     return (
         f'<div class="headline">{answer_html(result, versus)}'
