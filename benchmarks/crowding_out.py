@@ -4,8 +4,9 @@
 
 Runs the calibrated set (as `alliance-run` composes it) for `uniform` and
 `concentrated`, once with the rule of earlier versions (an organisation brings all
-of its pillars to each of its projects, no capacity) and once with
-`model.production.shared_pillars=true` and `model.emergence.project_capacity=3`,
+of its pillars to each of its projects, no capacity:
+`model.production.shared_pillars=false model.emergence.project_capacity=0`) and once
+with the default (pillars shared, a capacity of 4),
 and prints, averaged over seeds: the extra social value per fund euro (gross),
 the net social benefit (extra value minus fund money paid minus extra private
 resources, present values), the extra projects the fund's world starts and the
@@ -19,8 +20,11 @@ import argparse
 import numpy as np
 
 RULES = {
-    "copied": [],
-    "shared, C = 3": ["model.production.shared_pillars=true", "model.emergence.project_capacity=3"],
+    "copied, no capacity (earlier versions)": [
+        "model.production.shared_pillars=false",
+        "model.emergence.project_capacity=0",
+    ],
+    "shared, C = 4 (default)": [],
 }
 
 

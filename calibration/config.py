@@ -13,12 +13,16 @@ MOMENTS: tuple[str, ...] = (
     "frugality",
     "durability",
     "leverage",
+    "sroi",
     "maturity_1",
     "maturity_2",
     "maturity_3",
     "maturity_4",
 )
 PRIMARY_MOMENTS: tuple[str, ...] = ("frugality", "durability", "leverage")
+# Evidence outside the field's three figures: social value per euro of all resources,
+# the ratio SROI studies publish (docs/sources.md, section 3).
+ANCHOR_MOMENTS: tuple[str, ...] = ("sroi",)
 
 
 @dataclass

@@ -27,7 +27,8 @@ def simulate_moments(config: RunConfig, maturity_observation_year: float) -> np.
 
     Returns:
         One value per name in `MOMENTS`: observed frugality, durability and
-        value leverage (social value of the backed projects per euro paid), then
+        value leverage (social value of the backed projects per euro paid), the
+        backed projects' social value per euro of all resources (`sroi`), then
         the shares of territories at maturity levels 1-4.
     """
     model = AllianceModel(config).run()
@@ -41,7 +42,31 @@ def simulate_moments(config: RunConfig, maturity_observation_year: float) -> np.
     )
     step = round(maturity_observation_year * scenario.steps_per_year) - 1
     shares = model.recorder.maturity_share[step]
-    return np.array([premium.frugality, premium.durability, premium.leverage.value, *shares])
+    return np.array(
+        [premium.frugality, premium.durability, premium.leverage.value, sroi(model), *shares]
+    )
+
+
+def sroi(model: AllianceModel) -> float:
+    """Social value per euro of all resources of the fund's backed projects.
+
+    The ratio an SROI study of the fund's portfolio would publish: the backed
+    projects' social value over everything they used (members' own and mobilised
+    resources, set-up costs and the fund's grants), present values over the
+    horizon. NaN when the fund backed nothing.
+
+    Args:
+        model: A world after its run.
+
+    Returns:
+        The ratio of sums over the backed projects.
+    """
+    p = model.projects
+    backed = p.column("backed")
+    resources = p.column("resources_pv")[backed].sum()
+    if resources <= 0:
+        return float("nan")
+    return float(p.column("value_pv")[backed].sum() / resources)
 
 
 def replicate_moments(

@@ -385,9 +385,12 @@ def write_report(config: CalibrationConfig, result: FitResult, folder: Path) -> 
         f"version {package_version()}.",
         "",
         "**Moments.** The observed frugality, durability and value leverage at the "
-        "evaluated experiment's scale, and the territory maturity shares "
-        f"{settings.maturity_observation_year:g} years after the start: six independent "
-        f"moments (the four shares sum to 1) for {len(result.names)} free parameters.",
+        "evaluated experiment's scale, the backed projects' social value per euro of all "
+        "resources (`sroi`, an anchor outside the field's three figures: published SROI "
+        "ratios), and the territory maturity shares "
+        f"{settings.maturity_observation_year:g} years after the start: "
+        f"{len(MOMENTS) - 1} independent moments (the four shares sum to 1) for "
+        f"{len(result.names)} free parameters.",
         "",
         "**Method.** Stage 1, simulated moments: the tolerance-scaled squared log-ratio to "
         "the targets, averaged over the first "

@@ -79,6 +79,9 @@ SHARED_ATTRS = (
 )
 # Swept keys whose values change the model's parameters beyond their own path.
 MODEL_WIDE_KEYS = ("calibrated", "draw", "sensitivity.sample", "model")
+# What those keys may change: a calibrated set, a posterior draw or a design row sets
+# mechanism parameters and the organisations' money scale (configs/calibration/).
+PARAMETER_PREFIXES = ("model", "scenario.money_scale")
 # A value YAML reads as this decimal integer (no leading zero: YAML 1.1 reads octal).
 INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
 # What opening a damaged or truncated NetCDF file raises.
@@ -251,7 +254,10 @@ def allowed_differences(varying: list[str]) -> tuple[str, ...]:
     """Config key prefixes that may differ between runs: those the swept keys set."""
     prefixes = set()
     for key in varying:
-        prefixes.add("model" if key in MODEL_WIDE_KEYS else key.replace("/", "."))
+        if key in MODEL_WIDE_KEYS:
+            prefixes.update(PARAMETER_PREFIXES)
+        else:
+            prefixes.add(key.replace("/", "."))
     return tuple(sorted(prefixes))
 
 

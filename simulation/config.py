@@ -103,6 +103,7 @@ class ScenarioConfig:
     size_class_weights: list[float] = param([1.0, 3.0, 9.0], 0.01, 1000.0)
     initial_maturity_shares: list[float] = param([0.85, 0.12, 0.03, 0.0], 0.0, 1.0)
     organisation_size_sigma: float = param(0.8, 0.0, 3.0)
+    money_scale: float = param(1.0, 0.01, 100.0)
     profiles: dict[str, ProfileConfig] = field(default_factory=_default_profiles)
 
     @property
@@ -217,7 +218,7 @@ class EmergenceConfig:
     max_partners: int = param(3, 1, 20, "organisations")
     partner_candidates: int = param(4, 1, 100, "organisations")
     setup_cost_eur: float = param(200.0, 0.0, 1e6, "EUR")
-    project_capacity: float = param(0.0, 0.0, 100.0, "projects")
+    project_capacity: float = param(4.0, 0.0, 100.0, "projects")
 
 
 @dataclass
@@ -238,7 +239,7 @@ class ProductionConfig:
     frugality_gain: float = param(1.5, 0.0, 20.0)
     mobilisation: float = param(0.6, 0.0, 1.0)
     deployment_scale: float = param(1.5, 1.0, 10.0)
-    shared_pillars: bool = False
+    shared_pillars: bool = True
 
 
 @dataclass

@@ -106,7 +106,7 @@ class Population:
                 ]
                 for p in PROFILES
             ]
-        )
+        ) * scenario.money_scale
         start = np.concatenate(([0], np.cumsum(organisations_per_territory)[:-1]))
         pillar_eur = means[profile] * size[:, None]
         totals = pillar_eur.sum(axis=1, keepdims=True)

@@ -14,6 +14,7 @@ TARGETS = {
     "frugality": Target(2.0, 0.1, precision=1.0),
     "durability": Target(3.0, 0.1, precision=1.0),
     "leverage": Target(7.0, 0.1, precision=1.0),
+    "sroi": Target(3.2, 0.6, precision=3.0),
     "maturity_1": Target(0.63, 0.15),
     "maturity_2": Target(0.25, 0.25),
     "maturity_3": Target(0.09, 0.4),
@@ -30,8 +31,9 @@ def single_seeds(n=400, seed=0):
 def test_rounding_of_a_reported_integer_is_uniform_on_half_a_unit():
     sd = rounding_sd(TARGETS)
     assert sd[0] == pytest.approx(1.0 / np.sqrt(12) / 2.0)
-    assert sd[3] == pytest.approx(0.01 / np.sqrt(12) / 0.63)
-    assert len(sd) == len(INDEPENDENT_MOMENTS) == 6
+    assert sd[INDEPENDENT_MOMENTS.index("sroi")] == pytest.approx(3.0 / np.sqrt(12) / 3.2)
+    assert sd[INDEPENDENT_MOMENTS.index("maturity_1")] == pytest.approx(0.01 / np.sqrt(12) / 0.63)
+    assert len(sd) == len(INDEPENDENT_MOMENTS) == 7
 
 
 def test_covariance_adds_seed_average_noise_and_rounding():
@@ -55,9 +57,9 @@ def test_j_is_chi_squared_with_moments_minus_parameters_degrees_of_freedom():
     exact = {name: Target(t.value, t.tolerance, precision=1e-9) for name, t in TARGETS.items()}
     likelihood = SyntheticLikelihood.from_single_seeds(single_seeds(4000), exact, 10**9, 0.005)
     draws = single_seeds(2000, seed=1)
-    statistics = [j_test(likelihood, row, 5, 0.005).statistic for row in draws]
-    # with 6 moments and no parameter fitted to this data, J ~ chi2(6); the test reports 1 dof
-    assert np.mean(statistics) == pytest.approx(6.0, rel=0.1)
-    result = j_test(likelihood, draws[0], 5, 0.005)
+    statistics = [j_test(likelihood, row, 6, 0.005).statistic for row in draws]
+    # with 7 moments and no parameter fitted to this data, J ~ chi2(7); the test reports 1 dof
+    assert np.mean(statistics) == pytest.approx(7.0, rel=0.1)
+    result = j_test(likelihood, draws[0], 6, 0.005)
     assert result.dof == 1
     assert result.p_value == pytest.approx(stats.chi2.sf(result.statistic, 1))

@@ -51,9 +51,17 @@ def test_shared_pillars_never_commit_more_than_an_organisation_has(steps):
     np.testing.assert_allclose(committed, own_by_org[load > 0].sum(), rtol=1e-12)
 
 
+def copied_config(seed: int = 0):
+    """The rule of earlier versions: pillars copied into every project, no capacity."""
+    config = small_config(seed=seed)
+    config.model.production.shared_pillars = False
+    config.model.emergence.project_capacity = 0.0
+    return config
+
+
 def test_copied_pillars_commit_more_than_organisations_have():
     """The old rule, for contrast: a busy organisation's pillars count once per project."""
-    config = small_config(seed=2)
+    config = copied_config(seed=2)
     model = AllianceModel(config)
     model.run_for(12)
     members = np.take(model.projects.members, model._active, axis=0)
@@ -63,7 +71,7 @@ def test_copied_pillars_commit_more_than_organisations_have():
 
 
 def test_a_capacity_forgoes_starts_and_sharing_lowers_resources():
-    free = run(small_config(seed=1))
+    free = run(copied_config(seed=1))
     busy = run(busy_config(seed=1))
     started = busy.projects_started.sel(world="treated")
     assert int(busy.starts_forgone.sum()) > 0
@@ -89,7 +97,7 @@ def test_displaced_starts_are_the_difference_of_forgone_starts():
     )
 
 
-def test_busy_rules_are_off_by_default():
+def test_busy_rules_are_on_by_default():
     model = dataclasses.asdict(small_config().model)
-    assert model["production"]["shared_pillars"] is False
-    assert model["emergence"]["project_capacity"] == 0.0
+    assert model["production"]["shared_pillars"] is True
+    assert model["emergence"]["project_capacity"] == 4.0
