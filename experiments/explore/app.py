@@ -64,6 +64,7 @@ CSS = """
 .premium-table td, .premium-table th, .comparison-table td, .comparison-table th {
   padding: 3px 10px; border-bottom: 1px solid #ddd; text-align: right; vertical-align: top; }
 .comparison-table th.shown-now { background: #eef4fb; }
+.comparison-table td { white-space: nowrap; }
 .premium-table caption, .comparison-table caption {
   caption-side: bottom; text-align: left; font-size: 0.85em; }
 .command-line { background: #f4f4f4; padding: 4px 8px; overflow-wrap: anywhere; }

@@ -39,9 +39,9 @@ TIE_EUR = 1e-6
 # The headline figures, in the order shown: variable of `outcomes`, label, scale, unit.
 HEADLINE = {
     "net_social_benefit_eur": ("Net social benefit", 1e-6, "MEUR"),
-    "benefit_cost_ratio": ("Benefit-cost ratio (value per euro used)", 1.0, "EUR per EUR"),
+    "benefit_cost_ratio": ("Per euro used: the benefit-cost ratio", 1.0, "EUR"),
     "extra_value_eur": ("Extra social value (gross)", 1e-6, "MEUR"),
-    "value_per_fund_eur": ("Gross value per fund euro", 1.0, "EUR per EUR"),
+    "value_per_fund_eur": ("Per fund euro (gross)", 1.0, "EUR"),
     "paid_eur": ("Fund money paid", 1e-6, "MEUR"),
     "extra_private_resources_eur": ("Partners' extra resources", 1e-6, "MEUR"),
 }

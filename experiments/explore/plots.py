@@ -272,8 +272,8 @@ def territory_plot(values: xr.DataArray) -> dict:
                 "z": [numbers(row) for row in z.reshape(rows, columns)],
                 "text": names.reshape(rows, columns).tolist(),
                 "coloraxis": "coloraxis",
-                "xgap": 2 if columns < 20 else 0,
-                "ygap": 2 if columns < 20 else 0,
+                "xgap": 2 if columns < 20 else 1,  # territories stay apart, even 600 of them
+                "ygap": 2 if columns < 20 else 1,
                 "hovertemplate": f"%{{text}} ({size})<br>%{{z:,.4~g}} {unit}<extra></extra>",
                 "xaxis": f"x{suffix}",
                 "yaxis": f"y{suffix}",
