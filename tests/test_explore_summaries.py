@@ -77,6 +77,7 @@ def test_the_html_carries_every_shown_number_exactly(dataset):
     mean = dataset.premium_leverage.sel(view="causal", measure="value").mean("seed")
     assert float(cell.group(1)) == float(mean)
     assert "mean over 3 seeds" in page
+    assert "RMST (restricted mean survival time" in page  # the durability heading's help
     assert set(result.images) == {
         "value",
         "size",

@@ -80,6 +80,7 @@ CSS = """
 .headline .card-help, .help, .note, .glossary { font-size: 0.82em; color: #555; }
 .help { margin: -10px 0 14px 2px; line-height: 1.3; }
 .glossary dt { font-weight: 600; margin-top: 4px; }
+th.explained { text-decoration: underline dotted; cursor: help; }
 .glossary dd { margin-left: 1em; }
 a.download-link, a.download-comparison, a.share-link {
   color: #1f5fa8; text-decoration: underline; margin: 0 12px 0 4px; white-space: nowrap; }
@@ -139,7 +140,8 @@ GLOSSARY = (
     ("Frugality", "resources used per euro of value, without over with: 2 means half the "
      "resources for the same value."),
     ("Durability", "how long projects last, with over without: the ratio of their RMST "
-     "(restricted mean survival time: the average lifetime counted up to 7 years)."),
+     "(restricted mean survival time: the average lifetime, counted up to a horizon of 7 "
+     "years by default)."),
     ("Leverage", "social value per euro paid by the fund."),
     ("Views", "observed: backed projects against the others, as a field evaluation measures; "
      "matched: against similar projects; effect on the backed: each backed project against "

@@ -123,7 +123,10 @@ def _cell(value: float, key: str, after: str = "") -> str:
 def premium_html(table: pd.DataFrame, n_seeds: int) -> str:
     """The premium table: one row per view, mean and interval of each ratio."""
     ratios = list(dict.fromkeys(table.ratio))
-    head = "".join(f"<th>{r}</th>" for r in ratios)
+    head = "".join(
+        f'<th title="{html.escape(RATIO_HELP.get(r, ""))}" class="explained">{r}</th>'
+        for r in ratios
+    )
     rows = []
     for view in dict.fromkeys(table.view):
         cells = []
@@ -133,11 +136,22 @@ def premium_html(table: pd.DataFrame, n_seeds: int) -> str:
             cells.append(_cell(row["mean"], f"{ratio}-{view}", interval if n_seeds > 1 else ""))
         label = html.escape(summaries.VIEW_NAMES.get(view, view))
         rows.append(f"<tr><th>{label}</th>{''.join(cells)}</tr>")
-    note = f"mean over {n_seeds} seeds [5-95 % over the seeds]" if n_seeds > 1 else "one seed"
     return (
-        f'<table class="premium-table"><caption>{note}; leverage is social value per euro '
-        f"paid by the fund</caption><tr><th>view</th>{head}</tr>{''.join(rows)}</table>"
+        f'<table class="premium-table"><caption>{range_note(n_seeds)}; leverage is social value '
+        f"per euro paid by the fund; hover over a heading for its meaning</caption>"
+        f"<tr><th>view</th>{head}</tr>{''.join(rows)}</table>"
     )
+
+
+# What each ratio of the premium means, in a line (the table's headings show it on hover).
+RATIO_HELP = {
+    "frugality": "Resources used per euro of value, without over with: 2 means half the "
+    "resources for the same value.",
+    "durability": "How long projects last, with over without: the ratio of their RMST "
+    "(restricted mean survival time: the average lifetime, counted up to a horizon of 7 "
+    "years by default).",
+    "leverage": "Social value per euro paid by the fund.",
+}
 
 
 def _number(value: float, digits: int = 2, sign: bool = False) -> str:
