@@ -67,15 +67,12 @@ def refit_scale(seeds: int, measure: str, overrides: tuple[str, ...] = ()) -> fl
         measure: `value` (reading A) or `cofinancing` (reading B).
         overrides: Other overrides held while the scale is found.
     """
-    from experiments.schema import load_config
 
-    base = load_config(list(overrides)).scenario.money_scale
-
-    def gap(log_ratio: float) -> float:
-        scale = base * np.exp(log_ratio)
+    def gap(log_scale: float) -> float:
+        scale = float(np.exp(log_scale))
         return figures([*overrides, f"scenario.money_scale={scale}"], seeds)[measure] - 7.0
 
-    return base * float(np.exp(brentq(gap, np.log(0.02), np.log(50.0), xtol=1e-3)))
+    return float(np.exp(brentq(gap, np.log(0.02), np.log(50.0), xtol=1e-3)))
 
 
 def main() -> None:
