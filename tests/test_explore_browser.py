@@ -167,19 +167,38 @@ def hover(driver, css: str) -> list[str]:
     return [t.text for t in driver.find_elements("css selector", f"{css} .hoverlayer .hovertext")]
 
 
-def choose(driver, select_class: str, option: str) -> None:
-    """Pick an option of a Solara (Vuetify) select."""
-    driver.find_element("css selector", f".{select_class}").click()
-    items = wait(
-        driver,
-        lambda d: [
-            i
-            for i in d.find_elements("css selector", ".v-overlay-container .v-list-item")
-            if i.text == option
-        ],
-        f"option {option}",
-    )
-    items[0].click()
+def choose(driver, select_class: str, option: str) -> float:
+    """Pick an option of a Solara (Vuetify) select, and check that the select shows it.
+
+    A click on a list still sliding open can be lost in headless Chromium: the
+    select is opened and the option clicked again, up to three times; a select that
+    shows the option but a page that does not follow is the app's failure, not this.
+
+    Returns:
+        The time of the click that picked it (`time.perf_counter`).
+    """
+    select = f".{select_class}"
+    for _ in range(3):
+        driver.find_element("css selector", select).click()
+        items = wait(
+            driver,
+            lambda d: [
+                i
+                for i in d.find_elements("css selector", ".v-overlay-container .v-list-item")
+                if i.text == option and i.is_displayed()
+            ],
+            f"option {option}",
+        )
+        clicked = time.perf_counter()
+        items[0].click()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            shown_value = driver.find_elements("css selector", f"{select} .v-select__selection")
+            if shown_value and shown_value[0].text == option:
+                return clicked
+            time.sleep(0.05)
+    msg = f"the select {select} does not show {option!r} after three clicks"
+    raise AssertionError(msg)
 
 
 def alliance_run_numbers(line: str, folder: Path) -> xr.Dataset:
@@ -395,18 +414,7 @@ def change_limit() -> float:
 
 def change_strategy(driver, name: str) -> float:
     """Pick a strategy; seconds from the click to its result shown, nothing computing."""
-    driver.find_element("css selector", ".strategy-select").click()
-    item = wait(
-        driver,
-        lambda d: [
-            i
-            for i in d.find_elements("css selector", ".v-overlay-container .v-list-item")
-            if i.text == name
-        ],
-        name,
-    )[0]
-    start = time.perf_counter()
-    item.click()
+    start = choose(driver, "strategy-select", name)
     wait(driver, lambda d: f"strategy={name}" in command(d) and settled(d), name)
     return time.perf_counter() - start
 

@@ -160,6 +160,8 @@ territory_quantity = solara.reactive("Engineering capacity")
 progress_state = solara.reactive((0.0, ""))
 generation = solara.reactive(0)  # a new one re-creates the typed fields (a reset, a link)
 link_problems: solara.Reactive[list[str]] = solara.reactive([])
+# Whether this tab has read its link: once, even if the page is drawn again (a reconnect).
+opened = solara.reactive(False)
 
 
 NOTICE_COLOURS = {"error": "#b00020", "warning": "#8a6d00", "info": "#1f5fa8"}
@@ -377,6 +379,7 @@ class PlotlyFigure(ipyvuetify.VuetifyTemplate):
 <script>
 module.exports = {
   mounted() { this.show(); },
+  beforeUnmount() { if (window.Plotly) window.Plotly.purge(this.$refs.plot); },
   watch: { figure() { this.show(); } },
   methods: {
     load() {
@@ -735,21 +738,22 @@ def Page() -> None:
     router = solara.use_router()
     session = solara.use_memo(lambda: uuid.uuid4().hex, [])  # this browser tab
     last = solara.use_reactive(None)  # the last (result, versus) shown, kept while one runs
-    loaded = solara.use_reactive(False)
 
     def load() -> None:  # once, when the tab opens: the link's state
+        if opened.value:  # drawn again in the same tab: keep what the user chose since
+            return
         picked, base, problems = link.parse(router.search)
         choice.set(picked)
         baseline.set(base)
         link_problems.set(problems)
         generation.set(generation.value + 1)
-        loaded.set(True)
+        opened.set(True)
 
     solara.use_effect(load, [])
     current, base = choice.value, baseline.value
 
     def run() -> shown.Shown | Problem | None:
-        if not loaded.value:
+        if not opened.value:
             return None
         progress_state.set((0.0, "starting"))
         progress = throttled()
@@ -768,7 +772,7 @@ def Page() -> None:
             last.value = (outcome, versus)
         return outcome
 
-    task = solara.lab.use_task(run, dependencies=[current, base, loaded.value])
+    task = solara.lab.use_task(run, dependencies=[current, base, opened.value])
 
     solara.Title("Alliance premium explorer")
     solara.Style(CSS)
