@@ -54,3 +54,12 @@ def test_a_typed_amount_reads_with_separators_and_empty_is_the_default():
     assert read_amount("") is None and read_amount(None) is None
     with pytest.raises(ValueError, match="'lots' is not a number"):
         read_amount("lots")
+
+
+def test_the_page_explains_its_terms_in_the_reports_words():
+    from experiments.explore.app import GLOSSARY
+    from experiments.glossary import TERMS
+
+    terms = dict(GLOSSARY)
+    assert terms["Net social benefit"] == TERMS["net"][1]
+    assert "RMST" in " ".join(terms) and "Seeds and ranges" in terms

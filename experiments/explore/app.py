@@ -54,6 +54,7 @@ from experiments.explore.compute import (
 )
 from experiments.explore.compute import shared as engine
 from experiments.explore.decision import NO_FUND, Versus
+from experiments.glossary import TERMS
 from simulation.bounds import ConfigError
 from simulation.config import FundConfig
 
@@ -129,27 +130,15 @@ HELP = {
     "placebo": "A fund that selects and pays exactly the same projects but changes nothing: "
     "what is left of a figure is selection.",
 }
+# The report's words for the terms both pages use (experiments.glossary), then the
+# explorer's own: its states of the world are its seeds.
 GLOSSARY = (
-    ("Net social benefit", "extra social value minus every extra euro used in the world "
-     "with the fund: the fund's money paid and the partners' extra resources (their own, "
-     "mobilised and set-up costs). Present values."),
-    ("Benefit-cost ratio", "extra social value per extra euro used, the fund's and the "
-     "partners'. Above 1, the fund's world creates more than it uses."),
-    ("Gross", "counting the fund's money alone: extra value, and value per fund euro "
-     "(the causal leverage)."),
-    ("Frugality", "resources used per euro of value, without over with: 2 means half the "
-     "resources for the same value."),
-    ("Durability", "how long projects last, with over without: the ratio of their RMST "
-     "(restricted mean survival time: the average lifetime, counted up to a horizon of 7 "
-     "years by default)."),
-    ("Leverage", "social value per euro paid by the fund."),
-    ("Views", "observed: backed projects against the others, as a field evaluation measures; "
-     "matched: against similar projects; effect on the backed: each backed project against "
-     "its twin without the fund; causal: the whole world against the same world without the "
-     "fund."),
-    ("Seeds and ranges", "each seed is one draw of the world's chance events; brackets are "
-     "the 5-95 % range over the seeds. Strategies compared on the same seeds meet the same "
-     "chance events, so their difference is the strategy's alone."),
+    *(TERMS[key] for key in ("net", "bcr", "gross", "pv", "views", "frugality", "rmst")),
+    ("Leverage", "Social value per euro paid by the fund, in each of the four views."),
+    ("Seeds and ranges", "Each seed is one draw of the world's chance events: the explorer's "
+     "states of the world. Brackets are the 5-95 % range over the seeds. Strategies compared "
+     "on the same seeds meet the same chance events, so their difference is the strategy's "
+     "alone."),
 )  # fmt: skip
 
 # Per browser tab (Solara keeps reactive variables per connection).
