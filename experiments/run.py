@@ -206,9 +206,9 @@ def entry() -> None:
     """
     from hydra._internal.utils import get_args_parser
 
-    sys.argv[1:] = hydra_command_line(PROGRAM, sys.argv[1:])
     allow_large = ALLOW_LARGE_SWEEP in sys.argv[1:]
-    sys.argv[1:] = [a for a in sys.argv[1:] if a != ALLOW_LARGE_SWEEP]  # ours, not Hydra's
+    arguments = [a for a in sys.argv[1:] if a != ALLOW_LARGE_SWEEP]  # ours, not Hydra's
+    sys.argv[1:] = hydra_command_line(PROGRAM, arguments)
     parsed, _ = get_args_parser().parse_known_args(sys.argv[1:])
     try:
         refuse_deletions(parsed.overrides)

@@ -165,8 +165,8 @@ def test_sensitivity_experiment_end_to_end(tmp_path):
     run = small_sweep(tmp_path / "sweep", "+experiment=sensitivity", "sensitivity.base_samples=2")
     assert run.returncode == 0, run.stderr
     merged, jobs = collect_dataset(tmp_path / "sweep", tmp_path / "merged.nc")
-    assert len(jobs.done) == 2 * (5 + 2)  # N (D + 2) rows of the default calibration's 5
-    assert merged.sizes["sample"] == 14 and merged.sizes["seed"] == 1
+    assert len(jobs.done) == 2 * (6 + 2)  # N (D + 2) rows of the default calibration's 6
+    assert merged.sizes["sample"] == 16 and merged.sizes["seed"] == 1
     report = cli("alliance-report", str(tmp_path / "sweep" / "collected.nc"), cwd=tmp_path)
     assert report.returncode == 2 and "no such file" in report.stderr
     assert cli("alliance-collect", str(tmp_path / "sweep"), cwd=tmp_path).returncode == 0
