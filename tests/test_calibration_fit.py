@@ -112,13 +112,16 @@ def test_every_default_free_parameter_is_recovered(tmp_path):
         zip(bounds, np.abs(result.best - np.array(list(truth.values()))) / span, strict=True)
     )
     print("recovery error, share of bound range:", error)
-    # The premium's parameters are pinned down by frugality, durability and leverage.
-    for name in (
-        "model.production.frugality_gain",
-        "model.survival.backing_hazard_factor",
-        "model.production.productivity",
-    ):
+    # The premium's parameters are pinned down by frugality and durability.
+    for name in ("model.production.frugality_gain", "model.survival.backing_hazard_factor"):
         assert error[name] < 0.05, (name, error[name])
+    # Value per euro of resources is pinned by the SROI anchor, whose stated tolerance
+    # is 60 % (published ratios span 2 to 5), and the money scale by the leverage given
+    # it: both only loosely (the calibration report marks productivity weakly
+    # identified), so a recovery within a third of their ranges is what the stated
+    # precision allows.
+    for name in ("model.production.productivity", "scenario.money_scale"):
+        assert error[name] < 0.34, (name, error[name])
     # The maturity parameters are not: several combinations give the same shares of 81
     # territories within their tolerance (measured: 27-37 % of the range off). The
     # calibration report marks them as weakly identified; this test documents why.
