@@ -22,7 +22,7 @@ from collections.abc import Callable
 import mesa
 import numpy as np
 
-from simulation.capacity import memberships, shared_resources
+from simulation.capacity import shared_resources
 from simulation.clock import run_steps, step_index
 from simulation.config import PROFILES, RunConfig
 from simulation.discounting import discount_factors
@@ -75,6 +75,9 @@ class AllianceModel(mesa.Model):
         self.landmarks = Landmarks()
         self._active = np.empty(0, dtype=np.int64)
         self.forgone = np.empty(0, dtype=np.int64)  # organisations that forwent a start this step
+        # Active projects each organisation is a member of, kept up to date as projects
+        # are born and end (`capacity.memberships` of the active rows, without the pass).
+        self.load = np.zeros(self.population.size, dtype=np.int64)
         self.commons = 0.0
         for index in range(scenario.n_territories):
             Territory(self, index)
@@ -101,12 +104,12 @@ class AllianceModel(mesa.Model):
             cfg,
         )
 
-        load = self._load() if cfg.emergence.project_capacity > 0 else None
         leads, self.forgone = starters(
-            t, self.population, self.territories, self.streams, self.config.scenario, cfg, load
+            t, self.population, self.territories, self.streams, self.config.scenario, cfg, self.load
         )
         new = emerge(t, leads, self.population, self.territories, self.commons, self.streams, cfg)
         self._active = np.concatenate([self._active, self.projects.add(new, t)])
+        _count_members(self.load, new.members, +1)
         self.fund.back_projects(t)
         if cfg.production.shared_pillars:
             self._share_pillars()
@@ -115,12 +118,8 @@ class AllianceModel(mesa.Model):
         ended, successes, failures = self._survive(t, flows["paying"])
         self._learn(successes, failures)
         self.recorder.record(t, self, flows, allocation)
+        _count_members(self.load, np.take(self.projects.members, self._active[ended], axis=0), -1)
         self._active = self._active[~ended]
-
-    def _load(self) -> np.ndarray:
-        """Active projects each organisation is a member of."""
-        members = np.take(self.projects.members, self._active, axis=0)
-        return memberships(members, self.population.size)
 
     def _share_pillars(self) -> None:
         """Set active projects' own and mobilised resources from their members' loads.
@@ -134,7 +133,7 @@ class AllianceModel(mesa.Model):
         own, mobilised, shares = shared_resources(
             members,
             p.quality[rows],
-            memberships(members, self.population.size),
+            self.load,
             self.population.pillar_eur,
             self.config.model.production.mobilisation,
         )
@@ -246,3 +245,8 @@ class AllianceModel(mesa.Model):
         """
         run_steps(self, self.config.scenario.n_steps, on_step)
         return self
+
+
+def _count_members(load: np.ndarray, members: np.ndarray, change: int) -> None:
+    """Add `change` to the load of every member (slots of -1 are empty)."""
+    np.add.at(load, members[members >= 0], change)

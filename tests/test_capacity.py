@@ -101,3 +101,12 @@ def test_busy_rules_are_on_by_default():
     model = dataclasses.asdict(small_config().model)
     assert model["production"]["shared_pillars"] is True
     assert model["emergence"]["project_capacity"] == 4.0
+
+
+@pytest.mark.parametrize("steps", [1, 9])
+def test_the_kept_load_is_the_members_count_of_the_active_projects(steps):
+    model = AllianceModel(busy_config(seed=5, budget_eur=2e6))
+    model.run_for(steps)
+    members = np.take(model.projects.members, model._active, axis=0)
+    np.testing.assert_array_equal(model.load, memberships(members, model.population.size))
+    assert model.load.max() > 1
