@@ -30,6 +30,7 @@ RULES = {
 
 def main() -> None:
     """Print one line per rule and strategy."""
+    from experiments.appraisal.flows import money_flows
     from experiments.schema import load_config
     from simulation.run import run
 
@@ -46,17 +47,13 @@ def main() -> None:
             rows = []
             for seed in range(args.seeds):
                 data = run(load_config([f"fund/strategy={strategy}", f"seed={seed}", *overrides]))
-                treated = data.sel(world="treated")
-                counterfactual = data.sel(world="counterfactual")
-                extra = float(treated.value_created_pv - counterfactual.value_created_pv)
-                paid = float(treated.fund_invested_pv)
-                private = float(treated.private_resources_pv - counterfactual.private_resources_pv)
-                started = int(treated.projects_started - counterfactual.projects_started)
+                flows = money_flows(data)
+                started = data.projects_started
                 rows.append(
                     (
-                        extra / paid,
-                        (extra - paid - private) / 1e6,
-                        started,
+                        float(flows.extra / flows.paid),
+                        float(flows.net) / 1e6,
+                        int(started.sel(world="treated") - started.sel(world="counterfactual")),
                         int(data.starts_displaced),
                     )
                 )

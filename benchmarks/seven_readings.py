@@ -36,23 +36,20 @@ STRATEGIES = (
 
 def figures(overrides: list[str], seeds: int, strategy: str = "uniform") -> dict[str, float]:
     """Means over seeds of one strategy's key figures."""
+    from experiments.appraisal.flows import money_flows
     from experiments.schema import load_config
     from simulation.run import run
 
     rows = []
     for seed in range(seeds):
         data = run(load_config([f"fund/strategy={strategy}", f"seed={seed}", *overrides]))
-        treated, counterfactual = data.sel(world="treated"), data.sel(world="counterfactual")
-        extra = float(treated.value_created_pv - counterfactual.value_created_pv)
-        paid = float(treated.fund_invested_pv)
-        private = float(treated.private_resources_pv - counterfactual.private_resources_pv)
         leverage = data.premium_leverage
         rows.append(
             (
                 float(leverage.sel(view="observed", measure="value")),
                 float(leverage.sel(view="observed", measure="resources")),
                 float(leverage.sel(view="causal", measure="net")),
-                (extra - paid - private) / 1e6,
+                float(money_flows(data).net) / 1e6,
             )
         )
     mean = np.mean(rows, axis=0)

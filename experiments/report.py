@@ -39,6 +39,7 @@ from scipy import stats
 
 from experiments import report_text
 from experiments.appraisal.appraise import Appraisal, appraise
+from experiments.appraisal.flows import money_flows
 from experiments.appraisal.robustness import (
     OBJECTIVES,
     SATISFICING_THRESHOLDS,
@@ -61,12 +62,8 @@ def per_seed_metrics(dataset: xr.Dataset) -> pd.DataFrame:
         dataset: A merged sweep, or a single run's dataset (one arm, one seed).
     """
     dataset = as_sweep(dataset)
-    treated = dataset.sel(world="treated", drop=True)
-    counterfactual = dataset.sel(world="counterfactual", drop=True)
     # Small per-run scalars: computed now, so a lazily opened sweep is read once.
-    extra = (treated.value_created_pv - counterfactual.value_created_pv).compute()
-    invested = treated.fund_invested_pv.compute()
-    private = (treated.private_resources_pv - counterfactual.private_resources_pv).compute()
+    extra, invested, private = (flow.compute() for flow in money_flows(dataset))
     cost = invested + private  # every extra EUR used: the fund's and the private ones
     metrics = xr.Dataset(
         {

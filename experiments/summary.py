@@ -19,6 +19,8 @@ import math
 import textwrap
 from typing import TYPE_CHECKING
 
+from experiments.appraisal.flows import money_flows
+
 if TYPE_CHECKING:
     import xarray as xr
 
@@ -100,11 +102,9 @@ def totals(dataset: xr.Dataset) -> dict[str, float]:
     resources (members' own and mobilised resources, set-up costs), as
     `experiments.appraisal.states.outcomes` counts it.
     """
+    extra, paid, private = (float(flow) for flow in money_flows(dataset))
     treated = dataset.sel(world="treated")
     counterfactual = dataset.sel(world="counterfactual")
-    extra = float(treated.value_created_pv - counterfactual.value_created_pv)
-    paid = float(treated.fund_invested_pv)
-    private = float(treated.private_resources_pv - counterfactual.private_resources_pv)
     cost = paid + private
     return {
         "extra": extra,

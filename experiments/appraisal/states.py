@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from experiments.appraisal.flows import money_flows
 from experiments.sweep.merge import flatten
 
 # Dimensions of a single run; every other dimension of a merged sweep was swept.
@@ -193,11 +194,9 @@ def outcomes(dataset: xr.Dataset) -> xr.Dataset:
     treated = dataset.sel(world="treated", drop=True)
     counterfactual = dataset.sel(world="counterfactual", drop=True)
     displaced, payback = _over_time(dataset)
-    extra = treated.value_created_pv - counterfactual.value_created_pv
-    paid = treated.fund_invested_pv
+    extra, paid, private = money_flows(dataset)
     budget = dataset.fund_budget
     paid_nominal = dataset.budget_paid_share.fillna(0.0) * budget
-    private = treated.private_resources_pv - counterfactual.private_resources_pv
     mobilised = treated.resources_mobilised_pv - counterfactual.resources_mobilised_pv
     partners = private.clip(min=0.0)
     cost = paid + private  # every extra EUR used, the fund's and the private ones
