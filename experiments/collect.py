@@ -79,9 +79,7 @@ SHARED_ATTRS = (
 )
 # Swept keys whose values change the model's parameters beyond their own path.
 MODEL_WIDE_KEYS = ("calibrated", "draw", "sensitivity.sample", "model")
-# What those keys may change: a calibrated set, a posterior draw or a design row sets
-# mechanism parameters and the organisations' money scale (configs/calibration/).
-PARAMETER_PREFIXES = ("model", "scenario.money_scale")
+
 # A value YAML reads as this decimal integer (no leading zero: YAML 1.1 reads octal).
 INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
 # What opening a damaged or truncated NetCDF file raises.
@@ -250,12 +248,30 @@ def check_cells(jobs: SweepJobs, varying: list[str]) -> None:
         seen[cell] = job
 
 
+@functools.cache
+def calibrated_keys() -> frozenset[str]:
+    """What a calibrated set, a posterior draw or a design row may change.
+
+    Every mechanism parameter (`model`), and the keys of every calibration's free
+    parameters and priors (`configs/calibration/*.yaml`): those are the keys a
+    calibrated set or a posterior draw writes, whatever section they live in.
+    """
+    from experiments.schema import CONFIG_DIR
+
+    keys = {"model"}
+    for path in sorted((Path(CONFIG_DIR) / "calibration").glob("*.yaml")):
+        settings = yaml.safe_load(path.read_text()) or {}
+        for section in ("parameters", "priors"):
+            keys.update(settings.get(section) or {})
+    return frozenset(keys)
+
+
 def allowed_differences(varying: list[str]) -> tuple[str, ...]:
     """Config key prefixes that may differ between runs: those the swept keys set."""
     prefixes = set()
     for key in varying:
         if key in MODEL_WIDE_KEYS:
-            prefixes.update(PARAMETER_PREFIXES)
+            prefixes.update(calibrated_keys())
         else:
             prefixes.add(key.replace("/", "."))
     return tuple(sorted(prefixes))

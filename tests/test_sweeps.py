@@ -187,3 +187,13 @@ def test_the_slurm_option_composes():
     assert result.returncode == 0, result.stderr
     assert "AllianceLauncher" in result.stdout and "backend: slurm" in result.stdout
     assert "runs_per_task: 200" in result.stdout and "mem_gb: 4" in result.stdout
+
+
+def test_a_swept_draw_may_change_what_the_calibration_sets_and_nothing_else():
+    from experiments.collect import allowed_differences
+
+    allowed = allowed_differences(["draw", "seed"])
+    assert "scenario.money_scale" in allowed  # a free parameter outside `model`
+    assert "model" in allowed and "seed" in allowed
+    assert not any(key.startswith("fund") for key in allowed)
+    assert allowed_differences(["seed"]) == ("seed",)
