@@ -27,9 +27,11 @@ PHASES = {
     # phase: (object in simulation.model's namespace or the model, attribute)
     "fund allocation": ("fund", "allocate"),
     "territories (engineering, commons, maturity)": ("module", "advance_territories"),
-    "emergence (who starts, with whom)": ("module", "emerge"),
+    "who starts (and starts forgone)": ("module", "starters"),
+    "emergence (with whom, quality, resources)": ("module", "emerge"),
     "new rows in the project table": ("projects", "add"),
     "fund backs alliances": ("fund", "back_projects"),
+    "shared pillars (resources from members' loads)": ("model", "_share_pillars"),
     "production (value, resources)": ("model", "_produce"),
     "survival (hazard, deaths)": ("model", "_survive"),
     "learning (trust, capital)": ("model", "_learn"),

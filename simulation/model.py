@@ -22,7 +22,7 @@ from collections.abc import Callable
 import mesa
 import numpy as np
 
-from simulation.capacity import shared_resources
+from simulation.capacity import own_and_idle, shared_resources
 from simulation.clock import run_steps, step_index
 from simulation.config import PROFILES, RunConfig
 from simulation.discounting import discount_factors
@@ -78,6 +78,7 @@ class AllianceModel(mesa.Model):
         # Active projects each organisation is a member of, kept up to date as projects
         # are born and end (`capacity.memberships` of the active rows, without the pass).
         self.load = np.zeros(self.population.size, dtype=np.int64)
+        self._own_and_idle = own_and_idle(self.population.pillar_eur)
         self.commons = 0.0
         for index in range(scenario.n_territories):
             Territory(self, index)
@@ -134,7 +135,7 @@ class AllianceModel(mesa.Model):
             members,
             p.quality[rows],
             self.load,
-            self.population.pillar_eur,
+            self._own_and_idle,
             self.config.model.production.mobilisation,
         )
         p.own_eur[rows] = own
