@@ -95,18 +95,21 @@ class Population:
         sigma = scenario.organisation_size_sigma
         # Mean-one lognormal: profiles keep their configured means.
         size = rng.lognormal(mean=-0.5 * sigma**2, sigma=sigma, size=n)
-        means = np.array(
-            [
+        means = (
+            np.array(
                 [
-                    scenario.profiles[p].human_fte * wage_eur_per_fte_step,
-                    scenario.profiles[p].grants_eur,
-                    scenario.profiles[p].revenue_eur,
-                    scenario.profiles[p].societal_investment_eur,
-                    scenario.profiles[p].idle_eur,
+                    [
+                        scenario.profiles[p].human_fte * wage_eur_per_fte_step,
+                        scenario.profiles[p].grants_eur,
+                        scenario.profiles[p].revenue_eur,
+                        scenario.profiles[p].societal_investment_eur,
+                        scenario.profiles[p].idle_eur,
+                    ]
+                    for p in PROFILES
                 ]
-                for p in PROFILES
-            ]
-        ) * scenario.money_scale
+            )
+            * scenario.money_scale
+        )
         start = np.concatenate(([0], np.cumsum(organisations_per_territory)[:-1]))
         pillar_eur = means[profile] * size[:, None]
         totals = pillar_eur.sum(axis=1, keepdims=True)
