@@ -67,6 +67,13 @@ class ProfileConfig:
         0.0, 0.0, 1e6, "EUR per step", doc="idle resources an alliance can mobilise"
     )
     start_rate_multiplier: float = param(1.0, 0.0, 10.0, doc="multiplier of its project start rate")
+    ally_survey_share: float = param(
+        0.0,
+        0.0,
+        0.99,
+        doc="share of the profile rating alliances' impact on collective mobilisation strong"
+        " (survey, file 004); 0 = not surveyed",
+    )
 
     def validate(self, key: str) -> None:
         """Check every field against its declared range.
@@ -79,12 +86,12 @@ class ProfileConfig:
 
 def _default_profiles() -> dict[str, ProfileConfig]:
     return {
-        "association": ProfileConfig(0.55, 0.10, 600.0, 300.0, 50.0, 400.0, 1.0),
-        "company": ProfileConfig(0.22, 0.03, 0.0, 0.0, 800.0, 600.0, 0.5),
-        "foundation": ProfileConfig(0.03, 0.02, 0.0, 0.0, 1500.0, 1000.0, 0.5),
-        "local_authority": ProfileConfig(0.08, 0.05, 1200.0, 0.0, 0.0, 500.0, 0.8),
-        "academic": ProfileConfig(0.04, 0.04, 400.0, 200.0, 0.0, 300.0, 0.4),
-        "citizen_collective": ProfileConfig(0.08, 0.06, 50.0, 50.0, 0.0, 300.0, 1.2),
+        "association": ProfileConfig(0.55, 0.10, 600.0, 300.0, 50.0, 400.0, 1.0, 0.88),
+        "company": ProfileConfig(0.22, 0.03, 0.0, 0.0, 800.0, 600.0, 0.5, 0.58),
+        "foundation": ProfileConfig(0.03, 0.02, 0.0, 0.0, 1500.0, 1000.0, 0.5, 0.95),
+        "local_authority": ProfileConfig(0.08, 0.05, 1200.0, 0.0, 0.0, 500.0, 0.8, 0.63),
+        "academic": ProfileConfig(0.04, 0.04, 400.0, 200.0, 0.0, 300.0, 0.4, 0.0),
+        "citizen_collective": ProfileConfig(0.08, 0.06, 50.0, 50.0, 0.0, 300.0, 1.2, 0.61),
     }
 
 
@@ -215,10 +222,25 @@ class EmergenceConfig:
     ally_trust: float = param(1.5, -20.0, 20.0, "logit")
     ally_capital: float = param(1.5, -20.0, 20.0, "logit")
     ally_maturity: float = param(0.3, -20.0, 20.0, "logit")
+    ally_profile_weight: float = param(0.0, 0.0, 10.0, "logit per survey logit")
     max_partners: int = param(3, 1, 20, "organisations")
     partner_candidates: int = param(4, 1, 100, "organisations")
     setup_cost_eur: float = param(200.0, 0.0, 1e6, "EUR")
     project_capacity: float = param(4.0, 0.0, 100.0, "projects")
+
+
+@dataclass
+class FragilityConfig:
+    """How projects relieve the fragilities they answer, and how fragilities return.
+
+    With `relief_rate` 0 (the default) fragilities never change.
+    """
+
+    relief_rate: float = param(0.0, 0.0, 1.0, "per step")
+    relief_half_saturation_eur_per_organisation: float = param(
+        50.0, 0.01, 1e6, "EUR per organisation per step"
+    )
+    recovery_per_step: float = param(0.05, 0.0, 1.0, "per step")
 
 
 @dataclass
@@ -261,6 +283,7 @@ class ModelConfig:
     maturity: MaturityConfig = field(default_factory=MaturityConfig)
     trust: TrustConfig = field(default_factory=TrustConfig)
     emergence: EmergenceConfig = field(default_factory=EmergenceConfig)
+    fragility: FragilityConfig = field(default_factory=FragilityConfig)
     quality: QualityConfig = field(default_factory=QualityConfig)
     production: ProductionConfig = field(default_factory=ProductionConfig)
     survival: SurvivalConfig = field(default_factory=SurvivalConfig)
@@ -337,6 +360,7 @@ class FundConfig:
     ticket_eur: float = param(10_000.0, 1.0, 1e8, "EUR")
     grant_steps: int = param(4, 1, 400, "step")
     proof_of_concept_steps: int = param(2, 0, 400, "step")
+    max_tickets_per_territory: int = param(0, 0, 1_000_000, "grants")
     placebo: bool = False
     strategy: StrategyConfig = field(default_factory=StrategyConfig)
 

@@ -52,19 +52,53 @@ def start_probability_table(
     return -np.expm1(-rate)
 
 
+def profile_ally_offset(scenario: ScenarioConfig, cfg: ModelConfig) -> np.ndarray:
+    """The profile term of the propensity to ally, one logit offset per profile.
+
+    `bP (logit(s_p) - mean logit(s))` over the surveyed profiles, `s_p` a profile's
+    `ally_survey_share` and the mean weighted by the profiles' shares of
+    organisations; 0 for a profile not surveyed (share 0), so that it allies as the
+    average organisation does. Centred on the population, so the term moves who
+    allies more than how many (the intercept `b0` keeps its meaning).
+
+    Args:
+        scenario: World configuration (the profiles' survey shares).
+        cfg: Mechanism parameters (the weight `bP`).
+
+    Returns:
+        Offsets, shape (profiles,), in `PROFILES` order.
+    """
+    share = np.array([scenario.profiles[p].ally_survey_share for p in PROFILES])
+    population = np.array([scenario.profiles[p].share for p in PROFILES])
+    offset = np.zeros(len(PROFILES))
+    weight = cfg.emergence.ally_profile_weight
+    surveyed = (share > 0) & (population > 0)
+    if weight == 0 or not surveyed.any():
+        return offset
+    logit = np.log(share[surveyed] / (1.0 - share[surveyed]))
+    centre = np.average(logit, weights=population[surveyed])
+    offset[surveyed] = weight * (logit - centre)
+    return offset
+
+
 def ally_probability(
-    leads: np.ndarray, population: Population, territories: TerritoryState, cfg: ModelConfig
+    leads: np.ndarray,
+    population: Population,
+    territories: TerritoryState,
+    cfg: ModelConfig,
+    profile_offset: np.ndarray,
 ) -> np.ndarray:
     """Probability that a starting project is an alliance.
 
-    `sigmoid(b0 + bE E + bT T + bA A + bm (maturity - 1))`; zero where the lead is
-    alone in its territory.
+    `sigmoid(b0 + bE E + bT T + bA A + bm (maturity - 1) + o_profile)`; zero where
+    the lead is alone in its territory.
 
     Args:
         leads: Organisations starting a project.
         population: The organisations.
         territories: Territory state.
         cfg: Mechanism parameters.
+        profile_offset: Logit offset by profile (`profile_ally_offset`).
 
     Returns:
         Probabilities, shape (k,).
@@ -78,6 +112,8 @@ def ally_probability(
         + em.ally_capital * population.capital[leads]
         + em.ally_maturity * (territories.maturity[t] - 1.0)
     )
+    if profile_offset.any():
+        logit = logit + profile_offset[population.profile[leads]]
     alone = population.territory_count[t] < 2
     return np.where(alone, 0.0, 1.0 / (1.0 + np.exp(-logit)))
 
@@ -188,6 +224,7 @@ def emerge(
     commons: float,
     streams: RandomStreams,
     cfg: ModelConfig,
+    profile_offset: np.ndarray,
 ) -> NewProjects:
     """The projects born this step, with their partners, quality and resources.
 
@@ -199,6 +236,8 @@ def emerge(
         commons: Knowledge commons `K`.
         streams: Keyed random numbers.
         cfg: Mechanism parameters.
+        profile_offset: Logit offset of the propensity to ally by profile
+            (`profile_ally_offset`).
 
     Returns:
         The new projects.
@@ -206,7 +245,7 @@ def emerge(
     t = population.territory[leads]
 
     ally = streams.uniform("mode", step, leads) < ally_probability(
-        leads, population, territories, cfg
+        leads, population, territories, cfg, profile_offset
     )
     members = np.full((leads.size, 1 + cfg.emergence.max_partners), -1, dtype=np.int64)
     members[:, 0] = leads

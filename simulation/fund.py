@@ -8,7 +8,8 @@
 The budget is spread evenly over the fund's period. Engineering and structural
 money is spent in the step it is allocated; innovation money accumulates in a
 pool and is committed one ticket at a time to the most promising eligible
-alliance projects (highest quality first). Commitments never exceed the budget.
+alliance projects (highest quality first), at most `max_tickets_per_territory`
+to one territory when that is set. Commitments never exceed the budget.
 
 A placebo fund (`fund.placebo`) spends exactly the same way, but nothing it pays
 for takes effect: `Allocation.effective` is empty, and backed projects are not
@@ -83,6 +84,25 @@ def target_mask(target: str, territories: TerritoryState, top_k: int) -> np.ndar
     raise ValueError(msg)
 
 
+def rank_within(groups: np.ndarray) -> np.ndarray:
+    """Each element's rank among the earlier elements of its group (0 for the first).
+
+    Args:
+        groups: Group of each element, in the order that ranks them.
+
+    Returns:
+        Ranks, shape of `groups`.
+    """
+    order = np.argsort(groups, kind="stable")
+    sorted_groups = groups[order]
+    first = np.r_[True, sorted_groups[1:] != sorted_groups[:-1]]
+    starts = np.flatnonzero(first)
+    position = np.arange(groups.size)
+    rank = np.empty(groups.size, dtype=np.int64)
+    rank[order] = position - np.repeat(starts, np.diff(np.r_[starts, groups.size]))
+    return rank
+
+
 class Fund(mesa.Agent):
     """The fund, investing through its strategy.
 
@@ -100,6 +120,7 @@ class Fund(mesa.Agent):
         self.budget_per_step = cfg.budget_eur / self.period_steps if invests else 0.0
         self.innovation_pool_eur = 0.0
         self.committed_eur = 0.0
+        self.tickets_by_territory = np.zeros(model.territories.engineering.size, dtype=np.int64)
 
     def is_investing(self, step: int) -> bool:
         """Whether the fund disburses money at this step."""
@@ -160,7 +181,14 @@ class Fund(mesa.Agent):
             & targets[projects.column("territory")]
         ]
         # Highest quality first; stable sort keeps birth order among equals.
-        best = eligible[np.argsort(-projects.quality[eligible], kind="stable")][:affordable]
+        ranked = eligible[np.argsort(-projects.quality[eligible], kind="stable")]
+        cap = self.cfg.max_tickets_per_territory
+        if cap > 0:
+            territory = projects.territory[ranked]
+            room = cap - self.tickets_by_territory[territory]
+            ranked = ranked[rank_within(territory) < room]
+        best = ranked[:affordable]
+        np.add.at(self.tickets_by_territory, projects.territory[best], 1)
         grant = ticket / self.cfg.grant_steps
         self.model.landmarks.record(
             projects, self.model.territories.size_class, step, best, eligible

@@ -9,7 +9,8 @@ quarter by default:
 3. territories move between maturity levels;
 4. organisations start projects, alone or in alliances;
 5. the fund backs proof-of-concept alliances with innovation grants;
-6. active projects turn resources into value;
+6. active projects turn resources into value, and relieve the fragilities they
+   answer (when fragility relief is on);
 7. projects end with their hazard;
 8. trust and alliance capital learn from alliances that succeeded or failed;
 9. the step is recorded.
@@ -26,7 +27,7 @@ from simulation.capacity import own_and_idle, shared_resources
 from simulation.clock import run_steps, step_index
 from simulation.config import PROFILES, RunConfig
 from simulation.discounting import discount_factors
-from simulation.emergence import emerge, starters
+from simulation.emergence import emerge, profile_ally_offset, starters
 from simulation.fund import Fund
 from simulation.landmarks import Landmarks
 from simulation.population import Population, update_capital
@@ -37,6 +38,7 @@ from simulation.territories import (
     Territory,
     TerritoryState,
     advance_territories,
+    relieve_fragility,
     update_trust,
 )
 
@@ -79,6 +81,7 @@ class AllianceModel(mesa.Model):
         # are born and end (`capacity.memberships` of the active rows, without the pass).
         self.load = np.zeros(self.population.size, dtype=np.int64)
         self._own_and_idle = own_and_idle(self.population.pillar_eur)
+        self.profile_offset = profile_ally_offset(scenario, cfg)
         self.commons = 0.0
         for index in range(scenario.n_territories):
             Territory(self, index)
@@ -108,7 +111,16 @@ class AllianceModel(mesa.Model):
         leads, self.forgone = starters(
             t, self.population, self.territories, self.streams, self.config.scenario, cfg, self.load
         )
-        new = emerge(t, leads, self.population, self.territories, self.commons, self.streams, cfg)
+        new = emerge(
+            t,
+            leads,
+            self.population,
+            self.territories,
+            self.commons,
+            self.streams,
+            cfg,
+            self.profile_offset,
+        )
         self._active = np.concatenate([self._active, self.projects.add(new, t)])
         _count_members(self.load, new.members, +1)
         self.fund.back_projects(t)
@@ -116,6 +128,8 @@ class AllianceModel(mesa.Model):
             self._share_pillars()
 
         flows = self._produce(t)
+        if cfg.fragility.relief_rate > 0:
+            self._relieve(flows["value"][: self._active.size])
         ended, successes, failures = self._survive(t, flows["paying"])
         self._learn(successes, failures)
         self.recorder.record(t, self, flows, allocation)
@@ -191,6 +205,28 @@ class AllianceModel(mesa.Model):
             "grant": grant,
             "paying": paying,
         }
+
+    def _relieve(self, value: np.ndarray) -> None:
+        """Relieve fragilities with the value active projects produced this step.
+
+        Args:
+            value: Value of each active project this step (the first part of the
+                production's `value` flow).
+        """
+        p, rows, territories = self.projects, self._active, self.territories
+        n_territories, n_domains = territories.fragility.shape
+        cell = p.territory[rows].astype(np.int64) * n_domains + p.domain[rows]
+        alliance = p.alliance[rows]
+        size = n_territories * n_domains
+        by_cell = np.bincount(cell, weights=value, minlength=size)
+        by_alliances = np.bincount(cell[alliance], weights=value[alliance], minlength=size)
+        relieve_fragility(
+            territories,
+            by_cell.reshape(n_territories, n_domains),
+            by_alliances.reshape(n_territories, n_domains),
+            self.population.territory_count,
+            self.config.model.fragility,
+        )
 
     def _survive(self, t: int, paying: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """End projects whose cumulative hazard reached their lifetime budget.

@@ -56,6 +56,7 @@ class Project:
     members: list[int]
     territory: int
     profile: int
+    domain: int
     quality: float
     diversification: float
     member_share: list[float]
@@ -149,6 +150,8 @@ class ReferenceModel(mesa.Model):
         if cfg.production.shared_pillars:
             self._share_pillars()
         record, paying = self._produce(t, allocation)
+        if cfg.fragility.relief_rate > 0:
+            self._relieve(self.step_values)
         successes, failures = self._survive(t, paying)
         self._learn(successes, failures)
         record.starts_forgone = self.forgone
@@ -212,6 +215,7 @@ class ReferenceModel(mesa.Model):
             + em.ally_trust * trust
             + em.ally_capital * lead.capital
             + em.ally_maturity * (self.territories.maturity[territory] - 1.0)
+            + self._profile_offset(lead.profile)
         )
         alone = self.territory_count[territory] < 2
         p_ally = 0.0 if alone else 1.0 / (1.0 + math.exp(-logit))
@@ -250,6 +254,7 @@ class ReferenceModel(mesa.Model):
             members=members,
             territory=territory,
             profile=lead.profile,
+            domain=domain,
             quality=quality,
             diversification=float(diversification(cells)[0]),
             member_share=member_share,
@@ -264,6 +269,43 @@ class ReferenceModel(mesa.Model):
             lifetime_budget=-math.log1p(-self._draw("lifetime", t, lead.index)),
             birth=t,
         )
+
+    def _profile_offset(self, profile: int) -> float:
+        """The survey's logit gap of a profile to the organisations' mean, weighted."""
+        weight = self.config.model.emergence.ally_profile_weight
+        profiles = [self.config.scenario.profiles[p] for p in PROFILES]
+        surveyed = [p for p in profiles if p.ally_survey_share > 0 and p.share > 0]
+        own = profiles[profile]
+        if weight == 0 or own not in surveyed:
+            return 0.0
+        total = sum(p.share for p in surveyed)
+        centre = sum(p.share * _logit(p.ally_survey_share) for p in surveyed) / total
+        return weight * (_logit(own.ally_survey_share) - centre)
+
+    def _relieve(self, values: list[tuple[Project, float]]) -> None:
+        """Relieve each territory's fragilities with the value its projects produced."""
+        cfg = self.config.model.fragility
+        territories = self.territories
+        n_territories, n_domains = territories.fragility.shape
+        total = [[0.0] * n_domains for _ in range(n_territories)]
+        by_alliances = [[0.0] * n_domains for _ in range(n_territories)]
+        for project, value in values:
+            total[project.territory][project.domain] += value
+            if project.alliance:
+                by_alliances[project.territory][project.domain] += value
+        for t in range(n_territories):
+            organisations = float(self.territory_count[t])
+            for d in range(n_domains):
+                f = float(territories.fragility[t, d])
+                v = total[t][d] / organisations
+                relief = cfg.relief_rate * v / (v + cfg.relief_half_saturation_eur_per_organisation)
+                relief *= f
+                if total[t][d] > 0:
+                    territories.alliance_relief[t, d] += relief * by_alliances[t][d] / total[t][d]
+                f0 = float(territories.fragility_initial[t, d])
+                territories.fragility[t, d] = min(
+                    1.0, max(0.0, f - relief + cfg.recovery_per_step * (f0 - f))
+                )
 
     def _partners(self, lead: Organisation, t: int) -> list[int]:
         em = self.config.model.emergence
@@ -314,7 +356,16 @@ class ReferenceModel(mesa.Model):
             and targets[p.territory]
         ]
         eligible.sort(key=lambda p: -p.quality)  # stable: birth order among equals
-        for project in eligible[:affordable]:
+        cap = fund.cfg.max_tickets_per_territory
+        chosen: list[Project] = []
+        for project in eligible:
+            if len(chosen) == affordable:
+                break
+            if cap > 0 and fund.tickets_by_territory[project.territory] >= cap:
+                continue
+            fund.tickets_by_territory[project.territory] += 1
+            chosen.append(project)
+        for project in chosen:
             project.backed = True
             project.deployed = not fund.cfg.placebo
             project.grant_eur_per_step = ticket / fund.cfg.grant_steps
@@ -350,6 +401,7 @@ class ReferenceModel(mesa.Model):
         persistence = cfg.accounting.value_persistence_per_step
         grants = 0.0
         paying: set[int] = set()
+        self.step_values: list[tuple[Project, float]] = []
         for i, p in enumerate(self.projects):
             if p.death >= 0:
                 if persistence > 0:
@@ -373,6 +425,7 @@ class ReferenceModel(mesa.Model):
             p.mobilised_pv += p.mobilised_eur * df
             p.fund_pv += grant * df
             p.last_value_eur = value
+            self.step_values.append((p, value))
             grants += grant
             record.value_eur[p.territory] += value
             record.resources_eur[p.territory] += productive + setup
@@ -445,6 +498,10 @@ class ReferenceModel(mesa.Model):
         """
         run_steps(self, self.config.scenario.n_steps)
         return self
+
+
+def _logit(p: float) -> float:
+    return math.log(p / (1.0 - p))
 
 
 def _shares(commitments: list[float]) -> list[float]:

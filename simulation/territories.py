@@ -18,6 +18,7 @@ from simulation.config import (
     SIZE_CLASSES,
     CommonsConfig,
     EngineeringConfig,
+    FragilityConfig,
     MaturityConfig,
     ModelConfig,
     ScenarioConfig,
@@ -42,6 +43,10 @@ class TerritoryState:
         maturity: Maturity level 1-4, shape (t,).
         fragility: Fragility of each action domain in [0, 1], shape (t, domains).
         alliance_successes: Cumulative alliance projects that ended as successes, shape (t,).
+        fragility_initial: Fragility at the start, to which it returns without
+            projects, shape (t, domains).
+        alliance_relief: Cumulative fragility relieved by alliance projects, shape
+            (t, domains); zero without fragility relief.
     """
 
     size_class: np.ndarray
@@ -51,6 +56,8 @@ class TerritoryState:
     maturity: np.ndarray
     fragility: np.ndarray
     alliance_successes: np.ndarray
+    fragility_initial: np.ndarray
+    alliance_relief: np.ndarray
 
     @classmethod
     def create(
@@ -86,8 +93,10 @@ class TerritoryState:
             engineering_baseline=baseline,
             trust=np.clip(initial_trust, 0.0, 1.0),
             maturity=maturity.astype(np.int8),
-            fragility=rng.beta(2.0, 3.0, size=(n, scenario.n_domains)),
+            fragility=(fragility := rng.beta(2.0, 3.0, size=(n, scenario.n_domains))),
             alliance_successes=np.zeros(n),
+            fragility_initial=fragility.copy(),
+            alliance_relief=np.zeros_like(fragility),
         )
 
     def organisations_per_territory(
@@ -276,6 +285,46 @@ def update_trust(
     """
     change = cfg.learning_rate * (successes - failures) / (successes + failures + cfg.pseudo_count)
     return np.clip(trust + change, 0.0, 1.0)
+
+
+def relieve_fragility(
+    territories: TerritoryState,
+    value_eur: np.ndarray,
+    alliance_value_eur: np.ndarray,
+    organisations: np.ndarray,
+    cfg: FragilityConfig,
+) -> None:
+    """Projects relieve the fragilities they answer; fragilities return without them.
+
+    For each territory and domain, with `v` the value produced there this step per
+    organisation of the territory:
+    `f <- f - rho f v / (v + v_half) + r (f0 - f)`. The first term is the need met
+    (it cannot exceed the share `rho` of what is left); the second, new needs that
+    bring `f` back to its initial level `f0` at rate `r`. The relief is credited to
+    alliance projects in proportion to their share of `v`.
+
+    Args:
+        territories: Territory state, updated in place.
+        value_eur: Value produced this step, shape (t, domains).
+        alliance_value_eur: Of which by alliance projects, shape (t, domains).
+        organisations: Organisations per territory, shape (t,).
+        cfg: Fragility parameters.
+    """
+    f = territories.fragility
+    per_organisation = value_eur / organisations[:, None]
+    rate = (
+        cfg.relief_rate
+        * per_organisation
+        / (per_organisation + cfg.relief_half_saturation_eur_per_organisation)
+    )
+    relief = rate * f
+    share = np.divide(
+        alliance_value_eur, value_eur, out=np.zeros_like(value_eur), where=value_eur > 0
+    )
+    territories.alliance_relief += relief * share
+    territories.fragility = np.clip(
+        f - relief + cfg.recovery_per_step * (territories.fragility_initial - f), 0.0, 1.0
+    )
 
 
 def advance_territories(

@@ -71,3 +71,29 @@ def test_maturity_matched_spends_innovation_only_at_levels_three_and_four():
     assert np.isin(
         backed_territories, np.flatnonzero(model.recorder.maturity.max(axis=0) >= 3)
     ).all()
+
+
+def test_rank_within_counts_earlier_elements_of_each_group():
+    from simulation.fund import rank_within
+
+    np.testing.assert_array_equal(rank_within(np.array([3, 1, 3, 3, 1, 0])), [0, 0, 1, 2, 1, 0])
+    assert rank_within(np.array([], dtype=np.int64)).size == 0
+
+
+def test_a_cap_of_tickets_per_territory_spreads_the_fund_over_more_territories():
+    def backed_territories(cap):
+        config = small_config(seed=1, budget_eur=1e6)
+        config.scenario.n_territories = 60
+        config.scenario.n_organisations = 3000
+        config.fund.max_tickets_per_territory = cap
+        model = AllianceModel(config).run()
+        p = model.projects
+        backed = p.column("backed")
+        return model, np.bincount(p.column("territory")[backed], minlength=60)
+
+    _, counts_free = backed_territories(0)
+    capped, counts_capped = backed_territories(2)
+    assert counts_free.max() > 2
+    assert counts_capped.max() <= 2
+    np.testing.assert_array_equal(capped.fund.tickets_by_territory, counts_capped)
+    assert (counts_capped > 0).sum() > (counts_free > 0).sum()

@@ -12,15 +12,22 @@ from .conftest import small_config
 @pytest.fixture(
     scope="module",
     params=[
-        (0, 0.0, False, False),
-        (1, 0.3, False, False),
-        (2, 0.0, True, False),
-        (3, 0.3, False, True),
+        (0, 0.0, False, False, False),
+        (1, 0.3, False, False, False),
+        (2, 0.0, True, False, False),
+        (3, 0.3, False, True, False),
+        (4, 0.0, False, True, True),
     ],
-    ids=["seed0", "seed1-persistence", "seed2-placebo", "seed3-shared-capacity"],
+    ids=[
+        "seed0",
+        "seed1-persistence",
+        "seed2-placebo",
+        "seed3-shared-capacity",
+        "seed4-profiles-relief-reach",
+    ],
 )
 def pair(request):
-    seed, persistence, placebo, busy = request.param
+    seed, persistence, placebo, busy, issue25 = request.param
     config = small_config(seed=seed, budget_eur=2e6)
     config.scenario.n_organisations = 600
     config.accounting.value_persistence_per_step = persistence
@@ -28,6 +35,11 @@ def pair(request):
     if busy:  # pillars shared between concurrent projects, and a project capacity
         config.model.production.shared_pillars = True
         config.model.emergence.project_capacity = 3.0
+    if issue25:  # the profile term, fragility relief and a cap of tickets per territory
+        config.model.emergence.ally_profile_weight = 1.5
+        config.model.fragility.relief_rate = 0.3
+        config.model.fragility.relief_half_saturation_eur_per_organisation = 20.0
+        config.fund.max_tickets_per_territory = 2
     return AllianceModel(config).run(), ReferenceModel(config).run()
 
 
@@ -95,3 +107,19 @@ def test_time_series_agree(pair):
     capital = [o.capital for o in reference.organisations]
     np.testing.assert_allclose(fast.population.capital, capital, rtol=1e-10, atol=1e-12)
     assert fast.projects.column("backed").sum() > 0
+
+
+def test_fragilities_and_their_relief_agree(pair):
+    fast, reference = pair
+    np.testing.assert_allclose(
+        fast.territories.fragility, reference.territories.fragility, rtol=1e-10, atol=1e-12
+    )
+    np.testing.assert_allclose(
+        fast.territories.alliance_relief,
+        reference.territories.alliance_relief,
+        rtol=1e-10,
+        atol=1e-12,
+    )
+    np.testing.assert_array_equal(
+        fast.fund.tickets_by_territory, reference.fund.tickets_by_territory
+    )

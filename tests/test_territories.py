@@ -117,3 +117,69 @@ def test_a_level_factor_above_one_speeds_the_higher_levels():
     cfg = MaturityConfig(level_factor=1.5)
     p = maturity_up_probability(np.array([1, 2, 3]), np.zeros(3), 0.0, np.zeros(3), cfg)
     assert p[0] < p[1] < p[2]
+
+
+def fragile_territories(n_territories=2, n_domains=3, level=0.6):
+    from simulation.config import ScenarioConfig
+    from simulation.territories import TerritoryState
+
+    scenario = ScenarioConfig(n_territories=n_territories, n_domains=n_domains)
+    state = TerritoryState.create(
+        scenario, EngineeringConfig(), TrustConfig(), np.random.default_rng(0)
+    )
+    state.fragility[:] = level
+    state.fragility_initial[:] = level
+    return state
+
+
+def test_value_relieves_the_fragility_it_answers_with_saturation():
+    from simulation.config import FragilityConfig
+    from simulation.territories import relieve_fragility
+
+    cfg = FragilityConfig(relief_rate=0.2, relief_half_saturation_eur_per_organisation=10.0)
+    state = fragile_territories()
+    value = np.zeros((2, 3))
+    value[0, 1] = 1000.0  # 10 organisations: 100 EUR each, 10x the half-saturation
+    alliances = value / 4
+    relieve_fragility(state, value, alliances, np.array([10, 10]), cfg)
+    expected = 0.6 - 0.2 * (100 / 110) * 0.6
+    assert state.fragility[0, 1] == pytest.approx(expected)
+    untouched = np.delete(state.fragility.ravel(), 1)
+    np.testing.assert_array_equal(untouched, 0.6)  # no value, no relief, no recovery needed
+    assert state.alliance_relief[0, 1] == pytest.approx((0.6 - expected) / 4)
+    assert state.alliance_relief.sum() == pytest.approx(state.alliance_relief[0, 1])
+
+
+def test_fragility_returns_to_its_initial_level_without_projects():
+    from simulation.config import FragilityConfig
+    from simulation.territories import relieve_fragility
+
+    cfg = FragilityConfig(relief_rate=0.5, recovery_per_step=0.1)
+    state = fragile_territories(level=0.6)
+    state.fragility[:] = 0.2
+    nothing = np.zeros((2, 3))
+    for _ in range(100):
+        relieve_fragility(state, nothing, nothing, np.array([5, 5]), cfg)
+    np.testing.assert_allclose(state.fragility, 0.6, atol=1e-4)
+    assert not state.alliance_relief.any()
+
+
+def test_a_world_with_relief_has_lower_fragility_and_less_value_per_euro_later():
+    from simulation.model import AllianceModel
+
+    from .conftest import small_config
+
+    def world(rate):
+        config = small_config(seed=2, budget_eur=0.0)
+        config.model.fragility.relief_rate = rate
+        return AllianceModel(config).run()
+
+    still, relieved = world(0.0), world(0.3)
+    np.testing.assert_array_equal(still.territories.fragility, still.territories.fragility_initial)
+    assert relieved.territories.fragility.mean() < 0.9 * still.territories.fragility.mean()
+    late = relieved.projects.column("birth") >= relieved.config.scenario.n_steps // 2
+    late_still = still.projects.column("birth") >= still.config.scenario.n_steps // 2
+    assert (
+        relieved.projects.column("value_per_eur")[late].mean()
+        < still.projects.column("value_per_eur")[late_still].mean()
+    )
