@@ -1,0 +1,26 @@
+"""The held-out pattern checks (experiments/patterns.py) read what they claim to read."""
+
+from experiments import patterns
+
+
+def test_the_survey_row_comes_from_the_configured_profiles():
+    row = patterns.survey()
+    assert list(row) == [
+        "foundation",
+        "association",
+        "local_authority",
+        "citizen_collective",
+        "company",
+    ]
+    assert row["foundation"] == 0.95
+    assert "academic" not in row  # not surveyed
+
+
+def test_one_seed_reads_reach_and_relief_from_the_worlds():
+    result = patterns.one_seed(0)
+    assert 1 <= result["territories_reached"] <= result["territories"] == 81
+    assert result["territories_reached"] <= result["projects_backed"]
+    # Relief is off in the calibrated set: nothing relieved, both worlds' fragility equal.
+    assert not result["relief_on"]
+    assert result["relieved_share"] == 0.0
+    assert result["fragility"][0] == result["fragility"][1]
