@@ -39,6 +39,7 @@ from scipy import stats
 
 from experiments import report_text
 from experiments.appraisal.appraise import Appraisal, appraise
+from experiments.appraisal.budget_map import BUDGET, budget_map, budget_outcomes, swept_key
 from experiments.appraisal.flows import money_flows
 from experiments.appraisal.robustness import (
     OBJECTIVES,
@@ -46,11 +47,13 @@ from experiments.appraisal.robustness import (
     satisficing_threshold,
 )
 from experiments.appraisal.states import arm_dims, arm_labels, as_sweep, per_arm, state_dims
+from experiments.appraisal.switching import most_influential
 from experiments.cli import Parser
 from experiments.files import NETCDF_ENGINE, folder_written_atomically
 from experiments.formats import money, number, percent
 from experiments.glossary import glossary_html, link
 from experiments.html import figure, page, png, write_pdf
+from experiments.names import parameter_name
 from experiments.report_text import states_words, steps_per_year, world_words
 from experiments.sensitivity_report import write_sensitivity_report
 
@@ -259,6 +262,92 @@ def figure_budget_response(
     return png(fig), pd.concat(curves, ignore_index=True)
 
 
+def figure_budget_map(outcomes: pd.DataFrame, key: str | None, steps: int) -> str:
+    """The budget map: the best strategy per budget and parameter value, and the curves behind it.
+
+    Left: one cell per budget (log axis) and parameter level, coloured by the best
+    strategy, with its chance of being best. Right: each strategy's expected net
+    social benefit against the budget at the middle level, the curves whose
+    crossings are the switching budgets.
+
+    Args:
+        outcomes: `budget_map.budget_outcomes(...)`.
+        key: The parameter crossed with the budget (None: the budget alone).
+        steps: The model's steps per year (to name the parameter).
+    """
+    cells = budget_map(outcomes)
+    budgets = sorted(cells["budget_eur"].unique())
+    levels = list(dict.fromkeys(cells.sort_values("level", key=_numeric)["level"]))
+    arms = sorted(outcomes["arm"].unique())
+    colours = {arm: plt.get_cmap("tab10")(i % 10) for i, arm in enumerate(arms)}
+    fig, (left, right) = plt.subplots(1, 2, figsize=(14, 1.2 * len(levels) + 3))
+    for cell in cells.itertuples():
+        x, y = budgets.index(cell.budget_eur), levels.index(cell.level)
+        left.add_patch(
+            plt.Rectangle((x - 0.5, y - 0.5), 1, 1, color=colours[cell.best], alpha=0.55)
+        )
+        left.text(
+            x,
+            y,
+            f"{cell.best}\n{percent(cell.probability_best)}",
+            ha="center",
+            va="center",
+            fontsize=8,
+        )
+    left.set(
+        xlim=(-0.5, len(budgets) - 0.5),
+        ylim=(-0.5, len(levels) - 0.5),
+        xticks=range(len(budgets)),
+        xticklabels=[number(b / 1e6) for b in budgets],
+        yticks=range(len(levels)),
+        yticklabels=[number(float(v)) if key else "" for v in levels],
+        xlabel="budget (MEUR over the fund period)",
+        ylabel=parameter_name(key, steps) if key else "",
+        title="Best strategy (and its chance of being best)",
+    )
+    middle = levels[len(levels) // 2]
+    curves = outcomes[outcomes["level"] == middle]
+    for arm, curve in curves.groupby("arm"):
+        curve = curve.sort_values("budget_eur")
+        right.plot(
+            curve["budget_eur"] / 1e6,
+            curve["net_benefit_eur"] / 1e6,
+            marker="o",
+            color=colours[arm],
+            label=arm,
+        )
+    right.set_xscale("log")
+    right.xaxis.set_major_locator(FixedLocator([b / 1e6 for b in budgets]))
+    right.xaxis.set_major_formatter(FixedFormatter([number(b / 1e6) for b in budgets]))
+    right.xaxis.set_minor_locator(NullLocator())
+    where = f" ({parameter_name(key, steps)} = {number(float(middle))})" if key else ""
+    right.set(
+        xlabel="budget (MEUR over the fund period)",
+        ylabel="expected net social benefit (MEUR)",
+        title=f"Net social benefit against the budget{where}",
+    )
+    right.legend(fontsize=8)
+    fig.tight_layout()
+    return png(fig)
+
+
+def _numeric(levels: pd.Series) -> pd.Series:
+    return pd.to_numeric(levels, errors="coerce").fillna(0.0)
+
+
+def budget_map_parameter(dataset: xr.Dataset, appraisal: Appraisal) -> str | None:
+    """The parameter a budget sweep's map crosses with the budget.
+
+    A numeric swept dimension other than the budget (its configuration key), else
+    the drawn parameter the choice hinges on most (`switching.most_influential`),
+    else none.
+    """
+    for dimension in arm_dims(dataset):
+        if dimension != BUDGET and np.issubdtype(dataset[dimension].dtype, np.number):
+            return swept_key(dataset, dimension)
+    return most_influential(appraisal.switching)
+
+
 def figure_time_series(
     dataset: xr.Dataset, states: str = "the states of the world"
 ) -> tuple[str, pd.DataFrame]:
@@ -405,6 +494,8 @@ FILES = {
     "time_series.csv": "the figures over time",
     "budget_response.csv": "the budget-response curves (a budget sweep)",
     "marginal_value.csv": "value per extra fund euro between budgets (a budget sweep)",
+    "budget_map.csv": "per budget, parameter value and strategy: expected net social benefit, "
+    "chance of being best, gross value per euro budgeted, share of the budget paid",
 }
 
 
@@ -539,11 +630,43 @@ def write_report(
             "Extra value and engineering capacity over time by territory size, per strategy",
         )
     )
-    lead = (
-        f'<p class="answer">{html.escape(budget_verdict(frame))}</p>'
-        if budget_swept
-        else report_text.answer(appraisal, frame, dataset)
-    )
+    mapped = budget_swept and dataset.sizes[BUDGET] > 1
+    budget_section = ""
+    sentence = ""
+    key = None
+    if mapped:
+        key = budget_map_parameter(dataset, appraisal)
+        map_outcomes = budget_outcomes(dataset, key, objective=objective)
+        map_outcomes.to_csv(folder / "budget_map.csv", index=False)
+        arm, along_budget, along_level = report_text.budget_conditions(map_outcomes)
+        sentence = report_text.condition_sentence(
+            arm, along_budget, (key, along_level) if key and along_level else None, steps
+        )
+        budget_section = (
+            f"<h3>Budget map</h3><p>{html.escape(sentence)}</p>"
+            + report_text.budget_map_table(map_outcomes, key, steps)
+            + figure(
+                figure_budget_map(map_outcomes, key, steps),
+                f"The best strategy at each budget{' and parameter value' if key else ''}, "
+                f"over {states} (budget_map.csv).",
+                "Budget map: the best strategy per budget, and net social benefit against "
+                "the budget per strategy",
+            )
+        )
+    if mapped and key:
+        # The verdict per budget would compare values of an assumption as if they were arms.
+        lead = (
+            f'<p class="answer"><b>{html.escape(sentence)}</b> The budget map (in "When the '
+            f'choice would change") gives the best strategy at each budget and value of '
+            f"{html.escape(parameter_name(key, steps))}.</p>"
+        )
+    elif budget_swept:
+        lead = (
+            f'<p class="answer"><b>{html.escape(sentence)}</b> '
+            f"{html.escape(budget_verdict(frame))}</p>"
+        )
+    else:
+        lead = report_text.answer(appraisal, frame, dataset)
     warnings = "".join(f"<li>{html.escape(w)}</li>" for w in appraisal.warnings)
     budget_note = (
         "<p>The arms differ in budget: the arm creating the most value is not the best "
@@ -556,15 +679,16 @@ def write_report(
     contents = " ".join(f'<a href="#{key}">{name}</a>' for key, name in SECTIONS.items())
     conditions = (
         f"<p>Where, along each uncertain parameter, the recommended strategy would stop "
-        f"being better than the runner-up ({link('switching', 'switching values')}), and the "
-        f"ranges where its losses gather ({link('prim', 'PRIM box')}).</p>"
+        f"being the best, against the best of the others and against each other strategy "
+        f"({link('switching', 'switching values')}), and the ranges where its losses to the "
+        f"runner-up gather ({link('prim', 'PRIM box')}).</p>"
         + report_text.switching_table(appraisal, steps)
         + report_text.discovery_html(appraisal, steps)
         if not appraisal.switching.empty
         else "<p>The states differ only in their seed: which parameter would change the "
         "choice needs parameter uncertainty (a sweep with calibrated=posterior "
         "'draw=range(0,100)').</p>"
-    )
+    ) + budget_section
     information = report_text.voi_html(appraisal, steps) or (
         "<p>No parameter uncertainty in this sweep: nothing to value.</p>"
     )

@@ -19,8 +19,10 @@ import pandas as pd
 import xarray as xr
 
 from experiments.appraisal.appraise import Appraisal
+from experiments.appraisal.budget_map import budget_map, switches
 from experiments.appraisal.robustness import MIN_STATES, SATISFICING_THRESHOLDS
 from experiments.appraisal.states import first_config, state_dims
+from experiments.appraisal.switching import ANY, CLEAR_T
 from experiments.formats import (
     NA,
     keur,
@@ -145,7 +147,7 @@ def _acceptable_from(appraisal: Appraisal) -> tuple[float, str] | None:
 
 def _conditions(appraisal: Appraisal, steps: int) -> str:
     """When the choice holds: switching values, the acceptability curve, the calibration."""
-    recommended, runner = appraisal.recommended, appraisal.runner_up
+    recommended = appraisal.recommended
     parts = []
     switching = appraisal.switching
     if switching.empty:
@@ -154,19 +156,28 @@ def _conditions(appraisal: Appraisal, steps: int) -> str:
             "(run posterior draws)"
         )
     else:
-        turning = switching[switching["switching_value"].notna()]
+        overall = switching[switching["other"] == ANY]
+        turning = overall[overall["switching_value"].notna()]
         if turning.empty:
             parts.append(
-                f"no uncertain parameter turns the choice to {html.escape(str(runner))} over "
-                f"its tested range ({link('switching', 'switching values')})"
+                "no uncertain parameter turns the choice to any other strategy over its "
+                f"tested range ({link('switching', 'switching values')} against every strategy)"
             )
         else:
             row = turning.iloc[0]
             side = "below" if row["recommended_stays_best"] == "above" else "above"
+            beyond = row["best_low"] if side == "below" else row["best_high"]
             parts.append(
-                f"it would stop being better than {html.escape(str(runner))} if "
+                f"it would stop being the best strategy if "
                 f"{html.escape(parameter_name(row['parameter'], steps))} were {side} "
-                f"{number(row['switching_value'])} ({link('switching', 'switching value')})"
+                f"{number(row['switching_value'])}, where {html.escape(str(beyond))} leads "
+                f"({link('switching', 'switching value')}"
+                + (
+                    "; that loss is within the noise of the states"
+                    if not row["clearest_loss_t"] <= -CLEAR_T
+                    else ""
+                )
+                + ")"
             )
     start = _acceptable_from(appraisal)
     if start is not None and start[1]:
@@ -181,6 +192,156 @@ def _conditions(appraisal: Appraisal, steps: int) -> str:
             + f"; {link('acceptability', 'acceptability curve')})"
         )
     return "; ".join(parts)
+
+
+def parameter_phrase(key: str, steps: int = DEFAULT_STEPS_PER_YEAR) -> tuple[str, str]:
+    """A parameter as a sentence names it, and its unit.
+
+    "model.engineering.grant_half_saturation_eur_per_organisation" gives ("the
+    engineering grant half-saturation", "EUR per organisation per quarter").
+    """
+    name = parameter_name(key, steps)
+    unit = ""
+    if name.endswith(")") and " (" in name:
+        name, unit = name[:-1].rsplit(" (", 1)
+    section, _, words = name.rpartition(": ")
+    words = f"{section} {words}" if section else words
+    return f"the {words[:1].lower()}{words[1:]}", unit
+
+
+# One condition of the recommendation: the value where it switches, the side on which
+# the recommended arm stays best ("below" or "above") and the arm best beyond.
+Condition = tuple[float, str, str]
+
+
+def condition_sentence(
+    recommended: str,
+    budget: Condition | None = None,
+    parameter: tuple[str, Condition] | None = None,
+    steps: int = DEFAULT_STEPS_PER_YEAR,
+    tested: str = "budget or parameter value",
+) -> str:
+    """The recommendation with its conditions, in one sentence (plain text).
+
+    Args:
+        recommended: The recommended arm.
+        budget: Where along the budget (EUR) the recommended arm stops being best.
+        parameter: The parameter's key and where along it the arm stops being best.
+        steps: The model's steps per year (to name the parameter's unit).
+        tested: What was varied, for the sentence without conditions.
+
+    Returns:
+        For example "Fund concentrated if the budget is below 3.1 MEUR and the
+        engineering grant half-saturation is above 158 EUR per organisation per
+        quarter; otherwise uniform (above 3.1 MEUR) or maturity_matched (below 158)."
+    """
+    conditions, otherwise = [], []
+    if budget is not None:
+        value, side, other = budget
+        conditions.append(f"the budget is {side} {money(value)}")
+        otherwise.append((other, f"{_opposite(side)} {money(value)}"))
+    if parameter is not None:
+        key, (value, side, other) = parameter
+        phrase, unit = parameter_phrase(key, steps)
+        conditions.append(f"{phrase} is {side} {number(value)}{' ' + unit if unit else ''}")
+        otherwise.append((other, f"{_opposite(side)} {number(value)}"))
+    if not conditions:
+        return f"Fund {recommended}: no {tested} tested turns the choice."
+    arms = list(dict.fromkeys(arm for arm, _ in otherwise))
+    rest = (
+        arms[0] if len(arms) == 1 else " or ".join(f"{arm} ({where})" for arm, where in otherwise)
+    )
+    return f"Fund {recommended} if {' and '.join(conditions)}; otherwise {rest}."
+
+
+def _opposite(side: str) -> str:
+    return "above" if side == "below" else "below"
+
+
+def switching_condition(switching: pd.DataFrame) -> tuple[str, Condition] | None:
+    """The most influential parameter's switching value against every other arm, if any.
+
+    Args:
+        switching: `switching.switching_against_arms(...)` (an appraisal's `switching`).
+    """
+    if switching.empty:
+        return None
+    overall = switching[(switching["other"] == ANY) & switching["switching_value"].notna()]
+    if overall.empty:
+        return None
+    row = overall.iloc[0]
+    side = str(row["recommended_stays_best"])
+    beyond = row["best_low"] if side == "above" else row["best_high"]
+    return str(row["parameter"]), (float(row["switching_value"]), side, str(beyond))
+
+
+def budget_conditions(
+    outcomes: pd.DataFrame, recommended: str | None = None
+) -> tuple[str, Condition | None, Condition | None]:
+    """The recommended arm and where it stops being best along the budget and the parameter.
+
+    Read from a budget map (`budget_map.budget_outcomes`): along the budget at the
+    middle level of the parameter; along the parameter at the smallest budget.
+
+    Args:
+        outcomes: `budget_map.budget_outcomes(...)`.
+        recommended: The arm to state conditions for; default: the best at the
+            smallest budget and the middle level.
+
+    Returns:
+        The arm, the budget's condition and the parameter's (None where it never switches).
+    """
+    cells = budget_map(outcomes)
+    levels = list(dict.fromkeys(cells.sort_values("level", key=_level_key)["level"]))
+    middle = levels[len(levels) // 2]
+    smallest = float(cells["budget_eur"].min())
+    if recommended is None:
+        start = cells[(cells["level"] == middle) & (cells["budget_eur"] == smallest)]
+        recommended = str(start["best"].iloc[0])
+
+    def first(table: pd.DataFrame, at: object) -> Condition | None:
+        for row in table[table["at"] == at].itertuples():
+            if recommended in (row.below, row.above):
+                side = "below" if row.below == recommended else "above"
+                other = row.above if side == "below" else row.below
+                return float(row.switch_value), side, str(other)
+        return None
+
+    along_budget = first(switches(outcomes, "budget_eur"), middle)
+    along_level = first(switches(outcomes, "level"), smallest)
+    return recommended, along_budget, along_level
+
+
+def _level_key(levels: pd.Series) -> pd.Series:
+    return pd.to_numeric(levels, errors="coerce").fillna(0.0)
+
+
+def budget_map_table(outcomes: pd.DataFrame, key: str | None, steps: int) -> str:
+    """The budget map as a table: one row per budget, one column per parameter level."""
+    cells = budget_map(outcomes)
+    levels = list(dict.fromkeys(cells.sort_values("level", key=_level_key)["level"]))
+    name = parameter_name(key, steps) if key else ""
+    headers = {"budget": "Budget"} | {
+        str(level): f"{html.escape(name)} = {number(float(level))}" if key else "Best strategy"
+        for level in levels
+    }
+    rows = []
+    for budget, part in cells.groupby("budget_eur", sort=True):
+        row = {"budget": money(float(budget))}
+        for cell in part.itertuples():
+            row[str(cell.level)] = (
+                f"{cell.best} ({percent(cell.probability_best)}; "
+                f"{meur(cell.net_benefit_eur)} MEUR net)"
+            )
+        rows.append(row)
+    return grid(
+        headers,
+        rows,
+        "Each cell: the strategy with the largest expected net social benefit at that budget"
+        + (" and parameter value" if key else "")
+        + ", the share of the cell's states in which it is the best, and its mean net social "
+        "benefit (budget_map.csv).",
+    )
 
 
 def answer(appraisal: Appraisal, frame: pd.DataFrame, dataset: xr.Dataset) -> str:
@@ -277,7 +438,16 @@ def answer(appraisal: Appraisal, frame: pd.DataFrame, dataset: xr.Dataset) -> st
     )
     if states >= MIN_STATES:
         text += " " + _how_sure(appraisal, frame) + " "
-        text += f"<b>When it holds:</b> {_conditions(appraisal, steps_per_year(dataset))}."
+        steps = steps_per_year(dataset)
+        if not appraisal.switching.empty:
+            sentence = condition_sentence(
+                best,
+                parameter=switching_condition(appraisal.switching),
+                steps=steps,
+                tested="parameter value",
+            )
+            text += f"<b>In one sentence:</b> {html.escape(sentence)} "
+        text += f"<b>When it holds:</b> {_conditions(appraisal, steps)}."
         text += (
             " The level of every net figure rests on the calibrated value per euro of "
             "resources and on the organisations' money amounts: read it as conditional on "
@@ -443,35 +613,56 @@ STAYS = {
 
 
 def switching_table(appraisal: Appraisal, steps: int) -> str:
-    """Switching values with parameters named in words and values without exponents."""
-    recommended, runner = appraisal.recommended, str(appraisal.runner_up)
+    """Switching values against the best of the others, then each strategy that turns it.
+
+    Per parameter: the row against the best other strategy in each range of the
+    parameter, then the closest competitor and every strategy with a switching
+    value of its own (the others keep their sign: switching_values.csv has them).
+    """
+    recommended = appraisal.recommended
     headers = {
         "parameter": "Uncertain parameter",
+        "other": "Against",
         "correlation": "How strongly it moves the advantage (rank correlation, -1 to 1)",
         "low": f"Advantage of {html.escape(recommended)}, lowest values (MEUR)",
         "high": f"Advantage of {html.escape(recommended)}, highest values (MEUR)",
         "switch": link("switching", "Switching value"),
-        "stays": f"{html.escape(recommended)} stays better than {html.escape(runner)}",
+        "stays": f"{html.escape(recommended)} stays ahead",
+        "beyond": "Best beyond it",
         "range": "Range tested",
     }
-    rows = [
-        {
-            "parameter": parameter_name(row.parameter, steps),
-            "correlation": ratio(row.rank_correlation),
-            "low": meur(row.advantage_low_eur),
-            "high": meur(row.advantage_high_eur),
-            "switch": "none" if missing(row.switching_value) else number(row.switching_value),
-            "stays": STAYS.get(row.recommended_stays_best, row.recommended_stays_best),
-            "range": f"{number(row.range_low)} to {number(row.range_high)}",
-        }
-        for row in appraisal.switching.itertuples()
-    ]
+    rows = []
+    for parameter, block in appraisal.switching.groupby("parameter", sort=False):
+        closest = block[block["other"] != ANY].head(1).index
+        shown = block[(block["other"] == ANY) | block.index.isin(closest)]
+        shown = pd.concat([shown, block[block["switching_value"].notna()]])
+        for row in shown[~shown.index.duplicated()].itertuples():
+            side = row.recommended_stays_best
+            beyond = row.best_low if side == "above" else row.best_high if side == "below" else ""
+            rows.append(
+                {
+                    "parameter": parameter_name(str(parameter), steps),
+                    "other": "the best of the others" if row.other == ANY else row.other,
+                    "correlation": ratio(row.rank_correlation),
+                    "low": meur(row.advantage_low_eur),
+                    "high": meur(row.advantage_high_eur),
+                    "switch": "none within the range"
+                    if missing(row.switching_value)
+                    else number(row.switching_value)
+                    + ("" if row.clearest_loss_t <= -CLEAR_T else " (within noise)"),
+                    "stays": STAYS.get(side, side),
+                    "beyond": beyond,
+                    "range": f"{number(row.range_low)} to {number(row.range_high)}",
+                }
+            )
     return grid(
         headers,
         rows,
-        "Advantage: the net social benefit of the recommended strategy minus the "
-        "runner-up's, averaged over the states in the lowest and highest eighth of "
-        "the parameter's values. none: the advantage keeps its sign over the range.",
+        "Advantage: the recommended strategy's mean net social benefit minus the other's "
+        "(against the best of the others: the largest mean among them in each range), "
+        "over the states in the lowest and highest eighth of the parameter's values. "
+        "none within the range: the advantage keeps its sign over the range tested. "
+        "within noise: in no range is the loss more than twice its standard error.",
     )
 
 

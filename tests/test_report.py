@@ -85,12 +85,20 @@ def test_a_posterior_sweep_gets_the_full_appraisal(tmp_path):
     assert len(voi) > 5  # one row per uncertain parameter of the posterior draws
     switching = pd.read_csv(folder / "switching_values.csv")
     assert switching.parameter.str.startswith("model.").all()
+    # Against every other arm: per parameter, the best of the others, then each arm.
+    other = ({"uniform", "concentrated"} - {robustness.arm[0]}).pop()
+    assert list(switching.other[:2]) == ["any other arm", other]
     value_map = pd.read_csv(folder / "value_map.csv")
     quantities = {"npv_eur", "gross_npv_eur", "benefit_cost_ratio", "value_per_fund_eur"}
     assert quantities | {"extra_private_resources_eur", "payback_year"} <= set(value_map.quantity)
     page = (folder / "report.html").read_text()
     assert page.index("Executive summary") < page.index("What each strategy buys")
     assert "is the robust choice" in page and "Which measurement would settle the choice" in page
+    # The conditions in one sentence: "Fund X if ...; otherwise Y." or none turns it.
+    summary = page[page.index("Executive summary") : page.index("What each strategy buys")]
+    assert re.search(
+        r"In one sentence:</b> Fund \w+( if .+; otherwise \w+|: no parameter)", summary
+    )
     assert "regret</a>" in page and "(MEUR)" in page
     # Parameters in words with units, never as configuration keys or exponents.
     tables = page[page.index('id="conditions"') : page.index('id="time"')]
@@ -127,3 +135,8 @@ def test_a_budget_sweep_compares_arms_at_equal_budget(tmp_path):
     assert set(marginal.arm) == {"uniform", "concentrated"}
     assert (marginal.from_budget_eur == 3e5).all() and (marginal.to_budget_eur == 1e6).all()
     assert (folder / "budget_response.csv").exists() and (folder / "time_series.csv").exists()
+    # The budget map: the best strategy per budget, its sentence first in the summary.
+    assert re.search(r'class="answer"><b>Fund (uniform|concentrated)', summary)
+    cells = pd.read_csv(folder / "budget_map.csv")
+    assert set(cells.budget_eur) == {3e5, 1e6} and set(cells.arm) == {"uniform", "concentrated"}
+    assert "Budget map</h3>" in page

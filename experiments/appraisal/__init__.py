@@ -7,7 +7,8 @@ return tables or datasets, for a notebook as for `alliance-report`:
 - `value_map`: per arm, each quantity with its interval over the states;
 - `robustness`: probability of being best, regret, satisficing, CVaR, the
   acceptability curve, and a recommended robust arm;
-- `switching`: switching values of the uncertain parameters;
+- `switching`: switching values of the uncertain parameters, against every other arm;
+- `budget_map`: the best arm as a function of the budget and of one parameter;
 - `discovery`: PRIM boxes where the recommended arm loses;
 - `voi`: expected value of perfect (and partial perfect) information.
 """

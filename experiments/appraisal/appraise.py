@@ -18,8 +18,8 @@ from experiments.appraisal.robustness import (
     satisficing_threshold,
 )
 from experiments.appraisal.states import outcomes, state_parameters
-from experiments.appraisal.switching import COLUMNS as SWITCHING
-from experiments.appraisal.switching import switching_values
+from experiments.appraisal.switching import ARM_COLUMNS as SWITCHING
+from experiments.appraisal.switching import switching_against_arms
 from experiments.appraisal.value_map import value_map
 from experiments.appraisal.voi import MIN_DRAWS, draws_needed, value_of_information
 from experiments.formats import money
@@ -42,7 +42,8 @@ class Appraisal:
         recommended: The recommended robust arm.
         reason: Why, in one sentence.
         runner_up: The next arm by the same criterion (None with one arm).
-        switching: Switching values (empty without parameter uncertainty).
+        switching: Switching values of the recommended arm against every other arm
+            (`switching.switching_against_arms`; empty without parameter uncertainty).
         discovery: The PRIM box where the recommended arm loses to the runner-up.
         voi: EVPI and EVPPI per parameter.
         voi_draws_needed: Parameter draws the per-parameter EVPPI needs to be told
@@ -115,7 +116,7 @@ def appraise(
     elif appraisal.runner_up is not None:
         benefit = net_benefit(result, objective=objective)
         advantage = (benefit.sel(arm=recommended) - benefit.sel(arm=appraisal.runner_up)).values
-        appraisal.switching = switching_values(advantage, parameters)
+        appraisal.switching = switching_against_arms(benefit, parameters, recommended)
         losses = advantage < 0
         box, _ = prim(parameters, losses)
         appraisal.discovery = box_table(box)

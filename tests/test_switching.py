@@ -1,0 +1,66 @@
+"""Switching values against every other arm, on a synthetic case with a known answer."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from experiments.appraisal.switching import (
+    ANY,
+    most_influential,
+    switching_against_arms,
+    switching_values,
+)
+
+
+def planted(states: int = 2000, seed: int = 0) -> tuple[xr.DataArray, pd.DataFrame]:
+    """R is recommended, B the runner-up on average, C third but best where theta < 1/3.
+
+    Net benefits: R = 1, B = 0.6 (never above R), C = 2 - 3 theta (mean 0.5, above R
+    for theta below 1/3), each with noise; `noise` is an irrelevant parameter.
+    """
+    rng = np.random.default_rng(seed)
+    theta = rng.uniform(0, 1, states)
+    noise = rng.uniform(0, 1, states)
+    values = np.vstack(
+        [
+            1.0 + 0.1 * rng.normal(size=states),
+            0.6 + 0.1 * rng.normal(size=states),
+            2.0 - 3.0 * theta + 0.1 * rng.normal(size=states),
+        ]
+    )
+    benefit = xr.DataArray(
+        values, dims=("arm", "state"), coords={"arm": ["R", "B", "C"], "state": np.arange(states)}
+    )
+    return benefit, pd.DataFrame({"noise": noise, "theta": theta})
+
+
+def test_the_switch_to_a_third_arm_is_found_where_the_runner_up_never_switches():
+    benefit, parameters = planted()
+    # Against the runner-up alone, nothing turns: the old reading, "no switching value".
+    runner_up = switching_values((benefit.sel(arm="R") - benefit.sel(arm="B")).values, parameters)
+    assert runner_up["switching_value"].isna().all()
+    table = switching_against_arms(benefit, parameters, "R")
+    assert most_influential(table) == "theta"
+    theta = table[table.parameter == "theta"].set_index("other")
+    assert theta.loc[ANY, "switching_value"] == pytest.approx(1 / 3, abs=0.04)
+    assert theta.loc[ANY, "recommended_stays_best"] == "above"
+    assert theta.loc[ANY, "best_low"] == "C" and theta.loc[ANY, "best_high"] == "R"
+    assert theta.loc[ANY, "clearest_loss_t"] < -2  # a loss beyond the noise
+    assert theta.loc["C", "switching_value"] == pytest.approx(1 / 3, abs=0.04)
+    assert np.isnan(theta.loc["B", "switching_value"])
+    assert theta.loc["B", "recommended_stays_best"] == "everywhere"
+    # The irrelevant parameter: no switch, R best at both ends.
+    noise = table[(table.parameter == "noise") & (table.other == ANY)].iloc[0]
+    assert np.isnan(noise["switching_value"]) and noise["recommended_stays_best"] == "everywhere"
+
+
+def test_each_parameter_lists_the_best_of_the_others_then_every_arm_closest_first():
+    benefit, parameters = planted(states=600)
+    table = switching_against_arms(benefit, parameters, "R")
+    assert list(table[table.parameter == "theta"].other) == [ANY, "B", "C"]
+    assert set(table.parameter) == {"theta", "noise"}
+    assert table.iloc[0]["parameter"] == "theta"  # the most influential first
+    with pytest.raises(ValueError, match="not one of the arms"):
+        switching_against_arms(benefit, parameters, "D")
+    assert switching_against_arms(benefit, parameters.iloc[:, :0], "R").empty
