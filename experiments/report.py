@@ -289,10 +289,10 @@ def figure_budget_map(outcomes: pd.DataFrame, key: str | None, steps: int) -> st
         left.text(
             x,
             y,
-            f"{cell.best}\n{percent(cell.probability_best)}",
+            f"{cell.best.replace('_', '\n')}\n{percent(cell.probability_best)}",
             ha="center",
             va="center",
-            fontsize=8,
+            fontsize=7,
         )
     left.set(
         xlim=(-0.5, len(budgets) - 0.5),
@@ -320,7 +320,7 @@ def figure_budget_map(outcomes: pd.DataFrame, key: str | None, steps: int) -> st
     right.xaxis.set_major_locator(FixedLocator([b / 1e6 for b in budgets]))
     right.xaxis.set_major_formatter(FixedFormatter([number(b / 1e6) for b in budgets]))
     right.xaxis.set_minor_locator(NullLocator())
-    where = f" ({parameter_name(key, steps)} = {number(float(middle))})" if key else ""
+    where = f"\n({parameter_name(key, steps)} = {number(float(middle))})" if key else ""
     right.set(
         xlabel="budget (MEUR over the fund period)",
         ylabel="expected net social benefit (MEUR)",
