@@ -11,7 +11,7 @@ import re
 import xarray as xr
 import yaml
 
-from experiments.publication import PublishConfig
+from experiments.publication import SOURCES, SOURCES_COPY, PublishConfig, sources_reference
 
 # (name, path, title, fields) of each CSV table.
 Table = tuple[str, str, str, list[dict[str, str]]]
@@ -162,8 +162,13 @@ def dataset_card(
 - `provenance/run_configs.json`: the full resolved configuration of every run
 - `provenance/calibrated_set.yaml`: the calibrated parameters the runs used, with the fit
   (when a calibrated set was used)
+- `{SOURCES_COPY}`: the model's `{SOURCES}`: every figure it takes from the field, in
+  its original words, with the document it comes from
 - `datapackage.json`: Frictionless description of the CSV tables
 - `CITATION.cff`: how to cite
+- `datacite.json`: DataCite 4.5 metadata; `ro-crate-metadata.json`: RO-Crate 1.1
+  (Process Run Crate: one action per run)
+- `.zenodo.json`: the deposit metadata a Zenodo upload reads
 - `MANIFEST.sha256`: SHA-256 of every file (`alliance-verify .` or `sha256sum -c MANIFEST.sha256`)
 
 Open the data with plain xarray: `xarray.open_dataset("data/{name}.nc")` or
@@ -222,7 +227,11 @@ Commands:
 {authors} ({year}). *{meta.title}* (version {meta.version}) [Data set].{doi}
 See `CITATION.cff`.
 
-References for the figures the model is calibrated on: {data.attrs["references"]}
+## Sources of the figures
+
+References for the figures the model is calibrated on: {data.attrs["references"]}.
+
+{sources_reference(record)}.
 """
 
 

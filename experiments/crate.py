@@ -12,6 +12,9 @@
   mandatory property (creators, titles, publisher, publication year, resource
   type, schema version) and the DOI once the deposit has one. The tests validate
   it with the `datacite` package's schema.
+- Both cite the sources of the model's figures, `docs/sources.md` of the model
+  (`publication.sources_reference`), of which the package holds a copy: the crate's
+  root `citation` (the copy `isBasedOn` it), and a DataCite description (`Other`).
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from experiments.publication import PublishConfig
+from experiments.publication import SOURCES_COPY, PublishConfig, sources_reference
+from experiments.zenodo import zenodo_problems
 
 PROCESS_RUN_CRATE = "https://w3id.org/ro/wfrun/process/0.5"
 MODEL_ID = "#alliance-premium"
@@ -72,9 +76,14 @@ def datacite_metadata(meta: PublishConfig, record: dict, content_id: str) -> dic
         "version": meta.version,
         "rightsList": [{"rightsIdentifier": meta.license, "rightsIdentifierScheme": "SPDX"}],
         "subjects": [{"subject": keyword} for keyword in meta.keywords],
-        "descriptions": [{"description": meta.summary, "descriptionType": "Abstract"}]
-        if meta.summary
-        else [],
+        "descriptions": [
+            *(
+                [{"description": meta.summary, "descriptionType": "Abstract"}]
+                if meta.summary
+                else []
+            ),
+            {"description": sources_reference(record), "descriptionType": "Other"},
+        ],
         "dates": [{"date": record["published"][:10], "dateType": "Issued"}],
         "formats": ["application/x-netcdf", "application/zip", "text/csv"],
         "relatedIdentifiers": [
@@ -140,7 +149,8 @@ def write_crate(
             )
         people.append(
             entity(
-                f"https://orcid.org/{c.orcid}" if c.orcid else f"#{c.full_name.replace(' ', '-')}",
+                # `orcid` is already the URL (PublishConfig checks it).
+                c.orcid or f"#{c.full_name.replace(' ', '-')}",
                 person,
             )
         )
@@ -169,6 +179,20 @@ def write_crate(
         files[relative] = crate.add_file(
             path, dest_path=relative, properties={"encodingFormat": encoding}
         )
+    sources = entity(
+        "#model-sources",
+        {
+            "@type": "CreativeWork",
+            "name": "Sources of the model's figures (docs/sources.md)",
+            "description": sources_reference(record),
+            "encodingFormat": "text/markdown",
+        },
+    )
+    sources["isPartOf"] = model
+    root["citation"] = sources
+    if SOURCES_COPY in files:
+        files[SOURCES_COPY]["name"] = "Copy of the model's docs/sources.md"
+        files[SOURCES_COPY]["isBasedOn"] = sources
     configs = files.get("provenance/run_configs.json")
     results = [files[name] for name in data_files if name in files]
     actions = []
@@ -213,10 +237,10 @@ DATACITE_MANDATORY = (
 
 
 def crate_problems(folder: Path) -> list[str]:
-    """What is missing or inconsistent in a package's RO-Crate and DataCite files.
+    """What is missing or inconsistent in a package's RO-Crate, DataCite and Zenodo files.
 
     The structural checks `alliance-verify` runs without network or validators: the
-    files exist, DataCite's mandatory properties are there, the crate conforms to
+    files exist, DataCite's and Zenodo's mandatory fields are there, the crate conforms to
     the Process Run Crate profile and holds one `CreateAction` per stored run. The
     tests run the full validators (roc-validator, the DataCite JSON schema).
 
@@ -226,7 +250,7 @@ def crate_problems(folder: Path) -> list[str]:
     Returns:
         One sentence per problem (empty: none).
     """
-    problems = []
+    problems = zenodo_problems(folder)
     try:
         datacite = json.loads((folder / "datacite.json").read_text())
     except (OSError, ValueError):

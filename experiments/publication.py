@@ -16,6 +16,28 @@ from license_expression import get_spdx_licensing
 from simulation.config import ConfigError
 
 _ORCID = re.compile(r"^https://orcid\.org/\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
+# Every figure the model takes from the field, its original (French) words and the
+# document it comes from: the same path in the repository and in an installed wheel
+# (pyproject.toml ships it beside configs/). A package carries a copy.
+SOURCES = "docs/sources.md"
+SOURCES_COPY = "provenance/sources.md"
+
+
+def sources_reference(record: dict) -> str:
+    """How a package cites the sources of the model's figures (card, crate, Zenodo).
+
+    Args:
+        record: `publish.provenance(...)`: the model's version and commit.
+
+    Returns:
+        One sentence naming `docs/sources.md` of the model that made the data.
+    """
+    return (
+        f"{SOURCES} of alliance-premium {record['package_version']} (git "
+        f"{record['git_commit_of_runs']}): every figure the model takes from the field, "
+        "its original words (French) and the document it comes from; in the model's "
+        f"repository and its wheel, and copied into this package as {SOURCES_COPY}"
+    )
 
 
 @dataclass
@@ -50,7 +72,8 @@ class PublishConfig:
         title: Short title (ACDD `title`, CITATION.cff `title`); required.
         summary: A paragraph on what the data are (ACDD `summary`, CFF `abstract`).
         keywords: Keywords.
-        license: SPDX license identifier or expression, e.g. `CC-BY-4.0`.
+        license: One SPDX license identifier, e.g. `CC-BY-4.0` (not an expression:
+            a Zenodo deposit takes one license).
         creators: At least one creator.
         institution: Institution that produced the data (CF `institution`).
         publisher_name: Who publishes it (ACDD).
@@ -105,6 +128,12 @@ class PublishConfig:
                 f"invalid config: license = {self.license!r}; allowed: an SPDX license "
                 "identifier or expression, e.g. CC-BY-4.0, CC0-1.0, ODbL-1.0 "
                 "(https://spdx.org/licenses/)"
+            )
+            raise ConfigError(msg)
+        if " " in info.normalized_expression:
+            msg = (
+                f"invalid config: license = {self.license!r}; allowed: one SPDX license "
+                "identifier, e.g. CC-BY-4.0 (a Zenodo deposit, .zenodo.json, takes one)"
             )
             raise ConfigError(msg)
         self.license = info.normalized_expression

@@ -16,8 +16,10 @@ built in a temporary folder next to it and renamed at the end:
     provenance/provenance.json      versions, git commits, seeds, commands, dates, metadata
     provenance/run_configs.json     the full resolved config of every run
     provenance/calibrated_set.yaml  the calibrated parameter set the runs used, with its fit
+    provenance/sources.md           the model's docs/sources.md: every field figure's source
     README.md, CITATION.cff, datapackage.json
     datacite.json                   DataCite 4.5 metadata (every mandatory property)
+    .zenodo.json                    Zenodo deposit metadata (experiments.zenodo)
     ro-crate-metadata.json          RO-Crate 1.1, Process Run Crate: one CreateAction per run
     MANIFEST.sha256                 SHA-256 of every other file
 
@@ -55,10 +57,11 @@ from experiments.crate import datacite_metadata, write_crate
 from experiments.files import NETCDF_ENGINE, write_zarr_zip
 from experiments.manifest import write_manifest
 from experiments.provenance import git_commit, library_versions
-from experiments.publication import PublishConfig
+from experiments.publication import SOURCES, SOURCES_COPY, PublishConfig
 from experiments.refusal import refusal
 from experiments.report import per_seed_metrics, summary_table
 from experiments.schema import CONFIG_DIR, PROJECT_ROOT, refuse_unknown_keys, register
+from experiments.zenodo import ZENODO_FILE, zenodo_metadata
 from simulation.config import ConfigError
 
 PROGRAM = "alliance-publish"
@@ -150,14 +153,19 @@ def _without_hydra_settings(command: str) -> str:
     return " ".join(t for t in command.split() if not t.lstrip("+~").startswith("hydra"))
 
 
-def _references() -> str:
+def target_sources() -> list[str]:
+    """The source of each calibration target (configs/calibration/targets.yaml), once each."""
     targets = yaml.safe_load((Path(CONFIG_DIR) / "calibration" / "targets.yaml").read_text())
-    sources = dict.fromkeys(Target(**target).source for target in targets.values())
+    return list(dict.fromkeys(Target(**target).source for target in targets.values()))
+
+
+def _references() -> str:
     return "; ".join(
         [
-            *sources,
-            "Documents of the Fonds ODD 17 and Le RAMEAU; figures and sources in the "
-            "model's docs/model.md and SOURCES.md",
+            *target_sources(),
+            "Documents of the Fonds ODD 17 and Le RAMEAU: every figure the model takes "
+            f"from them, its original words and its source in the model's {SOURCES} "
+            "(in its repository and its wheel), the model itself in docs/model.md (ODD)",
         ]
     )
 
@@ -179,7 +187,8 @@ def data_attributes(dataset: xr.Dataset, meta: PublishConfig) -> dict[str, objec
         "license": meta.license,
         "creator_name": ", ".join(c.full_name for c in creators),
         "creator_email": ", ".join(c.email for c in creators if c.email),
-        "creator_url": ", ".join(f"https://orcid.org/{c.orcid}" for c in creators if c.orcid),
+        # `orcid` is already the URL (https://orcid.org/0000-...; PublishConfig checks it).
+        "creator_url": ", ".join(c.orcid for c in creators if c.orcid),
         "creator_institution": ", ".join(affiliations),
         "creator_type": "person",
         "institution": meta.institution,
@@ -371,10 +380,16 @@ def build_package(dataset: xr.Dataset, source: Path, meta: PublishConfig, folder
     calibrated = _calibrated_set_file(record["calibrated_set"])
     if calibrated is not None:
         shutil.copyfile(calibrated, folder / "provenance" / "calibrated_set.yaml")
+    sources = PROJECT_ROOT / SOURCES
+    if not sources.is_file():
+        msg = f"{sources} is missing: the package cites it (reinstall alliance-premium)"
+        raise ValueError(msg)
+    shutil.copyfile(sources, folder / SOURCES_COPY)
     _write_json(folder / "datapackage.json", data_package(meta, tables))
     (folder / "CITATION.cff").write_text(citation_cff(meta, record))
     (folder / "README.md").write_text(dataset_card(data, meta, record, name, tables))
     _write_json(folder / "datacite.json", datacite_metadata(meta, record, data.attrs["id"]))
+    _write_json(folder / ZENODO_FILE, zenodo_metadata(meta, record, target_sources()))
     write_crate(
         folder,
         meta,

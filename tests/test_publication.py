@@ -19,6 +19,7 @@ def test_a_complete_config_validates_and_canonicalises_the_license():
     [
         ({"title": " "}, "title is missing"),
         ({"license": "CC-BY-4"}, "license = 'CC-BY-4'; allowed: an SPDX license"),
+        ({"license": "CC-BY-4.0 OR CC0-1.0"}, "allowed: one SPDX license identifier"),
         ({"creators": []}, "creators is empty"),
         ({"creators": [Creator(given_names="Ada")]}, "creators[0].family_names is missing"),
         (

@@ -13,6 +13,7 @@ import xarray as xr
 from experiments.conventions import convention_problems
 from experiments.files import open_zarr_zip
 from experiments.manifest import sha256, write_manifest
+from experiments.publish import target_sources
 
 from .cff import cff_problems
 from .conftest import SMALL_OVERRIDES, cli, small_sweep
@@ -454,3 +455,70 @@ def test_verify_refuses_what_is_not_a_package_in_one_line(tmp_path):
     assert empty.stderr.strip().splitlines() == [
         f"alliance-verify: expected one .nc and one .zarr.zip in {tmp_path / 'empty' / 'data'}"
     ]
+
+
+ZENODO_SCHEMA = json.loads(
+    (Path(__file__).parent / "data" / "zenodo-deposit.schema.json").read_text()
+)
+
+
+def zenodo_schema_problems(record: dict) -> list[str]:
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(ZENODO_SCHEMA)
+    return [error.message for error in validator.iter_errors(record)]
+
+
+def test_the_zenodo_deposit_metadata_validates_and_is_in_the_manifest(package):
+    record = json.loads((package / ".zenodo.json").read_text())
+    assert zenodo_schema_problems(record) == []
+    assert record["upload_type"] == "dataset" and record["access_right"] == "open"
+    assert record["title"] == "Alliance premium test data" and record["license"] == "CC-BY-4.0"
+    assert record["creators"] == [{"name": "Lovelace, Ada", "affiliation": "Le RAMEAU"}]
+    assert record["version"] == "1.0" and "SDG 17" in record["keywords"]
+    assert any("deux fois plus frugal" in r for r in record["references"])
+    assert any(r.startswith("docs/sources.md of alliance-premium") for r in record["references"])
+    assert "  .zenodo.json\n" in (package / "MANIFEST.sha256").read_text()
+
+
+def test_the_zenodo_schema_refuses_what_zenodo_refuses(package):
+    record = json.loads((package / ".zenodo.json").read_text())
+    del record["license"]  # an open deposit needs one
+    assert zenodo_schema_problems(record)
+    assert zenodo_schema_problems({**record, "license": "CC-BY-4.0", "upload_typ": "x"})
+    assert zenodo_schema_problems({**record, "license": "CC-BY-4.0", "upload_type": "data"})
+
+
+def test_a_zenodo_metadata_without_a_mandatory_field_fails_verify(package, tmp_path):
+    def without_creators(text: bytes) -> bytes:
+        record = json.loads(text)
+        del record["creators"]
+        return json.dumps(record).encode()
+
+    copy = tampered_copy(package, tmp_path, ".zenodo.json", without_creators)
+    result = cli("alliance-verify", str(copy), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "alliance-verify: .zenodo.json has no creators" in result.stderr
+
+
+def test_the_package_cites_the_sources_in_the_repository(package):
+    sources = Path(__file__).parents[1] / "docs" / "sources.md"
+    assert (package / "provenance" / "sources.md").read_text() == sources.read_text()
+    card = (package / "README.md").read_text()
+    assert "docs/sources.md of alliance-premium" in card
+    with xr.open_dataset(package / "data" / "dataset.nc") as data:
+        references = data.attrs["references"]
+    assert "docs/sources.md" in references
+    # The package's own words name no path outside the repository (the calibration
+    # targets' sources are quoted as configs/calibration/targets.yaml gives them).
+    for text in (card, references):
+        for quoted in target_sources():
+            text = text.replace(quoted, "")
+        assert "SOURCES.md" not in text
+    crate = {
+        e["@id"]: e for e in json.loads((package / "ro-crate-metadata.json").read_text())["@graph"]
+    }
+    assert crate["./"]["citation"] == {"@id": "#model-sources"}
+    assert crate["provenance/sources.md"]["isBasedOn"] == {"@id": "#model-sources"}
+    datacite = json.loads((package / "datacite.json").read_text())
+    assert any("docs/sources.md" in d["description"] for d in datacite["descriptions"])
