@@ -530,6 +530,7 @@ def write_report(config: CalibrationConfig, result: FitResult, folder: Path) -> 
         ("coverage.md", "Coverage of the credible intervals (simulation-based calibration)"),
         ("causal_sensitivity.md", "What drives the causal answer"),
         ("patterns.md", "Held-out patterns"),
+        ("predictive.md", "Posterior predictive check"),
     ):
         if (folder / extra).exists():
             lines += [f"## {title}", "", f"See [{extra}]({extra}).", ""]
