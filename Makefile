@@ -4,7 +4,7 @@ PYTHON ?= python3.12
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run explore test test-slow test-ray browser browser-if-missing docs calibrate bench clean
+.PHONY: run explore test test-slow test-ray browser browser-if-missing docs calibrate bench release clean
 
 $(BIN)/python:
 	@echo "make: creating the virtual environment $(VENV) with $(PYTHON)"
@@ -67,6 +67,17 @@ calibrate: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/run_benchmarks.py
+
+# The release into dist/: the sdist and the wheel (python -m build; the variable that
+# turns byte-compiling off makes setuptools print a warning, so it is unset), the
+# documentation site into site/ (as `make docs`), and the model archive for the CoMSES
+# Computational Model Library, made from the sdist (experiments/release.py says what
+# it holds).
+release: $(VENV)/.installed
+	rm -f dist/alliance_premium-* dist/alliance-premium-*
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m build --outdir dist .
+	$(BIN)/mkdocs build --strict
+	$(BIN)/python -m experiments.release dist
 
 clean:
 	rm -rf $(VENV) $(VENV)-ray outputs multirun site .pytest_cache .ruff_cache

@@ -90,3 +90,36 @@ def test_codemeta_agrees_with_citation_cff_and_pyproject():
     # The requirements are the package's: update codemeta.json with pyproject.toml.
     assert CODEMETA["softwareRequirements"] == PROJECT["dependencies"]
     assert CODEMETA["description"] == PROJECT["description"]
+
+
+def test_the_model_archive_holds_what_comses_takes(built, tmp_path):
+    from experiments.release import archive_name, sdist_path, write_archive
+
+    out, _ = built
+    archive = write_archive(sdist_path(out), tmp_path / archive_name())
+    names = set(zipfile.ZipFile(archive).namelist())
+    assert {"README.md", "LICENSE", "CITATION.cff", "codemeta.json"} <= names
+    assert {"docs/model.md", "docs/sources.md", "docs/getting-started.md"} <= names
+    assert {"code/pyproject.toml", "code/Makefile", "code/configs/config.yaml"} <= names
+    assert {"code/simulation/model.py", "code/tests/test_release.py"} <= names
+    assert {"media/explorer.png", "media/calibration/moments.png"} <= names
+    # CoMSES's folders only, and text alone in docs/ (it refuses images there).
+    folders = {name.split("/")[0] for name in names if "/" in name}
+    assert folders <= {"code", "data", "docs", "media", "results"}
+    assert all(name.endswith(".md") for name in names if name.startswith("docs/"))
+    assert not any(name.startswith("docs/api/") for name in names)
+    with zipfile.ZipFile(archive) as opened:
+        readme = opened.read("README.md").decode()
+        assert opened.read("codemeta.json") == (ROOT / "codemeta.json").read_bytes()
+    assert f"{PROJECT['name']} {PROJECT['version']}" in readme and "make run" in readme
+    # The same sdist gives the same archive.
+    again = write_archive(sdist_path(out), tmp_path / "again.zip")
+    assert again.read_bytes() == archive.read_bytes()
+
+
+def test_the_archive_needs_an_sdist(tmp_path):
+    from experiments.release import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main([str(tmp_path)])
+    assert stopped.value.code == 2
