@@ -3,6 +3,8 @@
     python benchmarks/budget_map.py              # 6 budgets x 3 values x 5 strategies x 8 seeds:
                                                  # 720 runs, about 2 minutes on 2 cores
     python benchmarks/budget_map.py --dataset multirun/budget_map/collected.nc   # analyse only
+    python benchmarks/budget_map.py --csv budget_map.csv    # then: alliance-report
+                                     # multirun/appraisal --budget-map budget_map.csv
 
 Sweeps the fund's budget (`fund.budget_eur`, log spaced from 0.75 to 15 MEUR) and the
 strategies, crossed with the uncertain parameter the recommendation hinges on most
@@ -110,6 +112,9 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, help="sweep folder (default: a temporary one)")
     parser.add_argument("--dataset", type=Path, help="a merged budget sweep: analyse only")
     parser.add_argument("--figure", type=Path, help="write the budget map's figure (PNG)")
+    parser.add_argument(
+        "--csv", type=Path, help="write the map's table (for alliance-report --budget-map)"
+    )
     args = parser.parse_args()
 
     import xarray as xr
@@ -128,6 +133,8 @@ def main() -> None:
             source = folder / "collected.nc"
         with xr.open_dataset(source) as dataset:
             outcomes = budget_outcomes(dataset, key)
+    if args.csv:
+        outcomes.to_csv(args.csv, index=False)
     print(f"Parameter crossed with the budget: {key}\n")
     print(markdown(budget_table(outcomes).rename_axis("budget")))
     for along in ("budget_eur", "level"):

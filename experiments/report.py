@@ -39,7 +39,13 @@ from scipy import stats
 
 from experiments import report_text
 from experiments.appraisal.appraise import Appraisal, appraise
-from experiments.appraisal.budget_map import BUDGET, budget_map, budget_outcomes, swept_key
+from experiments.appraisal.budget_map import (
+    BUDGET,
+    OUTCOME_COLUMNS,
+    budget_map,
+    budget_outcomes,
+    swept_key,
+)
 from experiments.appraisal.flows import money_flows
 from experiments.appraisal.robustness import (
     OBJECTIVES,
@@ -578,6 +584,7 @@ def write_report(
     folder: Path,
     threshold: float | None = None,
     objective: str = "net",
+    budget_map: pd.DataFrame | None = None,
 ) -> Path:
     """Write `report.html` and the CSV tables into `folder`.
 
@@ -588,6 +595,10 @@ def write_report(
             value per fund EUR); default: the objective's.
         objective: What the choice under uncertainty is computed on: "net" (the net
             social benefit) or "gross" (`appraise`). The tables show both.
+        budget_map: A budget map from a separate budget sweep
+            (`budget_map.budget_outcomes`, as budget_map.csv holds it), for a sweep
+            of one budget: its table and figure, and the budget in the summary's
+            conditions. A sweep of several budgets makes its own.
 
     Returns:
         The HTML file's path.
@@ -634,13 +645,25 @@ def write_report(
     budget_section = ""
     sentence = ""
     key = None
+    map_outcomes = budget_map
     if mapped:
         key = budget_map_parameter(dataset, appraisal)
         map_outcomes = budget_outcomes(dataset, key, objective=objective)
+    elif map_outcomes is not None:
+        key = str(map_outcomes["parameter"].fillna("").iloc[0]) or None
+    if map_outcomes is not None:
         map_outcomes.to_csv(folder / "budget_map.csv", index=False)
-        arm, along_budget, along_level = report_text.budget_conditions(map_outcomes)
-        sentence = report_text.condition_sentence(
-            arm, along_budget, (key, along_level) if key and along_level else None, steps
+        # Given a separate budget sweep, the conditions are the recommended arm's.
+        recommended = None if budget_swept else appraisal.recommended
+        arm, along_budget, along_level = report_text.budget_conditions(map_outcomes, recommended)
+        parameter = (key, along_level) if key and along_level else None
+        if not budget_swept:
+            parameter = report_text.switching_condition(appraisal.switching) or parameter
+        sentence = report_text.condition_sentence(arm, along_budget, parameter, steps)
+        where = (
+            f"over {states}"
+            if mapped
+            else "over the states of a separate budget sweep (given with --budget-map)"
         )
         budget_section = (
             f"<h3>Budget map</h3><p>{html.escape(sentence)}</p>"
@@ -648,7 +671,7 @@ def write_report(
             + figure(
                 figure_budget_map(map_outcomes, key, steps),
                 f"The best strategy at each budget{' and parameter value' if key else ''}, "
-                f"over {states} (budget_map.csv).",
+                f"{where} (budget_map.csv).",
                 "Budget map: the best strategy per budget, and net social benefit against "
                 "the budget per strategy",
             )
@@ -666,7 +689,7 @@ def write_report(
             f"{html.escape(budget_verdict(frame))}</p>"
         )
     else:
-        lead = report_text.answer(appraisal, frame, dataset)
+        lead = report_text.answer(appraisal, frame, dataset, sentence or None)
     warnings = "".join(f"<li>{html.escape(w)}</li>" for w in appraisal.warnings)
     budget_note = (
         "<p>The arms differ in budget: the arm creating the most value is not the best "
@@ -797,6 +820,28 @@ def resolve_input(path: Path) -> Path:
     return path
 
 
+def read_budget_map(path: Path) -> pd.DataFrame:
+    """A budget map's CSV (`budget_map.budget_outcomes`), checked for its columns.
+
+    Raises:
+        OSError: The file cannot be read.
+        ValueError: It is not a budget map, said in one line.
+    """
+    try:
+        table = pd.read_csv(path)
+    except pd.errors.ParserError as error:
+        msg = f"cannot read {path} as a budget map: {error}"
+        raise ValueError(msg) from None
+    missing = [c for c in OUTCOME_COLUMNS if c not in table]
+    if missing or table.empty:
+        msg = (
+            f"{path} is not a budget map (missing {', '.join(missing) or 'rows'}); allowed: "
+            "budget_map.csv of a budget sweep's report or of benchmarks/budget_map.py --csv"
+        )
+        raise ValueError(msg)
+    return table
+
+
 def parser() -> Parser:
     """`alliance-report`'s command line: short help, `--version`, one-line refusals."""
     command = Parser(
@@ -831,6 +876,14 @@ def parser() -> Parser:
         f"default {SATISFICING_THRESHOLDS['gross']:g})",
     )
     command.add_argument(
+        "--budget-map",
+        type=Path,
+        metavar="CSV",
+        help="a budget map from a separate budget sweep (budget_map.csv of a report of "
+        "several budgets, or python benchmarks/budget_map.py --csv): adds it and the budget "
+        "to the recommendation's conditions",
+    )
+    command.add_argument(
         "--no-pdf", action="store_true", help="write the HTML only (the PDF needs Chromium)"
     )
     return command
@@ -854,6 +907,13 @@ def main(argv: list[str] | None = None) -> None:
         print(f"alliance-report: {error}", file=sys.stderr)
         sys.exit(2)
     folder = args.output or source.with_name(f"{source.stem}_report")
+    budget_map = None
+    if args.budget_map is not None:
+        try:
+            budget_map = read_budget_map(args.budget_map)
+        except (OSError, ValueError) as error:
+            print(f"alliance-report: {error}", file=sys.stderr)
+            sys.exit(2)
     try:
         # Lazily: each variable is read when the report first needs it.
         dataset = xr.open_dataset(source, engine=NETCDF_ENGINE)
@@ -867,7 +927,7 @@ def main(argv: list[str] | None = None) -> None:
             if "sample" in dataset.dims:
                 path = write_sensitivity_report(dataset, temporary)
             else:
-                path = write_report(dataset, temporary, threshold, args.objective)
+                path = write_report(dataset, temporary, threshold, args.objective, budget_map)
         except KeyError as error:
             print(
                 f"alliance-report: {source} is not an alliance-run dataset "

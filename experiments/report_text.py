@@ -344,13 +344,17 @@ def budget_map_table(outcomes: pd.DataFrame, key: str | None, steps: int) -> str
     )
 
 
-def answer(appraisal: Appraisal, frame: pd.DataFrame, dataset: xr.Dataset) -> str:
+def answer(
+    appraisal: Appraisal, frame: pd.DataFrame, dataset: xr.Dataset, sentence: str | None = None
+) -> str:
     """The first paragraph: which strategy, what each buys net and gross, how sure, when.
 
     Args:
         appraisal: `appraise(dataset)`.
         frame: `report.per_seed_metrics(dataset)`, for the paired comparison.
         dataset: The merged sweep (its states, world and fund).
+        sentence: The recommendation with its conditions (`condition_sentence`);
+            default: from the switching values alone.
 
     Returns:
         HTML: one paragraph.
@@ -439,13 +443,14 @@ def answer(appraisal: Appraisal, frame: pd.DataFrame, dataset: xr.Dataset) -> st
     if states >= MIN_STATES:
         text += " " + _how_sure(appraisal, frame) + " "
         steps = steps_per_year(dataset)
-        if not appraisal.switching.empty:
+        if sentence is None and not appraisal.switching.empty:
             sentence = condition_sentence(
                 best,
                 parameter=switching_condition(appraisal.switching),
                 steps=steps,
                 tested="parameter value",
             )
+        if sentence:
             text += f"<b>In one sentence:</b> {html.escape(sentence)} "
         text += f"<b>When it holds:</b> {_conditions(appraisal, steps)}."
         text += (

@@ -108,6 +108,43 @@ def test_a_posterior_sweep_gets_the_full_appraisal(tmp_path):
     assert "(EVPPI) is not reliable with 12 parameter draws" in page
     assert "draws are needed" in page
     assert (folder / "report.pdf").read_bytes()[:5] == b"%PDF-"
+    # A budget map from a separate budget sweep puts the budget into the conditions.
+    best, other = robustness.arm[0], ({"uniform", "concentrated"} - {robustness.arm[0]}).pop()
+    budgets = [1e6, 2e6, 4e6, 8e6]
+    rows = [
+        {
+            "budget_eur": b,
+            "parameter": "",
+            "level": "all",
+            "arm": arm,
+            "states": 8,
+            "net_benefit_eur": b if arm == other else 2000 * b**0.5,
+            "probability_best": 0.5,
+            "value_per_budget_eur": 5.0,
+            "paid_share": 1.0,
+        }
+        for b in budgets
+        for arm in (best, other)
+    ]
+    pd.DataFrame(rows).to_csv(sweep / "map.csv", index=False)
+    given = cli(
+        "alliance-report",
+        str(sweep),
+        "--budget-map",
+        "map.csv",
+        "--output",
+        "mapped",
+        "--no-pdf",
+        cwd=sweep,
+    )
+    assert given.returncode == 0, given.stderr
+    page = (sweep / "mapped" / "report.html").read_text()
+    summary = page[page.index("Executive summary") : page.index("What each strategy buys")]
+    assert f"In one sentence:</b> Fund {best} if the budget is below " in summary
+    assert "Budget map</h3>" in page and (sweep / "mapped" / "budget_map.csv").exists()
+    (sweep / "junk.csv").write_text("a,b\n1,2\n")
+    refused = cli("alliance-report", str(sweep), "--budget-map", "junk.csv", cwd=sweep)
+    assert refused.returncode == 2 and "is not a budget map" in refused.stderr
     # The choice is made on the net social benefit: robustness.csv's expected net benefit
     # is the value map's mean NPV, not its gross NPV.
     means = value_map.set_index(["arm", "quantity"])["mean"]

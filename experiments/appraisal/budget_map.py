@@ -39,6 +39,7 @@ ALL = "all"
 # The columns of `budget_outcomes`, `budget_map` and `switches`.
 OUTCOME_COLUMNS = [
     "budget_eur",
+    "parameter",
     "level",
     "arm",
     "states",
@@ -93,7 +94,9 @@ def budget_outcomes(
         objective: "net" (the net social benefit) or "gross" (`robustness.net_benefit`).
 
     Returns:
-        One row per budget, level and arm: the states, the mean net benefit (EUR),
+        One row per budget, level and arm: the parameter's key ("" for none; the
+        same in every row, so that the table read back from budget_map.csv says
+        what it crossed), the states, the mean net benefit (EUR),
         the share of the states in which the arm is best, the mean gross extra
         value per EUR budgeted and the mean share of the budget paid.
 
@@ -149,6 +152,7 @@ def budget_outcomes(
             rows.append(
                 {
                     "budget_eur": float(budget),
+                    "parameter": (swept_key(dataset, swept) if swept else parameter) or "",
                     "level": level,
                     "arm": str(arm),
                     "states": len(group),
