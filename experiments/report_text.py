@@ -157,8 +157,16 @@ def _conditions(appraisal: Appraisal, steps: int) -> str:
         )
     else:
         overall = switching[switching["other"] == ANY]
-        turning = overall[overall["switching_value"].notna()]
-        if turning.empty:
+        turning = overall[overall["recommended_stays_best"].isin(["below", "above"])]
+        back_and_forth = overall[overall["switching_value"].notna()]
+        if turning.empty and not back_and_forth.empty:
+            row = back_and_forth.iloc[0]
+            parts.append(
+                f"along {html.escape(parameter_name(row['parameter'], steps))} its lead changes "
+                f"sign more than once, first at {number(row['switching_value'])} (see the "
+                f"{link('switching', 'switching values')})"
+            )
+        elif turning.empty:
             parts.append(
                 "no uncertain parameter turns the choice to any other strategy over its "
                 f"tested range ({link('switching', 'switching values')} against every strategy)"
@@ -261,12 +269,16 @@ def _opposite(side: str) -> str:
 def switching_condition(switching: pd.DataFrame) -> tuple[str, Condition] | None:
     """The most influential parameter's switching value against every other arm, if any.
 
+    Only a parameter along which the recommended arm's lead changes sign once: one
+    that turns it back and forth has no single condition to state.
+
     Args:
         switching: `switching.switching_against_arms(...)` (an appraisal's `switching`).
     """
     if switching.empty:
         return None
-    overall = switching[(switching["other"] == ANY) & switching["switching_value"].notna()]
+    once = switching["recommended_stays_best"].isin(["below", "above"])
+    overall = switching[(switching["other"] == ANY) & once]
     if overall.empty:
         return None
     row = overall.iloc[0]

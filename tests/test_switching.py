@@ -11,6 +11,8 @@ from experiments.appraisal.switching import (
     switching_against_arms,
     switching_values,
 )
+from experiments.formats import number
+from experiments.report_text import condition_sentence, switching_condition
 
 
 def planted(states: int = 2000, seed: int = 0) -> tuple[xr.DataArray, pd.DataFrame]:
@@ -50,6 +52,11 @@ def test_the_switch_to_a_third_arm_is_found_where_the_runner_up_never_switches()
     assert theta.loc["C", "switching_value"] == pytest.approx(1 / 3, abs=0.04)
     assert np.isnan(theta.loc["B", "switching_value"])
     assert theta.loc["B", "recommended_stays_best"] == "everywhere"
+    # The summary's sentence names the condition and the arm that wins beyond it.
+    key, (value, side, beyond) = switching_condition(table)
+    assert (key, side, beyond) == ("theta", "above", "C")
+    sentence = condition_sentence("R", parameter=(key, (value, side, beyond)))
+    assert sentence == f"Fund R if the theta is above {number(value)}; otherwise C."
     # The irrelevant parameter: no switch, R best at both ends.
     noise = table[(table.parameter == "noise") & (table.other == ANY)].iloc[0]
     assert np.isnan(noise["switching_value"]) and noise["recommended_stays_best"] == "everywhere"
@@ -64,3 +71,15 @@ def test_each_parameter_lists_the_best_of_the_others_then_every_arm_closest_firs
     with pytest.raises(ValueError, match="not one of the arms"):
         switching_against_arms(benefit, parameters, "D")
     assert switching_against_arms(benefit, parameters.iloc[:, :0], "R").empty
+
+
+def test_a_lead_that_changes_sign_twice_states_no_single_condition():
+    benefit, parameters = planted()
+    theta = parameters["theta"].to_numpy()
+    # C beats R at both ends of theta (|theta - 0.5| > 0.25), not in the middle.
+    benefit.loc["C"] = 0.5 + 8.0 * (theta - 0.5) ** 2
+    table = switching_against_arms(benefit, parameters, "R")
+    row = table[(table.parameter == "theta") & (table.other == ANY)].iloc[0]
+    assert row["recommended_stays_best"] == "mixed"
+    assert row["switching_value"] == pytest.approx(0.25, abs=0.05)  # the first crossing
+    assert switching_condition(table) is None

@@ -187,7 +187,7 @@ def switching_against_arms(
         blocks.append(block)
     if not blocks:
         return pd.DataFrame(columns=ARM_COLUMNS)
-    blocks.sort(key=lambda block: -abs(block[0]["rank_correlation"]))
+    blocks.sort(key=lambda block: -abs(np.nan_to_num(block[0]["rank_correlation"])))
     rows = [row for block in blocks[:top] for row in block]
     return pd.DataFrame(rows, columns=ARM_COLUMNS)
 
@@ -245,14 +245,25 @@ def _standard_error(values: np.ndarray) -> float:
 
 
 def _crossing(centres: np.ndarray, means: np.ndarray) -> tuple[float, str]:
-    """Where the binned mean advantage first changes sign, and on which side it stays positive."""
+    """Where the binned mean advantage first changes sign, and on which side it stays positive.
+
+    Returns:
+        The first crossing and "below" or "above" (the side where the advantage is
+        positive) when it changes sign once; the first crossing and "mixed" when it
+        changes sign more than once; NaN and "everywhere", "nowhere" or "mixed"
+        (zeros only between signs) when it never crosses between bins.
+    """
+    crossings = []
     signs = np.sign(means)
     for i in range(len(means) - 1):
         if signs[i] != signs[i + 1] and signs[i] != 0 and signs[i + 1] != 0:
             fraction = means[i] / (means[i] - means[i + 1])
             value = float(centres[i] + fraction * (centres[i + 1] - centres[i]))
-            side = "below" if means[i] > 0 else "above"
-            return value, side
+            crossings.append((value, "below" if means[i] > 0 else "above"))
+    if len(crossings) == 1:
+        return crossings[0]
+    if crossings:
+        return crossings[0][0], "mixed"
     return float(
         "nan"
     ), "everywhere" if means.min() > 0 else "nowhere" if means.max() < 0 else "mixed"
@@ -266,10 +277,10 @@ def most_influential(table: pd.DataFrame) -> str | None:
 
     Returns:
         The first parameter whose advantage over the best other arm changes sign
-        within its range, else the first parameter; None for an empty table.
+        once within its range, else the first parameter; None for an empty table.
     """
     if table.empty:
         return None
     overall = table[table["other"] == ANY]
-    turning = overall[overall["switching_value"].notna()]
+    turning = overall[overall["recommended_stays_best"].isin(["below", "above"])]
     return str((turning if not turning.empty else overall)["parameter"].iloc[0])
