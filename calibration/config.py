@@ -123,6 +123,10 @@ class CalibrationSettings:
         posterior_draws: Posterior draws written for `calibrated=posterior`; more
             than the particles are made by resampling and Metropolis moves at the
             posterior.
+        joint_priors: Whether the posterior samples the uncertain parameters
+            (`priors`) jointly with the free ones, each from its prior, so that the
+            moments constrain them where they can; otherwise they are drawn from
+            their priors after the fit, independently of it.
         sensitivity_step: Central-difference step, as a share of each bound range.
         output: Where the calibrated parameter set is written (relative to the
             project root unless absolute).
@@ -146,9 +150,27 @@ class CalibrationSettings:
     posterior_particles: int = 64
     posterior_moves: int = 3
     posterior_draws: int = 100
+    joint_priors: bool = False
     sensitivity_step: float = 0.05
     output: str = "configs/calibrated/default.yaml"
     report_dir: str = "docs/calibration"
+
+
+def sampled_bounds(settings: CalibrationSettings) -> dict[str, tuple[float, float, bool]]:
+    """Every parameter the posterior samples: the free ones, then the joint priors.
+
+    Args:
+        settings: The calibration settings.
+
+    Returns:
+        By dotted path, in vector order: lower and upper bound, and whether the
+        parameter is sampled on the log scale (a `log_uniform` prior).
+    """
+    bounds = {n: (p.lower, p.upper, False) for n, p in settings.parameters.items()}
+    if settings.joint_priors:
+        for name, prior in settings.priors.items():
+            bounds[name] = (prior.lower, prior.upper, prior.shape == "log_uniform")
+    return bounds
 
 
 @dataclass

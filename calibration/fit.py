@@ -21,6 +21,14 @@ the moments at the mean beside those at the mode (`mean_moments`). The
 uncertainty is carried by the draws (`calibrated=posterior draw=N`), not by the
 default. Hansen's J test, the
 local sensitivity matrix and the hold-out moments are taken at the mode.
+
+With `joint_priors` the posterior samples the uncertain parameters with the free
+ones, each from its own prior (uniform, or uniform in log for a `log_uniform`
+prior: the sampler works in log coordinates there, so its prior stays flat), and
+the calibrated set is the mode of the joint posterior. The first stage still fits
+the free parameters only, with the uncertain ones at their defaults, and the J
+test counts the free parameters only: the uncertain ones are held by their priors,
+not estimated, which makes the test conservative in their favour.
 """
 
 from __future__ import annotations
@@ -32,7 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import OptimizeResult, differential_evolution
 
-from calibration.config import MOMENTS, CalibrationConfig, Target
+from calibration.config import MOMENTS, CalibrationConfig, Target, get_parameter, sampled_bounds
 from calibration.evaluation import Evaluator
 from calibration.likelihood import JTest, SyntheticLikelihood, j_test
 from calibration.loss import loss
@@ -46,7 +54,8 @@ class FitResult:
     """What a calibration found.
 
     Attributes:
-        names: Free parameter paths, in vector order.
+        names: Sampled parameter paths in vector order: the free ones, then the
+            uncertain ones when they are sampled jointly (`joint_priors`).
         best: The calibrated set: the posterior mode, or the simulated-moments
             optimum when the posterior was skipped.
         loss: Loss at `best` on the fit seeds.
@@ -100,12 +109,39 @@ class Calibration:
         self.names = list(self.settings.parameters)
         self.lower = np.array([self.settings.parameters[n].lower for n in self.names])
         self.upper = np.array([self.settings.parameters[n].upper for n in self.names])
+        bounds = sampled_bounds(self.settings)
+        self.sampled = list(bounds)
+        self.sampled_lower = np.array([b[0] for b in bounds.values()])
+        self.sampled_upper = np.array([b[1] for b in bounds.values()])
+        self.log_scale = np.array([b[2] for b in bounds.values()], dtype=bool)
+        # The uncertain parameters' defaults, where the first stage holds them.
+        self.held = np.array(
+            [float(get_parameter(config, n)) for n in self.sampled[len(self.names) :]]
+        )
+
+    def full(self, thetas: np.ndarray) -> np.ndarray:
+        """Vectors of the free parameters, completed with the held ones' defaults."""
+        thetas = np.atleast_2d(thetas)
+        held = np.broadcast_to(self.held, (thetas.shape[0], self.held.size))
+        return np.hstack([thetas, held])
+
+    def natural(self, z: np.ndarray) -> np.ndarray:
+        """Sampled coordinates (log for log-uniform priors) to parameter values."""
+        x = np.array(z, dtype=float)
+        x[..., self.log_scale] = np.exp(x[..., self.log_scale])
+        return x
+
+    def sampling(self, x: np.ndarray) -> np.ndarray:
+        """Parameter values to sampled coordinates (the inverse of `natural`)."""
+        z = np.array(x, dtype=float)
+        z[..., self.log_scale] = np.log(z[..., self.log_scale])
+        return z
 
     def loss_of(
         self, thetas: np.ndarray, seeds: list[int], targets: dict[str, Target]
     ) -> np.ndarray:
         """Loss of each vector: moments averaged over seeds, then compared to targets."""
-        moments = self.evaluator.moments(thetas, seeds).mean(axis=1)
+        moments = self.evaluator.moments(self.full(thetas), seeds).mean(axis=1)
         return np.array([loss(m, targets, self.settings.share_floor) for m in moments])
 
     def fit(self) -> OptimizeResult:
@@ -149,20 +185,21 @@ class Calibration:
         return result
 
     def sensitivity(self, best: np.ndarray) -> np.ndarray:
-        """Change of each log moment per full bound range of each parameter.
+        """Change of each log moment per full bound range of each sampled parameter.
 
         Central differences at `best` (clipped to the bounds) on the fit seeds.
 
         Returns:
-            Shape (moments, parameters).
+            Shape (moments, sampled parameters).
         """
-        span = self.upper - self.lower
+        lower, upper = self.sampled_lower, self.sampled_upper
+        span = upper - lower
         step = self.settings.sensitivity_step * span
         points = []
         for j in range(best.size):
             for sign in (1.0, -1.0):
                 theta = best.copy()
-                theta[j] = np.clip(best[j] + sign * step[j], self.lower[j], self.upper[j])
+                theta[j] = np.clip(best[j] + sign * step[j], lower[j], upper[j])
                 points.append(theta)
         moments = self.evaluator.moments(np.array(points), self.settings.seeds).mean(axis=1)
         logs = np.log(np.maximum(moments, self.settings.share_floor))
@@ -188,22 +225,24 @@ class Calibration:
         )
 
     def posterior(self, likelihood: SyntheticLikelihood) -> Posterior:
-        """Tempered SMC from the prior (uniform on the bounds) to the posterior."""
+        """Tempered SMC from the prior (flat on the sampled box) to the posterior."""
         s = self.settings
         log_likelihood = likelihood_of(
-            lambda thetas: self.evaluator.moments(thetas, s.seeds), likelihood, s.share_floor
+            lambda z: self.evaluator.moments(self.natural(z), s.seeds), likelihood, s.share_floor
         )
-        return sample_posterior(
+        posterior = sample_posterior(
             log_likelihood,
-            self.lower,
-            self.upper,
-            self.names,
+            self.sampling(self.sampled_lower),
+            self.sampling(self.sampled_upper),
+            self.sampled,
             particles=s.posterior_particles,
             moves=s.posterior_moves,
             seed=s.optimiser_seed,
             progress=self.progress,
             draws=s.posterior_draws,
         )
+        posterior.draws = self.natural(posterior.draws)
+        return posterior
 
     def run(self, uncertainty: bool = True) -> FitResult:
         """Fit, then the posterior, and at its mode: J test, sensitivity, hold-out moments.
@@ -217,7 +256,7 @@ class Calibration:
         """
         start = time.perf_counter()
         result = self.fit()
-        optimum = np.asarray(result.x)
+        optimum = self.full(np.asarray(result.x))[0]
         self.progress(f"fit done: loss {result.fun:.4f}")
         s = self.settings
         likelihood = posterior = test = mean_moments = None
@@ -233,7 +272,7 @@ class Calibration:
             test = j_test(likelihood, moments.mean(axis=0), len(self.names), s.share_floor)
         self.progress("sensitivity and hold-out moments at the calibrated set")
         return FitResult(
-            names=self.names,
+            names=self.sampled,
             best=best,
             loss=loss(moments.mean(axis=0), self.config.targets, s.share_floor),
             moments=moments,

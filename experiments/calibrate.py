@@ -16,7 +16,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from calibration.config import CalibrationConfig
+from calibration.config import CalibrationConfig, sampled_bounds
 from calibration.evaluation import Checkpoint, Evaluator, fingerprint
 from calibration.fit import Calibration
 from experiments.calibration_report import (
@@ -97,7 +97,7 @@ def calibrate(cfg: DictConfig) -> None:
     )
     evaluator = Evaluator(
         config.run_config(),
-        list(settings.parameters),
+        list(sampled_bounds(settings)),
         settings.maturity_observation_year,
         checkpoint,
         settings.workers,

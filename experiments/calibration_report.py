@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import yaml
 
-from calibration.config import MOMENTS, PRIMARY_MOMENTS, CalibrationConfig
+from calibration.config import MOMENTS, PRIMARY_MOMENTS, CalibrationConfig, sampled_bounds
 from calibration.fit import FitResult
 from calibration.loss import loss
 from experiments.files import write_text_atomically
@@ -70,18 +70,18 @@ def identification(config: CalibrationConfig, result: FitResult) -> list[dict]:
     parameter whose 90 % interval covers half its prior range or more is not
     identified, whatever its estimate.
     """
-    settings = config.calibration
+    bounds_of = sampled_bounds(config.calibration)
     rows = []
     for j, name in enumerate(result.names):
-        bounds = settings.parameters[name]
-        span = bounds.upper - bounds.lower
+        lower, upper, _ = bounds_of[name]
+        span = upper - lower
         column = np.abs(result.sensitivity[:, j])
         strongest = MOMENTS[int(np.argmax(column))]
         row = {
             "parameter": name,
             "estimate": float(result.best[j]),
-            "lower": bounds.lower,
-            "upper": bounds.upper,
+            "lower": lower,
+            "upper": upper,
             "sensitivity": float(column.max()),
             "strongest_moment": strongest,
         }
@@ -255,9 +255,9 @@ def _figure_sensitivity(result: FitResult, path: Path) -> None:
 
 def _figure_posterior(config: CalibrationConfig, result: FitResult, path: Path) -> None:
     """Marginals on the diagonal, pairs below it, in units of each prior's range."""
-    settings = config.calibration
-    lower = np.array([settings.parameters[n].lower for n in result.names])
-    upper = np.array([settings.parameters[n].upper for n in result.names])
+    bounds_of = sampled_bounds(config.calibration)
+    lower = np.array([bounds_of[n][0] for n in result.names])
+    upper = np.array([bounds_of[n][1] for n in result.names])
     unit = (result.posterior.draws - lower) / (upper - lower)
     short = [n.split(".")[-1] for n in result.names]
     p = len(short)
@@ -325,7 +325,9 @@ def write_posterior_set(config: CalibrationConfig, result: FitResult, folder: Pa
         name: [float(x) for x in result.posterior.draws[:, j]]
         for j, name in enumerate(result.names)
     }
-    uncertain = prior_samples(config, len(result.posterior.draws))
+    # Jointly sampled priors are in the posterior draws already.
+    joint = config.calibration.joint_priors
+    uncertain = {} if joint else prior_samples(config, len(result.posterior.draws))
     record = {
         "calibrated_set": config.calibration.name,
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -503,12 +505,19 @@ def write_report(config: CalibrationConfig, result: FitResult, folder: Path) -> 
             + f"; {result.posterior.evaluations} likelihood evaluations.",
             "",
         ]
+    carried = (
+        "They are sampled jointly with the free parameters in the posterior, each from "
+        "its prior, so the moments constrain them where they can; the calibrated set takes "
+        "them at the posterior mode, and `calibrated=posterior draw=N` runs joint draw N."
+        if settings.joint_priors
+        else "No moment pins these down; every run from the posterior draws them from "
+        "their prior (`calibrated=posterior draw=N`), and the calibrated set keeps their "
+        "defaults."
+    )
     lines += [
         "## Parameters carried as uncertain (priors)",
         "",
-        "No moment pins these down; every run from the posterior draws them from their "
-        "prior (`calibrated=posterior draw=N`), and the calibrated set keeps their "
-        "defaults.",
+        carried,
         "",
         "| parameter | default | prior | source |",
         "|---|---:|---|---|",
