@@ -123,4 +123,3 @@ def simulation_based_calibration(
             f"hold the truth ({posterior.evaluations} likelihood evaluations)"
         )
     return Coverage(names, thetas, np.array(covered), np.array(ranks), mass)
-
