@@ -80,4 +80,4 @@ release: $(VENV)/.installed
 	$(BIN)/python -m experiments.release dist
 
 clean:
-	rm -rf $(VENV) $(VENV)-ray outputs multirun site .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(VENV)-ray outputs multirun site dist build .pytest_cache .ruff_cache
