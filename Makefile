@@ -24,7 +24,7 @@ run: $(VENV)/.installed
 explore: $(VENV)/.installed
 	$(BIN)/alliance-explore $(ARGS)
 
-# Under CI (CI=true) the slow checks run too, after the default suite (about 6 more minutes).
+# Under CI (CI=true) the slow checks run too, after the default suite (about 10 more minutes).
 test: $(VENV)/.installed browser-if-missing
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest

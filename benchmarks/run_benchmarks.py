@@ -1,4 +1,4 @@
-"""Speed and memory of the model, printed as a Markdown table for the README.
+"""Speed and memory of the model, printed as a Markdown table for docs/performance.md.
 
     python benchmarks/run_benchmarks.py            # all cases
     python benchmarks/run_benchmarks.py default    # one case
