@@ -645,7 +645,7 @@ def switching_table(appraisal: Appraisal, steps: int) -> str:
         "high": f"Advantage of {html.escape(recommended)}, highest values (MEUR)",
         "switch": link("switching", "Switching value"),
         "stays": f"{html.escape(recommended)} stays ahead",
-        "beyond": "Best beyond it",
+        "beyond": "Best of all beyond it",
         "range": "Range tested",
     }
     rows = []
@@ -655,7 +655,9 @@ def switching_table(appraisal: Appraisal, steps: int) -> str:
         shown = pd.concat([shown, block[block["switching_value"].notna()]])
         for row in shown[~shown.index.duplicated()].itertuples():
             side = row.recommended_stays_best
+            # Against one strategy, that strategy is the one ahead beyond the switch.
             beyond = row.best_low if side == "above" else row.best_high if side == "below" else ""
+            beyond = beyond if row.other == ANY else ""
             rows.append(
                 {
                     "parameter": parameter_name(str(parameter), steps),
