@@ -2,6 +2,11 @@
 
     python -m experiments.predictive                    # 40 draws x 2 seeds, about 1 min
     python -m experiments.predictive --draws 100 --seeds 3
+    python -m experiments.predictive --calibrated-set --seeds 40   # the ceiling: one set
+
+With `--calibrated-set` every world runs the calibrated set itself (no draw): the
+share of single worlds that round to a figure then measures the field's own
+sampling noise, the ceiling of what any posterior could reach.
 
 World (draw `d`, seed `s`) runs `alliance-run calibrated=posterior draw=d seed=s`
 with seeds from 4000, which no calibration uses, and computes the calibration's
@@ -22,6 +27,7 @@ from experiments.files import write_text_atomically
 from experiments.schema import PROJECT_ROOT, load_calibration_config
 
 REPORT = PROJECT_ROOT / "docs" / "calibration" / "predictive.md"
+CEILING = PROJECT_ROOT / "docs" / "calibration" / "predictive_calibrated_set.md"
 FIRST_SEED = 4000
 
 
@@ -31,8 +37,8 @@ def one_world(job: tuple[int, int, float]) -> np.ndarray:
     from experiments import load_config
 
     draw, seed, year = job
-    config = load_config(["calibrated=posterior", f"draw={draw}", f"seed={seed}"])
-    return simulate_moments(config, year)
+    posterior = ["calibrated=posterior", f"draw={draw}"] if draw >= 0 else []
+    return simulate_moments(load_config([*posterior, f"seed={seed}"]), year)
 
 
 def main() -> None:
@@ -40,20 +46,31 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--draws", type=int, default=40)
     parser.add_argument("--seeds", type=int, default=2)
+    parser.add_argument(
+        "--calibrated-set", action="store_true", help="run the calibrated set, not draws"
+    )
     args = parser.parse_args()
     calibration = load_calibration_config([])
     year = calibration.calibration.maturity_observation_year
-    jobs = [(d, FIRST_SEED + s, year) for d in range(args.draws) for s in range(args.seeds)]
+    draws = [-1] if args.calibrated_set else list(range(args.draws))
+    jobs = [(d, FIRST_SEED + s, year) for d in draws for s in range(args.seeds)]
     with ProcessPoolExecutor(max_workers=os.cpu_count()) as pool:
         moments = np.array(list(pool.map(one_world, jobs)))
-    moments = moments.reshape(args.draws, args.seeds, -1)
+    moments = moments.reshape(len(draws), args.seeds, -1)
     rows = predictive_check(moments, calibration.targets)
     failing = [r.moment for r in rows if not r.reproduced]
+    if args.calibrated_set:
+        title = "# Predictive check at the calibrated set: the field's sampling noise"
+        command = f"python -m experiments.predictive --calibrated-set --seeds {args.seeds}"
+        what = f"the calibrated set (`calibrated=default`) in {args.seeds} seeds"
+    else:
+        title = "# Posterior predictive check"
+        command = f"python -m experiments.predictive --draws {args.draws} --seeds {args.seeds}"
+        what = f"{args.draws} draws of `calibrated=posterior` x {args.seeds} seeds"
     lines = [
-        "# Posterior predictive check",
+        title,
         "",
-        f"Written by `python -m experiments.predictive --draws {args.draws} --seeds "
-        f"{args.seeds}`: {args.draws} draws of `calibrated=posterior` x {args.seeds} seeds "
+        f"Written by `{command}`: {what} "
         f"(from {FIRST_SEED}, used by no calibration), {moments.shape[0] * moments.shape[1]} "
         "worlds, each one replicate of the field's single measurement "
         "(`calibration/predictive.py`). A world reproduces a figure reported as `v` to a "
@@ -72,7 +89,7 @@ def main() -> None:
         ),
         "",
     ]
-    write_text_atomically(REPORT, "\n".join(lines))
+    write_text_atomically(CEILING if args.calibrated_set else REPORT, "\n".join(lines))
     print("\n".join(lines))
 
 
