@@ -1,6 +1,6 @@
 """Posterior predictive check of `calibrated=posterior`; write predictive.md.
 
-    python -m experiments.predictive                    # 40 draws x 2 seeds, about 1 min
+    python -m experiments.predictive                    # 30 draws x 6 seeds, about 3 min
     python -m experiments.predictive --draws 100 --seeds 3
     python -m experiments.predictive --calibrated-set --seeds 40   # the ceiling: one set
 
@@ -44,8 +44,8 @@ def one_world(job: tuple[int, int, float]) -> np.ndarray:
 def main() -> None:
     """Run the worlds, check each figure, write the report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--draws", type=int, default=40)
-    parser.add_argument("--seeds", type=int, default=2)
+    parser.add_argument("--draws", type=int, default=30)
+    parser.add_argument("--seeds", type=int, default=6)
     parser.add_argument(
         "--calibrated-set", action="store_true", help="run the calibrated set, not draws"
     )
