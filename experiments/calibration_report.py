@@ -392,7 +392,13 @@ def write_report(config: CalibrationConfig, result: FitResult, folder: Path) -> 
         "ratios), and the territory maturity shares "
         f"{settings.maturity_observation_year:g} years after the start: "
         f"{len(MOMENTS) - 1} independent moments (the four shares sum to 1) for "
-        f"{len(result.names)} free parameters.",
+        f"{len(settings.parameters)} free parameters"
+        + (
+            f", with {len(result.names) - len(settings.parameters)} uncertain ones sampled "
+            "jointly from their priors in the posterior."
+            if settings.joint_priors
+            else "."
+        ),
         "",
         "**Method.** Stage 1, simulated moments: the tolerance-scaled squared log-ratio to "
         "the targets, averaged over the first "
@@ -405,9 +411,10 @@ def write_report(config: CalibrationConfig, result: FitResult, folder: Path) -> 
         "of each reported figure; `calibration/likelihood.py`), sampled by tempered "
         f"sequential Monte Carlo ({settings.posterior_particles} particles, "
         f"{settings.posterior_moves} Metropolis move(s) per stage; "
-        "`calibration/posterior.py`) from a prior uniform on the bounds. Every likelihood "
+        "`calibration/posterior.py`) from a prior uniform on the bounds (in log "
+        "coordinates for a log-uniform prior). Every likelihood "
         f"evaluation averages {len(settings.seeds)} fixed seeds (common random numbers). "
-        "The calibrated set (`calibrated=default`) is the posterior mode (its draw of "
+        f"The calibrated set (`calibrated={settings.name}`) is the posterior mode (its draw of "
         "highest likelihood; the prior is flat): the default must reproduce the field's "
         "figures, and the mean of this wide, skewed posterior does not "
         "(`calibration/fit.py`); "
