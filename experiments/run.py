@@ -216,8 +216,10 @@ def entry() -> None:
             check_sweep_size(sweep_size(parsed.overrides, Path(CONFIG_DIR)), allow_large)
     except ConfigError as error:
         exit_refused(PROGRAM, error)
+    from hydra_plugins.alliance_sweeps.sweeps import reporting_basic_sweeps
+
     refusing = refusing_bad_configs(PROGRAM, parsed.overrides)
-    with mode_from_command_line(sys.argv[1:]), refusing:
+    with mode_from_command_line(sys.argv[1:]), refusing, reporting_basic_sweeps():
         main()
 
 

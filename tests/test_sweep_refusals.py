@@ -192,28 +192,23 @@ def test_the_failures_of_a_sweep_are_counted_by_reason_in_one_line(tmp_path):
     assert "2 other reason(s)" in line and "re-run the same command" in line
 
 
+FAILING_SEED_1 = """
+    import errno
+    import experiments.sweep.runfile as runfile
+    write = runfile.write_run_file
+
+    def full(dataset, path, *args, **kwargs):
+        if path.parent.name.endswith("seed=1"):
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return write(dataset, path, *args, **kwargs)
+
+    runfile.write_run_file = full
+    """
+
+
 def test_a_sweep_with_a_failed_job_ends_normally_and_exits_1(tmp_path):
-    script = textwrap.dedent(
-        f"""
-        import errno, sys
-        import experiments.sweep.runfile as runfile
-        write = runfile.write_run_file
-
-        def full(dataset, path, *args, **kwargs):
-            if path.parent.name.endswith("seed=1"):
-                raise OSError(errno.ENOSPC, "No space left on device", str(path))
-            return write(dataset, path, *args, **kwargs)
-
-        runfile.write_run_file = full
-        from experiments.console import alliance_run
-        sys.argv = ["alliance-run", "-m", "seed=0,1,2", "hydra.launcher.n_jobs=1",
-                    "hydra.sweep.dir=sweep", *{SMALL_OVERRIDES!r}]
-        alliance_run()
-        """
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=300
-    )
+    result = patched_run(tmp_path, FAILING_SEED_1, "-m", "seed=0,1,2", "hydra.launcher.n_jobs=1",
+                         "hydra.sweep.dir=sweep")  # fmt: skip
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
     assert "Step 1 at time" not in result.stderr  # Mesa's log stays quiet in one process
@@ -223,6 +218,55 @@ def test_a_sweep_with_a_failed_job_ends_normally_and_exits_1(tmp_path):
     records = {p.parent.name[-6:]: json.loads(p.read_text()) for p in tmp_path.rglob("job.json")}
     assert records["seed=0"]["status"] == records["seed=2"]["status"] == "done"
     assert records["seed=1"]["status"] == "failed"
+
+
+@pytest.mark.parametrize(
+    "choices",
+    [
+        ["hydra/sweeper=basic", "hydra.launcher.n_jobs=1"],
+        ["hydra/sweeper=basic", "hydra/launcher=basic"],
+        ["hydra/launcher=basic"],
+    ],
+)
+def test_a_failed_job_makes_the_sweep_exit_1_whichever_sweeper_and_launcher(tmp_path, choices):
+    # Issue 26 (a): under Hydra's basic sweeper a failed job exited 0 (basic launcher)
+    # or was called an invalid config, exit 2 (the project's launcher).
+    result = patched_run(tmp_path, FAILING_SEED_1, "-m", "seed=0,1", "hydra.sweep.dir=sweep",
+                         *choices)  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr and "invalid config" not in result.stderr
+    output = result.stdout + result.stderr
+    assert "1 failed" in output or "1 of 2 jobs failed" in output
+    records = {p.parent.name[-6:]: json.loads(p.read_text()) for p in tmp_path.rglob("job.json")}
+    assert records["seed=0"]["status"] == "done"
+    assert records["seed=1"]["status"] == "failed"
+
+
+def test_the_basic_sweeper_reports_jobs_another_process_returned_as_failed(monkeypatch, capsys):
+    # What joblib, submitit or Ray hand back for a job whose run failed in their process.
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    from hydra.core.utils import JobReturn, JobStatus
+
+    from hydra_plugins.alliance_sweeps.sweeps import reporting_basic_sweeps
+
+    def job(value: str) -> JobReturn:
+        return JobReturn(overrides=[f"seed={value}"], status=JobStatus.COMPLETED,
+                         _return_value=value)  # fmt: skip
+
+    monkeypatch.setattr(
+        BasicSweeper, "sweep", lambda self, arguments: [[job("done")], [job("failed")]]
+    )
+    monkeypatch.setattr(interrupts, "_deferred", {"status": 0})
+    sweeper = BasicSweeper(max_batch_size=None, params=None)
+    sweeper.launcher = None
+    with reporting_basic_sweeps():
+        sweeper.sweep([])
+    assert interrupts._deferred["status"] == 1
+    line = capsys.readouterr().err.strip()
+    assert "\n" not in line and line.startswith(
+        "alliance-run: 1 of 2 jobs failed (the first: seed=failed"
+    )
+    assert BasicSweeper.sweep(sweeper, []) == [[job("done")], [job("failed")]]  # restored
 
 
 def patched_run(folder: Path, patch: str, *arguments: str) -> subprocess.CompletedProcess:

@@ -16,7 +16,8 @@ namespace misses editable paths).
 # No `from __future__ import annotations`: Hydra's plugin scan executes this module
 # outside sys.modules, where dataclasses cannot resolve string annotations.
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -136,6 +137,35 @@ def report_failures(returns: Sequence[JobReturn]) -> int:
     return len(failed)
 
 
+@contextmanager
+def reporting_basic_sweeps() -> Iterator[None]:
+    """Within the block, a sweep through Hydra's basic sweeper exits 1 if a job failed.
+
+    `hydra/sweeper=basic` drops its launcher's job returns: a job that failed
+    without raising (`experiments.run.run_sweep_job`) left the command's exit
+    status 0. Here its returns go through `report_failures`, as
+    `AllianceSweeper`'s do; the project's launcher tallies its own jobs.
+
+    Yields:
+        Nothing; Hydra's basic sweeper is as it was when the block exits.
+    """
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+
+    sweep = BasicSweeper.sweep
+
+    def sweep_and_report(self: BasicSweeper, arguments: list[str]) -> Any:
+        batches = sweep(self, arguments)
+        if not isinstance(self.launcher, AllianceLauncher):
+            report_failures([job for batch in batches for job in batch])
+        return batches
+
+    BasicSweeper.sweep = sweep_and_report
+    try:
+        yield
+    finally:
+        BasicSweeper.sweep = sweep
+
+
 class AllianceLauncher(Launcher):
     """Plans a sweep, then runs it with the project's worker (see the module docstring)."""
 
@@ -172,7 +202,7 @@ class AllianceLauncher(Launcher):
             initial_job_idx: Index of the first job (0: the sweeper sends one batch).
 
         Returns:
-            One return per job, COMPLETED or FAILED.
+            One return per job, COMPLETED, its value DONE or FAILED.
         """
         from experiments.sweep.execute import (
             BACKENDS,
@@ -183,7 +213,7 @@ class AllianceLauncher(Launcher):
             start_workers,
             tally_lines,
         )
-        from experiments.sweep.jobs import absolute
+        from experiments.sweep.jobs import DONE, FAILED, absolute
         from experiments.sweep.plan import PlanError, plan_sweep
 
         if self.backend not in BACKENDS:
@@ -228,11 +258,13 @@ class AllianceLauncher(Launcher):
         for line in tally_lines(plan, tally):
             print(line)
         failed = {spec.index for spec, _ in tally.failed}
+        # A failed job is COMPLETED with the value FAILED, as `experiments.run` returns it
+        # under other launchers: Hydra's basic sweeper raises a FAILED job's value.
         return [
             JobReturn(
                 overrides=list(overrides),
-                status=JobStatus.FAILED if index in failed else JobStatus.COMPLETED,
-                _return_value=None,
+                status=JobStatus.COMPLETED,
+                _return_value=FAILED if index in failed else DONE,
                 hydra_cfg=None,
                 working_dir=str(Path.cwd()),
                 task_name="alliance-run",
