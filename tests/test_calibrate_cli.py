@@ -34,7 +34,10 @@ def assert_refused(result: subprocess.CompletedProcess, *words: str) -> None:
         ("calibration.maxitr=3", ["did you mean calibration.maxiter?"]),
         ("calibration.maxiter=abc", ["calibration.maxiter = 'abc'", "allowed: an integer"]),
         ("calibration.maxiter=-3", ["calibration.maxiter", "allowed: an integer >= 1"]),
-        ("calibration=nonexistent", ["calibration = nonexistent; allowed: default, targets"]),
+        (
+            "calibration=nonexistent",
+            ["calibration = nonexistent; allowed: default, evidence, targets"],
+        ),
         ("scenario=nope", ["scenario = nope; allowed: default, national"]),
         ("seed=abc", ["seed = 'abc'", "allowed: an integer"]),
         ("~seed", ["~seed", "cannot be deleted"]),
