@@ -19,7 +19,9 @@ organisation and step and 200 bytes per territory and step (both worlds, the
 projects and the records; measured on 2026-12-04 with `ru_maxrss`: 140 MB for
 the default world, 422 MB for 300,000 organisations, 228 MB for 50 years of
 monthly steps, 183 MB for 3,000 territories; the national world's estimate is
-1.4 GB against 1.2 GB measured).
+1.4 GB against 1.2 GB measured). A sweep on this machine's cores holds one
+world per worker at once: the largest worlds it runs, as many as its workers run
+tasks at a time, must fit together (`check_workers_fit`).
 """
 
 from __future__ import annotations
@@ -174,3 +176,43 @@ def check_world_fits(config: RunConfig, available: float | None = None) -> None:
             "GB available (fewer organisations, territories, years or steps per year)"
         )
         raise ConfigError(msg)
+
+
+def check_workers_fit(
+    configs: list[RunConfig], workers: int, available: float | None = None
+) -> None:
+    """Refuse a sweep whose workers, each holding a world at once, would not fit in memory.
+
+    Each worker process holds one run at a time (its interpreter and both worlds:
+    `world_bytes`); the worst case is the `workers` largest runs at once.
+
+    Args:
+        configs: The runs of the sweep still to run.
+        workers: Worker processes running tasks at once.
+        available: Bytes available (default: `available_bytes()`; no check if unknown).
+
+    Raises:
+        ConfigError: With the estimate, what is available, and how many workers fit.
+    """
+    available = available_bytes() if available is None else available
+    if available is None or workers < 1 or not configs:
+        return
+    sizes = sorted((world_bytes(config) for config in configs), reverse=True)[:workers]
+    needed = sum(sizes)
+    if needed <= available:
+        return
+    fitting = next(n for n in range(len(sizes), -1, -1) if sum(sizes[:n]) <= available)
+    largest = max(configs, key=world_bytes).scenario
+    fewer = (
+        f"hydra.launcher.n_jobs={fitting} (the workers that fit)"
+        if fitting
+        else "a smaller world (fewer organisations, territories, years or steps per year)"
+    )
+    msg = (
+        f"invalid sweep: {len(sizes)} workers at once, each holding a world of up to "
+        f"{largest.n_organisations:,} organisations, {largest.n_territories:,} territories and "
+        f"{largest.n_steps} steps, need about {needed / 1e9:.1f} GB of memory "
+        f"({sizes[0] / 1e9:.1f} GB each at most); allowed: at most the {available / 1e9:.1f} GB "
+        f"available: {fewer}"
+    )
+    raise ConfigError(msg)

@@ -136,6 +136,41 @@ def test_a_world_too_big_for_this_machine_is_refused_before_any_job_runs(tmp_pat
     assert len(plan.to_run) == 2
 
 
+ROOM_FOR_ONE_SMALL_WORLD = """
+    import experiments.limits as limits
+    limits.available_bytes = lambda: 1.5 * limits.BASE_BYTES
+    """
+
+
+def test_workers_that_would_not_fit_in_memory_together_are_refused_before_any_job_runs(
+    tmp_path,
+):
+    # Issue 26 (b): each of the sweep's workers holds a world; the check assumed one.
+    arguments = ["-m", "seed=0,1", "hydra.sweep.dir=sweep"]
+    result = patched_run(tmp_path, ROOM_FOR_ONE_SMALL_WORLD, *arguments, "hydra.launcher.n_jobs=2")
+    assert_refused(result, "invalid sweep: 2 workers at once", "GB available",
+                   "hydra.launcher.n_jobs=1")  # fmt: skip
+    assert list(tmp_path.iterdir()) == []
+    result = patched_run(tmp_path, ROOM_FOR_ONE_SMALL_WORLD, *arguments, "hydra.launcher.n_jobs=1")
+    assert result.returncode == 0, result.stderr
+    assert len(list(tmp_path.rglob("dataset.nc"))) == 2
+
+
+def test_the_workers_memory_is_that_of_the_largest_worlds_they_may_hold_at_once():
+    from experiments.limits import BASE_BYTES, check_workers_fit, world_bytes
+    from simulation.config import ConfigError, RunConfig, ScenarioConfig
+
+    small, large = RunConfig(), RunConfig(scenario=ScenarioConfig(n_organisations=1_000_000))
+    room = world_bytes(large) + world_bytes(small) + BASE_BYTES / 2
+    check_workers_fit([large, small, small], workers=2, available=room)
+    check_workers_fit([large, large, small], workers=1, available=room)
+    check_workers_fit([large, large], workers=2, available=None)  # unknown: not checked
+    with pytest.raises(ConfigError, match=r"2 workers at once.*hydra\.launcher\.n_jobs=1 "):
+        check_workers_fit([large, large, small], workers=2, available=room)
+    with pytest.raises(ConfigError, match=r"3 workers .* allowed: .*: a smaller world"):
+        check_workers_fit([large] * 3, workers=4, available=world_bytes(large) / 2)
+
+
 @pytest.mark.parametrize(
     ("code", "reason"),
     [

@@ -208,7 +208,17 @@ def _ray(tasks: list[list[JobSpec]], backend: Backend) -> Iterator[list[Outcome]
         ray.shutdown()
 
 
-def execute(plan: Plan, backend: Backend, pool: Pool | None = None) -> Tally:
+def busy_workers(tasks: list[list[JobSpec]], backend: Backend) -> int:
+    """How many local workers run tasks at once (0 on a cluster, whose nodes are not ours)."""
+    return min(len(tasks), _processes(backend.n_jobs)) if backend.name == "local" else 0
+
+
+def execute(
+    plan: Plan,
+    backend: Backend,
+    pool: Pool | None = None,
+    tasks: list[list[JobSpec]] | None = None,
+) -> Tally:
     """Run the plan's jobs, showing progress; return the tally.
 
     Args:
@@ -216,6 +226,7 @@ def execute(plan: Plan, backend: Backend, pool: Pool | None = None) -> Tally:
         backend: Where to run it.
         pool: Local workers from `start_workers`, stopped once the sweep ends;
             None to start them here if the sweep needs them.
+        tasks: The jobs to run packed into tasks (`make_tasks`), if already packed.
 
     A job that fails (a full disk or a read-only folder included) fails alone:
     the other jobs go on, and the command exits 1 once it ends
@@ -227,7 +238,8 @@ def execute(plan: Plan, backend: Backend, pool: Pool | None = None) -> Tally:
     Raises:
         SweepInterrupted: Ctrl-C; every worker has been stopped.
     """
-    tasks = make_tasks(plan.to_run, backend.runs_per_task)
+    if tasks is None:
+        tasks = make_tasks(plan.to_run, backend.runs_per_task)
     by_index = {spec.index: spec for spec in plan.to_run}
     if backend.name == "local":
         results = _local(tasks, backend.n_jobs, pool)

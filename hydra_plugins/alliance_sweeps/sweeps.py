@@ -197,6 +197,10 @@ class AllianceLauncher(Launcher):
     ) -> Sequence[JobReturn]:
         """Plan, then run every job; exit 2 on an invalid job, 130 on Ctrl-C.
 
+        On this machine's cores, the largest worlds its busy workers may hold at
+        once must fit in the memory available (`limits.check_workers_fit`), or
+        the sweep is refused, exit 2, before any job runs.
+
         Args:
             job_overrides: Each job's overrides.
             initial_job_idx: Index of the first job (0: the sweeper sends one batch).
@@ -204,17 +208,21 @@ class AllianceLauncher(Launcher):
         Returns:
             One return per job, COMPLETED, its value DONE or FAILED.
         """
+        from experiments.limits import check_workers_fit
         from experiments.sweep.execute import (
             BACKENDS,
             Backend,
             SweepInterrupted,
+            busy_workers,
             execute,
+            make_tasks,
             print_plan,
             start_workers,
             tally_lines,
         )
         from experiments.sweep.jobs import DONE, FAILED, absolute
-        from experiments.sweep.plan import PlanError, plan_sweep
+        from experiments.sweep.plan import plan_sweep
+        from simulation.config import ConfigError
 
         if self.backend not in BACKENDS:
             msg = (
@@ -237,13 +245,17 @@ class AllianceLauncher(Launcher):
         try:
             try:
                 plan = plan_sweep(job_overrides, self.config, compose)
-            except PlanError as error:
+                tasks = make_tasks(plan.to_run, backend.runs_per_task)
+                # Each busy worker holds a world: together they must fit (issue 26).
+                worlds = [spec.config.run_view() for spec in plan.to_run]
+                check_workers_fit(worlds, busy_workers(tasks, backend))
+            except ConfigError as error:
                 print(f"alliance-run: {error}", file=sys.stderr)
                 sys.exit(2)
             plan.sweep_dir.mkdir(parents=True, exist_ok=True)
             OmegaConf.save(self.config, plan.sweep_dir / "multirun.yaml")
             print_plan(plan)
-            tally = execute(plan, backend, pool)
+            tally = execute(plan, backend, pool, tasks)
         except SweepInterrupted as interrupted:
             print(
                 f"interrupted: {interrupted.finished + len(plan.skipped)} of {plan.total} jobs "
