@@ -74,12 +74,17 @@ class Prior:
         shape: `uniform` on [lower, upper], or `log_uniform` (uniform in log,
             for a scale known to within a factor; lower > 0).
         source: Where the range comes from, or "assumption" with the reason.
+        joint: Whether the posterior samples it with the free parameters when the
+            calibration's `joint_priors` is on; a parameter no moment responds to
+            is independent of the data a posteriori, and is better drawn from its
+            prior after the fit, as without `joint_priors`.
     """
 
     lower: float = 0.0
     upper: float = 1.0
     shape: str = "uniform"
     source: str = "assumption"
+    joint: bool = True
 
     def quantile(self, u: float) -> float:
         """The value at quantile `u` in [0, 1] of this prior."""
@@ -169,7 +174,8 @@ def sampled_bounds(settings: CalibrationSettings) -> dict[str, tuple[float, floa
     bounds = {n: (p.lower, p.upper, False) for n, p in settings.parameters.items()}
     if settings.joint_priors:
         for name, prior in settings.priors.items():
-            bounds[name] = (prior.lower, prior.upper, prior.shape == "log_uniform")
+            if prior.joint:
+                bounds[name] = (prior.lower, prior.upper, prior.shape == "log_uniform")
     return bounds
 
 

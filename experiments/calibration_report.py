@@ -291,11 +291,12 @@ def _figure_posterior(config: CalibrationConfig, result: FitResult, path: Path) 
 
 
 def prior_samples(config: CalibrationConfig, draws: int) -> dict[str, list[float]]:
-    """A Latin hypercube over the uncertain parameters' priors, one row per draw."""
+    """A Latin hypercube over the priors the posterior did not sample, one row per draw."""
     from scipy.stats import qmc
 
     settings = config.calibration
-    names = list(settings.priors)
+    sampled = sampled_bounds(settings)
+    names = [name for name in settings.priors if name not in sampled]
     if not names:
         return {}
     unit = qmc.LatinHypercube(d=len(names), seed=settings.optimiser_seed).random(draws)
@@ -326,8 +327,7 @@ def write_posterior_set(config: CalibrationConfig, result: FitResult, folder: Pa
         for j, name in enumerate(result.names)
     }
     # Jointly sampled priors are in the posterior draws already.
-    joint = config.calibration.joint_priors
-    uncertain = {} if joint else prior_samples(config, len(result.posterior.draws))
+    uncertain = prior_samples(config, len(result.posterior.draws))
     record = {
         "calibrated_set": config.calibration.name,
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -512,10 +512,19 @@ def write_report(config: CalibrationConfig, result: FitResult, folder: Path) -> 
             + f"; {result.posterior.evaluations} likelihood evaluations.",
             "",
         ]
+    after = [name for name in settings.priors if name not in sampled_bounds(settings)]
     carried = (
-        "They are sampled jointly with the free parameters in the posterior, each from "
-        "its prior, so the moments constrain them where they can; the calibrated set takes "
-        "them at the posterior mode, and `calibrated=posterior draw=N` runs joint draw N."
+        "Those not named below are sampled jointly with the free parameters in the "
+        "posterior, each from its prior, so the moments constrain them where they can; the "
+        "calibrated set takes them at the posterior mode, and `calibrated=posterior "
+        "draw=N` runs joint draw N. "
+        + (
+            "Drawn from their priors after the fit instead (no moment responds to them): "
+            + ", ".join(f"`{name.split('.')[-1]}`" for name in after)
+            + "."
+            if after
+            else ""
+        )
         if settings.joint_priors
         else "No moment pins these down; every run from the posterior draws them from "
         "their prior (`calibrated=posterior draw=N`), and the calibrated set keeps their "

@@ -168,6 +168,13 @@ def test_joint_priors_add_the_uncertain_parameters_to_the_sampled_vector():
     np.testing.assert_allclose(z, [1.0, 0.2, np.log(100.0)])
     np.testing.assert_allclose(joint.natural(z), [1.0, 0.2, 100.0])
     np.testing.assert_allclose(joint.sampling(joint.sampled_lower), [0.0, 0.05, np.log(50.0)])
+    # A prior marked joint: false is left to be drawn after the fit.
+    config = joint_config(joint_priors=True)
+    config.calibration.priors["model.emergence.setup_cost_eur"].joint = False
+    assert list(sampled_bounds(config.calibration)) == [
+        "model.production.frugality_gain",
+        "model.survival.base_hazard",
+    ]
 
 
 @pytest.mark.slow
