@@ -128,8 +128,9 @@ TERMS: dict[str, tuple[str, str]] = {
     "switching": (
         "Switching value",
         "The value of an uncertain parameter at which the recommended strategy would "
-        "stop being better than the runner-up (the Green Book's term). None: it stays "
-        "better over the whole range tested.",
+        "stop being better than every other strategy (the Green Book's term), and "
+        "the strategy that would overtake it. None: it stays best over the whole "
+        "range tested.",
     ),
     "prim": (
         "PRIM box (scenario discovery)",
