@@ -20,7 +20,7 @@ from simulation.projects import (
     value_per_eur,
 )
 from simulation.randomness import RandomStreams
-from simulation.territories import TerritoryState
+from simulation.state import TerritoryState
 
 # Complementarity floor, so that identical organisations can still ally.
 MIN_PARTNER_WEIGHT = 0.01

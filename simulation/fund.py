@@ -18,7 +18,6 @@ for takes effect: `Allocation.effective` is empty, and backed projects are not
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import mesa
@@ -26,30 +25,10 @@ import numpy as np
 
 from simulation.config import FundConfig
 from simulation.projects import diversification, resource_cells
+from simulation.state import Allocation
 
 if TYPE_CHECKING:
-    from simulation.model import AllianceModel
-    from simulation.territories import TerritoryState
-
-
-@dataclass
-class Allocation:
-    """What the fund spends directly in one step.
-
-    Attributes:
-        engineering_eur: Engineering grant to each territory, euro, shape (t,).
-        structural_eur: Structural investment in the commons, euro.
-    """
-
-    engineering_eur: np.ndarray
-    structural_eur: float
-    placebo: bool = False
-
-    def effective(self) -> Allocation:
-        """What takes effect in the world: all of it, or nothing under a placebo fund."""
-        if not self.placebo:
-            return self
-        return Allocation(np.zeros_like(self.engineering_eur), 0.0)
+    from simulation.state import ModelState, TerritoryState
 
 
 def target_mask(target: str, territories: TerritoryState, top_k: int) -> np.ndarray:
@@ -112,7 +91,7 @@ class Fund(mesa.Agent):
         steps_per_year: Steps in one year.
     """
 
-    def __init__(self, model: AllianceModel, cfg: FundConfig, steps_per_year: int) -> None:
+    def __init__(self, model: ModelState, cfg: FundConfig, steps_per_year: int) -> None:
         super().__init__(model)
         self.cfg = cfg
         self.period_steps = max(1, round(cfg.years * steps_per_year))

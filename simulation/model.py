@@ -34,9 +34,9 @@ from simulation.population import Population, update_capital
 from simulation.projects import ProjectTable, hazard
 from simulation.randomness import RandomStreams
 from simulation.recorder import Recorder
+from simulation.state import TerritoryState
 from simulation.territories import (
     Territory,
-    TerritoryState,
     advance_territories,
     relieve_fragility,
     update_trust,

@@ -10,8 +10,7 @@ import numpy as np
 from simulation.config import INSTRUMENTS, MATURITY_LEVELS
 
 if TYPE_CHECKING:
-    from simulation.fund import Allocation
-    from simulation.model import AllianceModel
+    from simulation.state import Allocation, ModelState
 
 
 @dataclass
@@ -70,7 +69,7 @@ class Recorder:
     def record(
         self,
         t: int,
-        model: AllianceModel,
+        model: ModelState,
         flows: dict[str, np.ndarray],
         allocation: Allocation,
     ) -> None:

@@ -22,11 +22,12 @@ from simulation.clock import run_steps, step_index
 from simulation.config import PROFILES, RunConfig
 from simulation.discounting import discount_factors
 from simulation.emergence import MIN_PARTNER_WEIGHT
-from simulation.fund import Allocation, Fund, target_mask
+from simulation.fund import Fund, target_mask
 from simulation.population import Population, complementarity
 from simulation.projects import diversification, hazard, value_per_eur
 from simulation.randomness import RandomStreams
-from simulation.territories import TerritoryState, advance_territories, update_trust
+from simulation.state import Allocation, TerritoryState
+from simulation.territories import advance_territories, update_trust
 
 
 class Organisation(mesa.Agent):

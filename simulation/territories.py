@@ -1,14 +1,13 @@
 """Territories: local ecosystems with engineering capacity, trust and maturity.
 
-A territory's state lives in `TerritoryState` arrays so that organisation-level
-rules can read it vectorised; each `Territory` Mesa agent is a named view on one
-row, for users who inspect the model agent by agent. The update rules are plain
+A territory's state lives in `TerritoryState` arrays (`simulation.state`) so that
+organisation-level rules can read it vectorised; each `Territory` Mesa agent is a
+named view on one row, for users who inspect the model agent by agent. The update rules are plain
 functions of arrays, shared by the vectorised model and the reference one.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import mesa
@@ -21,126 +20,13 @@ from simulation.config import (
     FragilityConfig,
     MaturityConfig,
     ModelConfig,
-    ScenarioConfig,
     TrustConfig,
 )
+from simulation.state import TerritoryState
 
 if TYPE_CHECKING:
-    from simulation.fund import Allocation
-    from simulation.model import AllianceModel
     from simulation.randomness import RandomStreams
-
-
-@dataclass
-class TerritoryState:
-    """State of every territory, one row each.
-
-    Attributes:
-        size_class: Index into `SIZE_CLASSES` (small, medium, large), shape (t,).
-        engineering: Engineering capacity `E` in [0, 1], shape (t,).
-        engineering_baseline: Capacity a territory keeps without the fund, shape (t,).
-        trust: Trust `T` in [0, 1], shape (t,).
-        maturity: Maturity level 1-4, shape (t,).
-        fragility: Fragility of each action domain in [0, 1], shape (t, domains).
-        alliance_successes: Cumulative alliance projects that ended as successes, shape (t,).
-        fragility_initial: Fragility at the start, to which it returns without
-            projects, shape (t, domains).
-        alliance_relief: Cumulative fragility relieved by alliance projects, shape
-            (t, domains); zero without fragility relief.
-    """
-
-    size_class: np.ndarray
-    engineering: np.ndarray
-    engineering_baseline: np.ndarray
-    trust: np.ndarray
-    maturity: np.ndarray
-    fragility: np.ndarray
-    alliance_successes: np.ndarray
-    fragility_initial: np.ndarray
-    alliance_relief: np.ndarray
-
-    @classmethod
-    def create(
-        cls,
-        scenario: ScenarioConfig,
-        engineering: EngineeringConfig,
-        trust: TrustConfig,
-        rng: np.random.Generator,
-    ) -> TerritoryState:
-        """Draw the initial territories.
-
-        Args:
-            scenario: World configuration.
-            engineering: Engineering parameters (baseline capacity by size class).
-            trust: Trust parameters (initial level).
-            rng: The model's seeded generator.
-
-        Returns:
-            The initial state.
-        """
-        n = scenario.n_territories
-        size_class = rng.choice(3, size=n, p=np.asarray(scenario.size_class_shares))
-        maturity = rng.permutation(initial_maturity_levels(scenario.initial_maturity_shares, n))
-        baseline = np.asarray(engineering.baseline_by_size)[size_class]
-        initial_trust = (
-            trust.initial_mean
-            + trust.initial_by_level * (maturity - 1)
-            + trust.initial_spread * rng.standard_normal(n)
-        )
-        return cls(
-            size_class=size_class.astype(np.int8),
-            engineering=baseline.copy(),
-            engineering_baseline=baseline,
-            trust=np.clip(initial_trust, 0.0, 1.0),
-            maturity=maturity.astype(np.int8),
-            fragility=(fragility := rng.beta(2.0, 3.0, size=(n, scenario.n_domains))),
-            alliance_successes=np.zeros(n),
-            fragility_initial=fragility.copy(),
-            alliance_relief=np.zeros_like(fragility),
-        )
-
-    def organisations_per_territory(
-        self, scenario: ScenarioConfig, rng: np.random.Generator
-    ) -> np.ndarray:
-        """Split the organisations between territories by size class weight.
-
-        Every territory gets at least one organisation.
-
-        Args:
-            scenario: World configuration.
-            rng: The model's seeded generator.
-
-        Returns:
-            Organisation counts, shape (t,).
-        """
-        weights = np.asarray(scenario.size_class_weights)[self.size_class]
-        extra = rng.multinomial(
-            scenario.n_organisations - scenario.n_territories, weights / weights.sum()
-        )
-        return 1 + extra
-
-
-def initial_maturity_levels(shares: list[float], n: int) -> np.ndarray:
-    """Maturity levels 1-4 for `n` territories, in counts rounded from the shares.
-
-    Largest-remainder rounding: every world of `n` territories starts with the
-    same number at each level (which territory holds which level is drawn per
-    seed), so the initial shares add no noise between seeds.
-
-    Args:
-        shares: Share of territories at each level, summing to 1.
-        n: Number of territories.
-
-    Returns:
-        Levels in ascending order, shape (n,).
-    """
-    exact = np.asarray(shares) * n
-    counts = np.floor(exact).astype(np.int64)
-    remainder = exact - counts
-    # ties go to the lower level: stable sort of the negated remainders
-    order = np.argsort(-remainder, kind="stable")
-    counts[order[: n - counts.sum()]] += 1
-    return np.repeat(np.arange(1, 5), counts).astype(np.int8)
+    from simulation.state import Allocation, ModelState
 
 
 def update_engineering(
@@ -383,7 +269,7 @@ class Territory(mesa.Agent):
         index: Row of this territory.
     """
 
-    def __init__(self, model: AllianceModel, index: int) -> None:
+    def __init__(self, model: ModelState, index: int) -> None:
         super().__init__(model)
         self.index = index
 

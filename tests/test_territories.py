@@ -94,7 +94,7 @@ def test_trust_learns_from_successes_and_failures():
 
 def test_initial_maturity_counts_are_the_rounded_shares_for_every_seed():
     from simulation.config import EngineeringConfig, ScenarioConfig, TrustConfig
-    from simulation.territories import TerritoryState, initial_maturity_levels
+    from simulation.state import TerritoryState, initial_maturity_levels
 
     levels = initial_maturity_levels([0.85, 0.12, 0.03, 0.0], 81)
     np.testing.assert_array_equal(np.bincount(levels, minlength=5)[1:], [69, 10, 2, 0])
@@ -121,7 +121,7 @@ def test_a_level_factor_above_one_speeds_the_higher_levels():
 
 def fragile_territories(n_territories=2, n_domains=3, level=0.6):
     from simulation.config import ScenarioConfig
-    from simulation.territories import TerritoryState
+    from simulation.state import TerritoryState
 
     scenario = ScenarioConfig(n_territories=n_territories, n_domains=n_domains)
     state = TerritoryState.create(
