@@ -44,6 +44,8 @@ from experiments.sweep.jobs import (
     read_record,
     sweep_command,
 )
+from hydra_plugins.alliance_sweeps.sweeps import register as register_sweeps
+from hydra_plugins.alliance_sweeps.sweeps import reporting_basic_sweeps
 from simulation import ConfigError, RunConfig, run
 from simulation.dataset import config_hash
 
@@ -55,6 +57,7 @@ log = logging.getLogger(__name__)
 PROGRAM = "alliance-run"
 
 register("config")
+register_sweeps()  # the sweeper and launcher Hydra instantiates for -m
 
 
 def run_with_progress(config: RunConfig) -> xr.Dataset:
@@ -216,8 +219,6 @@ def entry() -> None:
             check_sweep_size(sweep_size(parsed.overrides, Path(CONFIG_DIR)), allow_large)
     except ConfigError as error:
         exit_refused(PROGRAM, error)
-    from hydra_plugins.alliance_sweeps.sweeps import reporting_basic_sweeps
-
     refusing = refusing_bad_configs(PROGRAM, parsed.overrides)
     with mode_from_command_line(sys.argv[1:]), refusing, reporting_basic_sweeps():
         main()

@@ -127,10 +127,10 @@ def register(*config_names: str) -> None:
         config_names: Primary configs in `configs/`: "config" (`alliance-run`'s),
             "calibrate", "publish"; none for all three.
     """
-    from hydra_plugins.alliance_sweeps.sweeps import register as register_sweeps
+    from hydra_plugins.alliance_sweeps.config import store as store_sweeps
 
-    if not _REGISTERED:  # the first call: the sweeper, the launcher and the resolvers
-        register_sweeps()  # hydra/sweeper=alliance and hydra/launcher=alliance
+    if not _REGISTERED:  # the first call: the sweeper's and launcher's configs, the resolvers
+        store_sweeps()  # hydra/sweeper=alliance and hydra/launcher=alliance
         # The sensitivity sweep's range follows its design: `range(0,${sensitivity_rows:...})`.
         OmegaConf.register_new_resolver("posterior_draw", posterior_draw, replace=True)
         OmegaConf.register_new_resolver(

@@ -8,9 +8,14 @@ passes every job to the launcher in one batch. The launcher plans the sweep
 (`experiments.sweep.plan`), writes `multirun.yaml` once the plan is valid, and
 runs the jobs (`experiments.sweep.execute`).
 
-Registered with `Plugins.instance().register` by `experiments.run`, so the
-plugins work from an editable install too (Hydra's scan of the `hydra_plugins`
-namespace misses editable paths).
+Their configs (`hydra/sweeper=alliance`, `hydra/launcher=alliance`) are in
+`hydra_plugins.alliance_sweeps.config`, which imports nothing of the project:
+composing `alliance-run`'s config stores them. The two classes are registered
+with `Plugins.instance().register` (`register`) by `alliance-run`, the one
+command that runs sweeps, so that they work from an editable install too
+(Hydra's scan of the `hydra_plugins` namespace misses editable paths). Nothing
+of `experiments/` but the command-line edge imports this module: it hands over
+to `experiments.sweep`.
 """
 
 # No `from __future__ import annotations`: Hydra's plugin scan executes this module
@@ -18,11 +23,9 @@ namespace misses editable paths).
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hydra.core.config_store import ConfigStore
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.utils import JobReturn, JobStatus
 from hydra.plugins.launcher import Launcher
@@ -30,34 +33,7 @@ from hydra.plugins.sweeper import Sweeper
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf
 
-
-@dataclass
-class AllianceSweeperConf:
-    """`hydra/sweeper=alliance`: the basic sweeper's settings."""
-
-    _target_: str = "hydra_plugins.alliance_sweeps.sweeps.AllianceSweeper"
-    max_batch_size: int | None = None
-    params: dict[str, str] | None = None
-
-
-@dataclass
-class AllianceLauncherConf:
-    """`hydra/launcher=alliance`: where the sweep's tasks run.
-
-    Attributes:
-        backend: local (this machine's cores), submitit_local, slurm, or ray.
-        n_jobs: Local processes; -1 for one per core.
-        runs_per_task: Jobs per task at most; 0 for one counterfactual group per task.
-        submitit: submitit's executor parameters (slurm and submitit_local).
-        ray: Ray's settings (`address`: null starts a local cluster).
-    """
-
-    _target_: str = "hydra_plugins.alliance_sweeps.sweeps.AllianceLauncher"
-    backend: str = "local"
-    n_jobs: int = -1
-    runs_per_task: int = 0
-    submitit: dict[str, Any] = field(default_factory=dict)
-    ray: dict[str, Any] = field(default_factory=dict)
+from hydra_plugins.alliance_sweeps.config import store
 
 
 class AllianceSweeper(Sweeper):
@@ -286,16 +262,10 @@ class AllianceLauncher(Launcher):
 
 
 def register() -> None:
-    """Make `hydra/sweeper=alliance` and `hydra/launcher=alliance` available."""
+    """Make `hydra/sweeper=alliance` and `hydra/launcher=alliance` available, and runnable."""
     from hydra.core.plugins import Plugins
 
-    store = ConfigStore.instance()
-    store.store(
-        group="hydra/sweeper", name="alliance", node=AllianceSweeperConf, provider="alliance"
-    )
-    store.store(
-        group="hydra/launcher", name="alliance", node=AllianceLauncherConf, provider="alliance"
-    )
+    store()
     plugins = Plugins.instance()
     plugins.register(AllianceSweeper)
     plugins.register(AllianceLauncher)
