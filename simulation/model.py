@@ -80,6 +80,10 @@ class AllianceModel(mesa.Model):
         # Active projects each organisation is a member of, kept up to date as projects
         # are born and end (`capacity.memberships` of the active rows, without the pass).
         self.load = np.zeros(self.population.size, dtype=np.int64)
+        # Organisations whose load changed since the shared pillars were last
+        # computed, plus one last entry that stays False: an empty member slot (-1)
+        # reads it, so member rows index this array without a mask.
+        self._load_changed = np.zeros(self.population.size + 1, dtype=bool)
         self._own_and_idle = own_and_idle(self.population.pillar_eur)
         self.profile_offset = profile_ally_offset(scenario, cfg)
         self.commons = 0.0
@@ -122,7 +126,7 @@ class AllianceModel(mesa.Model):
             self.profile_offset,
         )
         self._active = np.concatenate([self._active, self.projects.add(new, t)])
-        _count_members(self.load, new.members, +1)
+        self._change_load(new.members, +1)
         self.fund.back_projects(t)
         if cfg.production.shared_pillars:
             self._share_pillars()
@@ -133,8 +137,14 @@ class AllianceModel(mesa.Model):
         ended, successes, failures = self._survive(t, flows["paying"])
         self._learn(successes, failures)
         self.recorder.record(t, self, flows, allocation)
-        _count_members(self.load, np.take(self.projects.members, self._active[ended], axis=0), -1)
+        self._change_load(np.take(self.projects.members, self._active[ended], axis=0), -1)
         self._active = self._active[~ended]
+
+    def _change_load(self, members: np.ndarray, change: int) -> None:
+        """Add `change` to the load of every member (slots of -1 are empty); mark them changed."""
+        np.add.at(self.load, members[members >= 0], change)
+        self._load_changed[members] = True
+        self._load_changed[-1] = False  # empty slots (-1) marked the sentinel
 
     def _share_pillars(self) -> None:
         """Set active projects' own and mobilised resources from their members' loads.
@@ -142,9 +152,21 @@ class AllianceModel(mesa.Model):
         With shared pillars the amounts (and the members' shares of the value) of a
         project change whenever one of its members joins or leaves another project;
         the table holds this step's.
+
+        Only the projects with a member whose load changed since the last call are
+        recomputed (new projects among them: their lead's load changed): the
+        others' inputs (members, quality, loads) are those they were computed from,
+        and each project's amounts are computed from its own row alone, so the
+        table holds the same numbers, bit for bit, as a recomputation of all.
         """
         p, rows = self.projects, self._active
         members = np.take(p.members, rows, axis=0)
+        changed = np.take(self._load_changed, members)
+        affected = changed[:, 0].copy()
+        for slot in range(1, changed.shape[1]):
+            affected |= changed[:, slot]
+        self._load_changed[:] = False
+        rows, members = rows[affected], members[affected]
         own, mobilised, shares = shared_resources(
             members,
             p.quality[rows],
@@ -282,8 +304,3 @@ class AllianceModel(mesa.Model):
         """
         run_steps(self, self.config.scenario.n_steps, on_step)
         return self
-
-
-def _count_members(load: np.ndarray, members: np.ndarray, change: int) -> None:
-    """Add `change` to the load of every member (slots of -1 are empty)."""
-    np.add.at(load, members[members >= 0], change)

@@ -87,3 +87,25 @@ def test_organisation_counts_and_pillars():
     assert (pop.territory_count >= 1).all()
     assert (np.diff(pop.territory) >= 0).all()  # sorted: territories are contiguous blocks
     assert (pop.pillar_eur >= 0).all()
+
+
+def test_shared_pillars_recomputed_only_where_loads_changed_equal_a_full_recomputation():
+    """The model recomputes the shared pillars of projects whose members' loads changed;
+    every active project must hold what a recomputation of all of them gives, bit for bit."""
+    from simulation.capacity import shared_resources
+
+    model = AllianceModel(small_config(seed=3))
+    for _ in range(12):
+        model.run_for(1)
+        p, rows = model.projects, model._active
+        own, mobilised, shares = shared_resources(
+            np.take(p.members, rows, axis=0),
+            p.quality[rows],
+            model.load,
+            model._own_and_idle,
+            model.config.model.production.mobilisation,
+        )
+        model._share_pillars()  # this step's ended projects left: loads changed again
+        np.testing.assert_array_equal(p.own_eur[rows], own)
+        np.testing.assert_array_equal(p.mobilised_eur[rows], mobilised)
+        np.testing.assert_array_equal(p.member_share[rows], shares)
