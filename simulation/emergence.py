@@ -243,10 +243,9 @@ def emerge(
         The new projects.
     """
     t = population.territory[leads]
+    u_mode, u_domain, u_lifetime = streams.uniforms(("mode", "domain", "lifetime"), step, leads)
 
-    ally = streams.uniform("mode", step, leads) < ally_probability(
-        leads, population, territories, cfg, profile_offset
-    )
+    ally = u_mode < ally_probability(leads, population, territories, cfg, profile_offset)
     members = np.full((leads.size, 1 + cfg.emergence.max_partners), -1, dtype=np.int64)
     members[:, 0] = leads
     members[ally, 1:] = choose_partners(leads[ally], step, population, streams, cfg)
@@ -281,7 +280,6 @@ def emerge(
 
     fragility = np.take(territories.fragility, t, axis=0)
     cumulative = np.cumsum(fragility, axis=1)
-    u_domain = streams.uniform("domain", step, leads)
     domain = (cumulative < u_domain[:, None] * cumulative[:, -1:]).sum(axis=1)
 
     setup = (
@@ -308,5 +306,5 @@ def emerge(
             quality, fragility[np.arange(leads.size), domain], cfg.production
         ),
         setup_eur=setup,
-        lifetime_budget=-np.log1p(-streams.uniform("lifetime", step, leads)),
+        lifetime_budget=-np.log1p(-u_lifetime),
     )

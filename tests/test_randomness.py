@@ -75,3 +75,22 @@ def test_draws_below_gives_the_floats_comparison_bit_for_bit():
     for step in (0, 7):
         expected = np.flatnonzero(s.uniform("emergence", step, np.arange(n)) < table[index])
         np.testing.assert_array_equal(s.draws_below("emergence", step, table, index), expected)
+
+
+def test_uniforms_of_several_mechanisms_equal_the_hash_on_arrays_bit_for_bit():
+    """`uniforms` (one pass, keys hashed on Python integers) against the formula on arrays."""
+    from simulation.randomness import _GOLDEN, _SLOT, MECHANISMS, _mix
+
+    s = streams(11)
+    ids = np.array([0, 1, 7, 2**40, 123_456_789], dtype=np.int64)
+    for step, slot in ((0, 0), (39, 0), (2**33, 5)):
+        both = s.uniforms(MECHANISMS, step, ids, slot)
+        for i, mechanism in enumerate(MECHANISMS):
+            key, step_, slot_ = np.array([s._keys[mechanism], step, slot], dtype=np.uint64)
+            with np.errstate(over="ignore"):
+                base = _mix(np.array([key + step_ * _GOLDEN + slot_ * _SLOT]))[0]
+            bits = _mix(_mix(ids.astype(np.uint64) * _GOLDEN + base) ^ base)
+            expected = (bits >> np.uint64(11)).astype(np.float64) * 2.0**-53
+            np.testing.assert_array_equal(both[i], expected)
+            np.testing.assert_array_equal(s.uniform(mechanism, step, ids, slot), expected)
+    assert s.uniforms(("mode",), 3, ids.reshape(5, 1)).shape == (1, 5, 1)
