@@ -279,7 +279,8 @@ def emerge(
     cells = resource_cells(pillars, mobilised_eur, np.zeros(leads.size))
 
     fragility = np.take(territories.fragility, t, axis=0)
-    cumulative = np.cumsum(fragility, axis=1)
+    # Each territory's running sums once, then gathered: the same sums row by row.
+    cumulative = np.take(np.cumsum(territories.fragility, axis=1), t, axis=0)
     domain = (cumulative < u_domain[:, None] * cumulative[:, -1:]).sum(axis=1)
 
     setup = (

@@ -72,12 +72,11 @@ def member_shares(contributions: np.ndarray) -> np.ndarray:
         the members (the lead, at least) when nobody commits anything.
     """
     totals = contributions.sum(axis=1, keepdims=True)
-    return np.divide(
-        contributions,
-        totals,
-        out=np.zeros_like(contributions),
-        where=totals > 0,
-    ) + np.where(totals > 0, 0.0, np.eye(1, contributions.shape[1]))
+    committed = totals > 0
+    shares = contributions / np.where(committed, totals, 1.0)
+    # Rows where nobody commits anything: the lead's share is 1.
+    shares[~committed[:, 0]] = np.eye(1, contributions.shape[1])
+    return shares
 
 
 def value_per_eur(quality: np.ndarray, fragility: np.ndarray, cfg: ProductionConfig) -> np.ndarray:
