@@ -71,13 +71,13 @@ bench: $(VENV)/.installed
 # The release into dist/: the sdist and the wheel (python -m build; the variable that
 # turns byte-compiling off makes setuptools print a warning, so it is unset), the
 # documentation site into site/ (as `make docs`), and the model archive for the CoMSES
-# Computational Model Library, made from the sdist (experiments/release.py says what
+# Computational Model Library, made from the sdist (experiments/publish/release.py says what
 # it holds).
 release: $(VENV)/.installed
 	rm -f dist/alliance_premium-* dist/alliance-premium-*
 	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m build --outdir dist .
 	$(BIN)/mkdocs build --strict
-	$(BIN)/python -m experiments.release dist
+	$(BIN)/python -m experiments.publish.release dist
 
 clean:
 	rm -rf $(VENV) $(VENV)-ray outputs multirun site dist build .pytest_cache .ruff_cache

@@ -119,8 +119,8 @@ def main() -> None:
 
     import xarray as xr
 
-    from experiments import report_text
     from experiments.appraisal.budget_map import budget_outcomes, budget_table, switches
+    from experiments.reports import report_text
 
     key = args.parameter or (influential(args.appraisal) if args.appraisal else DEFAULT_PARAMETER)
     seconds = None
@@ -156,7 +156,7 @@ def main() -> None:
     if args.figure:
         import base64
 
-        from experiments.report import figure_budget_map
+        from experiments.reports.report import figure_budget_map
 
         args.figure.write_bytes(base64.b64decode(figure_budget_map(outcomes, key, 4)))
     if seconds is not None:

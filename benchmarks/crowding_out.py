@@ -31,7 +31,7 @@ RULES = {
 def main() -> None:
     """Print one line per rule and strategy."""
     from experiments.appraisal.flows import money_flows
-    from experiments.schema import load_config
+    from experiments.config.schema import load_config
     from simulation.run import run
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -37,7 +37,7 @@ STRATEGIES = (
 def figures(overrides: list[str], seeds: int, strategy: str = "uniform") -> dict[str, float]:
     """Means over seeds of one strategy's key figures."""
     from experiments.appraisal.flows import money_flows
-    from experiments.schema import load_config
+    from experiments.config.schema import load_config
     from simulation.run import run
 
     rows = []
@@ -74,7 +74,7 @@ def refit_scale(seeds: int, measure: str, overrides: tuple[str, ...] = ()) -> fl
 
 def main() -> None:
     """Print the table."""
-    from experiments.schema import load_config
+    from experiments.config.schema import load_config
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5)

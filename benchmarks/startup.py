@@ -47,7 +47,7 @@ def simulation_seconds(repeats: int) -> float:
     """Median wall time of `run()` of `alliance-run`'s default configuration, warm."""
     script = (
         "import json, statistics, time\n"
-        "from experiments.schema import load_config\n"
+        "from experiments.config.schema import load_config\n"
         "from simulation import run\n"
         "config = load_config()\n"
         "run(config)\n"

@@ -74,7 +74,7 @@ def planned(seeds: int, sweep_dir: Path) -> tuple[float, list]:
     from hydra.core.global_hydra import GlobalHydra
     from omegaconf import open_dict
 
-    from experiments.schema import CONFIG_DIR, register
+    from experiments.config.schema import CONFIG_DIR, register
     from experiments.sweep.execute import make_tasks
     from experiments.sweep.plan import plan_sweep
 
@@ -95,7 +95,7 @@ def worker_start_seconds() -> float:
     """Spawning one pool worker and importing what a task needs, on an idle core (median of 3)."""
     import multiprocessing
 
-    from experiments.startup import init_worker
+    from experiments.process.startup import init_worker
     from experiments.sweep.execute import WORKER_MODULES
 
     context = multiprocessing.get_context("spawn")
@@ -117,7 +117,7 @@ def compute_seconds_per_job(jobs: list) -> tuple[float, float]:
     """
     import multiprocessing
 
-    from experiments.startup import init_worker
+    from experiments.process.startup import init_worker
     from experiments.sweep.execute import WORKER_MODULES
     from experiments.sweep.worker import run_task
 

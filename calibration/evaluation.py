@@ -91,14 +91,14 @@ def _set_up(base: RunConfig, paths: list[str], observation_year: float) -> None:
 
 
 def _init_worker(base: RunConfig, paths: list[str], observation_year: float) -> None:
-    """Set up a pool worker as the sweeps' are (`experiments.startup.init_worker`).
+    """Set up a pool worker as the sweeps' are (`experiments.process.startup.init_worker`).
 
     Ctrl-C is the main process's to handle: it keeps the checkpoint and stops the
     pool. A main process killed outright (SIGKILL, the OOM killer) takes its
     workers with it (Linux's parent-death signal): they would otherwise go on
     simulating, then wait for work forever.
     """
-    from experiments.startup import init_worker
+    from experiments.process.startup import init_worker
 
     init_worker("calibration.moments", "simulation.model")
     _set_up(base, paths, observation_year)

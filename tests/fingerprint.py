@@ -50,7 +50,7 @@ def digest(values: np.ndarray) -> str:
 
 def fingerprint(overrides: list[str]) -> dict[str, str]:
     """One digest per data variable and coordinate of the run's dataset."""
-    from experiments.schema import load_config
+    from experiments.config.schema import load_config
     from simulation import run
 
     ds = run(load_config(overrides))

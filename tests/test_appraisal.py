@@ -17,7 +17,7 @@ from experiments.appraisal.states import (
 from experiments.appraisal.switching import switching_values
 from experiments.appraisal.value_map import value_map
 from experiments.appraisal.voi import draws_needed, evpi, evppi, value_of_information
-from experiments.collect import collect_dataset
+from experiments.sweep.collect import collect_dataset
 from simulation import run
 
 from .conftest import small_config, small_sweep

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from calibration.config import Prior
 from experiments import load_config
-from experiments.schema import load_calibration_config
+from experiments.config.schema import load_calibration_config
 from simulation import config as config_module
 from simulation import run
 from simulation.bounds import Bounds, declared_keys

@@ -12,7 +12,7 @@ from experiments.appraisal.budget_map import (
     budget_table,
     switches,
 )
-from experiments.report_text import budget_conditions, condition_sentence
+from experiments.reports.report_text import budget_conditions, condition_sentence
 
 BUDGETS = [750e3, 1.4e6, 2.5e6, 4.5e6, 8.2e6, 15e6]
 KEY = "model.engineering.grant_half_saturation_eur_per_organisation"

@@ -4,8 +4,8 @@ import pytest
 
 from calibration.config import Target
 from calibration.coverage import rounded, simulation_based_calibration
-from experiments.coverage import REDUCED
-from experiments.schema import load_calibration_config
+from experiments.calibrating.coverage import REDUCED
+from experiments.config.schema import load_calibration_config
 
 SMALL_WORLD = REDUCED
 

@@ -81,7 +81,7 @@ def test_every_default_free_parameter_is_recovered(tmp_path):
     """The full recovery, default world (about 8 minutes on 2 cores)."""
     import yaml
 
-    from experiments.schema import PROJECT_ROOT
+    from experiments.config.schema import PROJECT_ROOT
     from simulation.config import RunConfig
 
     settings = yaml.safe_load((PROJECT_ROOT / "configs/calibration/default.yaml").read_text())

@@ -6,8 +6,8 @@ import pytest
 from calibration.config import MOMENTS, Target, with_parameters
 from calibration.loss import loss
 from calibration.moments import replicate_moments, simulate_moments
-from experiments.calibration_report import read_calibrated_set
-from experiments.schema import PROJECT_ROOT
+from experiments.calibrating.calibration_report import read_calibrated_set
+from experiments.config.schema import PROJECT_ROOT
 from simulation.config import RunConfig
 
 from .conftest import small_config

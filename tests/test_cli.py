@@ -11,8 +11,8 @@ import xarray as xr
 import yaml
 from hydra._internal.hydra import Hydra
 
-from experiments.run import mode_from_command_line, mode_only_on_command_line
-from experiments.schema import CONFIG_DIR
+from experiments.cli.run import mode_from_command_line, mode_only_on_command_line
+from experiments.config.schema import CONFIG_DIR
 from simulation import RunConfig
 
 from .conftest import SMALL_OVERRIDES
@@ -202,7 +202,7 @@ def test_calibrate_refuses_a_bad_setting_before_any_work(tmp_path):
 
 
 def test_no_config_file_sets_the_run_mode():
-    # `experiments.run.mode_from_command_line` relies on it: the mode comes from
+    # `experiments.cli.run.mode_from_command_line` relies on it: the mode comes from
     # the command line alone. Each file's content is placed at its package.
     files = list(Path(CONFIG_DIR).rglob("*.yaml"))
     assert len(files) > 20
@@ -263,7 +263,7 @@ def test_help_config_shows_every_setting_and_the_groups(tmp_path):
 def test_python_dash_m_answers_help_and_version(tmp_path):
     for flag, words in (("--help", "usage: alliance-run"), ("--version", "(alliance-premium)")):
         result = subprocess.run(
-            [sys.executable, "-m", "experiments.run", flag],
+            [sys.executable, "-m", "experiments.cli.run", flag],
             cwd=tmp_path,
             capture_output=True,
             text=True,
@@ -276,7 +276,13 @@ def test_python_dash_m_answers_help_and_version(tmp_path):
     "command",
     [
         [RUN, "-m", "hydra/launcher=joblib", "hydra.launcher.n_jobs=1"],  # Hydra's launcher
-        [sys.executable, "-m", "experiments.run", "-m", "hydra.launcher.n_jobs=1"],  # the project's
+        [
+            sys.executable,
+            "-m",
+            "experiments.cli.run",
+            "-m",
+            "hydra.launcher.n_jobs=1",
+        ],  # the project's
     ],
     ids=["joblib", "python-m"],
 )

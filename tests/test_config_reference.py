@@ -1,6 +1,6 @@
 import pytest
 
-from experiments.config_reference import (
+from experiments.config.config_reference import (
     MODEL_DOC,
     OUTPUT,
     PARAMETER_HEADER,
@@ -14,7 +14,7 @@ from simulation.config import RunConfig
 
 
 def test_the_committed_reference_is_what_the_schema_and_yaml_give():
-    assert OUTPUT.read_text() == render(), "run: python -m experiments.config_reference"
+    assert OUTPUT.read_text() == render(), "run: python -m experiments.config.config_reference"
 
 
 def test_every_declared_key_has_a_default_and_a_meaning():
@@ -34,7 +34,7 @@ def test_yaml_comments_come_from_the_line_or_the_block_above(tmp_path):
 def test_the_odd_parameter_tables_are_what_the_schema_gives():
     text = MODEL_DOC.read_text()
     assert text.count(PARAMETER_HEADER) >= 9
-    assert text == update_model_tables(text), "run: python -m experiments.config_reference"
+    assert text == update_model_tables(text), "run: python -m experiments.config.config_reference"
 
 
 def test_a_hand_edited_default_is_rewritten_and_an_unknown_key_refused():

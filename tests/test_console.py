@@ -1,4 +1,4 @@
-"""Tests for experiments.console: the console scripts' quick start, `--version` and `--help`."""
+"""Tests for experiments.cli.console: the console scripts' quick start, `--version` and `--help`."""
 
 import subprocess
 import tomllib
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-import experiments.console as console
+import experiments.cli.console as console
 from simulation import __version__
 
 from .conftest import BIN, cli
@@ -18,7 +18,7 @@ def test_every_console_script_goes_through_the_quick_start():
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     for script, target in scripts.items():
         module, name = target.split(":")
-        assert module == "experiments.console", script
+        assert module == "experiments.cli.console", script
         assert name == script.replace("-", "_") and callable(getattr(console, name))
 
 

@@ -19,7 +19,7 @@ from experiments.explore.compute import (
     download_key,
     seed_configs,
 )
-from experiments.files import NETCDF_ENGINE
+from experiments.storage.files import NETCDF_ENGINE
 from simulation import run
 
 TWO = Choice(strategy="concentrated", n_seeds=2)
@@ -88,14 +88,14 @@ def test_a_national_run_shows_progress_and_can_be_cancelled(explorer):
             outcome["result"] = "cancelled"
 
     thread = threading.Thread(target=national)
-    start = time.perf_counter()
     thread.start()
-    assert started.wait(timeout=20), "no progress reported"
+    assert started.wait(timeout=90), "no progress reported"  # generous: CI machines are shared
     assert 0 < max(fractions) < 0.5 and fractions == sorted(fractions)
     explorer.cancel()
     thread.join(timeout=30)
+    # Cancelled, not finished: the cancel took effect within the run (its speed is
+    # benchmarks/explore.py's to measure, not a test's).
     assert outcome == {"result": "cancelled"}
-    assert time.perf_counter() - start < 20  # a national run takes about 25 s
     small = explorer.compute(Choice(n_seeds=1, strategy="none"))
     assert float(small.fund_invested_pv.sel(seed=0, world="treated")) == 0.0
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from experiments.cleanup import alive, folders_named_by, remove_stale
+from experiments.storage.cleanup import alive, folders_named_by, remove_stale
 
 from .conftest import BIN
 
@@ -20,7 +20,7 @@ def guarded_script(folder: Path, body: str) -> subprocess.CompletedProcess:
         """
         import errno, os, signal, sys, threading, time
         from pathlib import Path
-        import experiments.interrupts as interrupts
+        import experiments.process.interrupts as interrupts
         interrupts.GRACE = 0.5
         folder = Path(sys.argv[1])
         temporary = folder / f".collected.nc.tmp-{os.getpid()}"

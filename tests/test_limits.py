@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from experiments.limits import (
+from experiments.config.limits import (
     LARGE_SWEEP,
     check_sweep_size,
     check_world_fits,
     sweep_size,
     world_bytes,
 )
-from experiments.schema import CONFIG_DIR
+from experiments.config.schema import CONFIG_DIR
 from simulation.config import ConfigError, RunConfig, ScenarioConfig
 
 from .conftest import SMALL_OVERRIDES

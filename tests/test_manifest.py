@@ -8,8 +8,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import experiments.manifest as manifest_module
-from experiments.manifest import MANIFEST_NAME, check_manifest, inside, sha256, write_manifest
+import experiments.publish.manifest as manifest_module
+from experiments.publish.manifest import (
+    MANIFEST_NAME,
+    check_manifest,
+    inside,
+    sha256,
+    write_manifest,
+)
 
 
 def test_manifest_lists_every_file_in_sha256sum_format(tmp_path):

@@ -1,6 +1,6 @@
-"""The held-out pattern checks (experiments/patterns.py) read what they claim to read."""
+"""The held-out pattern checks (experiments/calibrating/patterns.py) read what they claim."""
 
-from experiments import patterns
+from experiments.calibrating import patterns
 
 
 def test_the_survey_row_comes_from_the_configured_profiles():

@@ -7,8 +7,8 @@ import pytest
 
 from calibration.config import get_parameter
 from experiments import load_config
-from experiments.collect import collect_dataset
-from experiments.schema import POSTERIOR_DRAWS
+from experiments.config.schema import POSTERIOR_DRAWS
+from experiments.sweep.collect import collect_dataset
 from simulation.config import ConfigError
 
 from .conftest import SMALL_OVERRIDES, cli, small_sweep

@@ -3,7 +3,7 @@
 import subprocess
 from pathlib import Path
 
-from experiments.progress import with_progress
+from experiments.process.progress import with_progress
 
 from .conftest import SMALL_OVERRIDES, cli, small_sweep
 

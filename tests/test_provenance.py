@@ -3,7 +3,7 @@
 import re
 import subprocess
 
-from experiments.provenance import git_commit, library_versions
+from experiments.config.provenance import git_commit, library_versions
 
 
 def test_git_commit_names_the_commit_then_a_dirty_tree_then_unknown(tmp_path):

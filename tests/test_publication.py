@@ -2,8 +2,8 @@
 
 import pytest
 
-from experiments.publication import Creator, PublishConfig
-from experiments.publish import load_publish_config
+from experiments.publish.publication import Creator, PublishConfig
+from experiments.publish.publish import load_publish_config
 from simulation.config import ConfigError
 
 ADA = Creator(given_names="Ada", family_names="Lovelace")

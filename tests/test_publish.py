@@ -10,10 +10,10 @@ from typing import ClassVar
 import pytest
 import xarray as xr
 
-from experiments.conventions import convention_problems
-from experiments.files import open_zarr_zip
-from experiments.manifest import sha256, write_manifest
-from experiments.publish import target_sources
+from experiments.publish.conventions import convention_problems
+from experiments.publish.manifest import sha256, write_manifest
+from experiments.publish.publish import target_sources
+from experiments.storage.files import open_zarr_zip
 
 from .cff import cff_problems
 from .conftest import SMALL_OVERRIDES, cli, small_sweep
@@ -191,7 +191,7 @@ def test_a_changed_number_fails_the_rerun(package, tmp_path):
         [
             sys.executable,
             "-c",
-            f"from experiments.manifest import write_manifest as w; "
+            f"from experiments.publish.manifest import write_manifest as w; "
             f"from pathlib import Path; w(Path({str(copy)!r}))",
         ],
         check=True,

@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from omegaconf import OmegaConf, open_dict
 
-from experiments.refusal import is_config_error, refusal
-from experiments.schema import CONFIG_DIR, check_folder_name, register
+from experiments.config.refusal import is_config_error, refusal
+from experiments.config.schema import CONFIG_DIR, check_folder_name, register
 from simulation.config import ConfigError
 
 from .conftest import SMALL_OVERRIDES, cli
@@ -188,7 +188,7 @@ def test_any_refused_override_is_one_line_naming_the_key(key, value):
     try:
         with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
             cfg = compose(config_name="config", overrides=[override])
-        from experiments.schema import JobConfig, to_config
+        from experiments.config.schema import JobConfig, to_config
 
         to_config(cfg, JobConfig)
     except Exception as error:
@@ -218,8 +218,8 @@ FUND_LINES = st.sampled_from(
 @settings(max_examples=40, deadline=None)
 @given(st.lists(FUND_LINES, max_size=5))
 def test_any_config_file_is_run_or_refused_in_one_line(scratch_configs, lines):
-    from experiments.run_checks import check_config_files
-    from experiments.schema import JobConfig, to_config
+    from experiments.config.run_checks import check_config_files
+    from experiments.config.schema import JobConfig, to_config
 
     register("config")
     (scratch_configs / "fund" / "drawn.yaml").write_text("\n".join(lines) + "\n")

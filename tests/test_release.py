@@ -93,7 +93,7 @@ def test_codemeta_agrees_with_citation_cff_and_pyproject():
 
 
 def test_the_model_archive_holds_what_comses_takes(built, tmp_path):
-    from experiments.release import archive_name, sdist_path, write_archive
+    from experiments.publish.release import archive_name, sdist_path, write_archive
 
     out, _ = built
     archive = write_archive(sdist_path(out), tmp_path / archive_name())
@@ -118,7 +118,7 @@ def test_the_model_archive_holds_what_comses_takes(built, tmp_path):
 
 
 def test_the_archive_needs_an_sdist(tmp_path):
-    from experiments.release import main
+    from experiments.publish.release import main
 
     with pytest.raises(SystemExit) as stopped:
         main([str(tmp_path)])

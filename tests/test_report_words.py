@@ -5,10 +5,10 @@ from html import escape as html_escape
 
 import pytest
 
-from experiments.formats import NA, keur, meur, money, number, percent, ratio, span
-from experiments.glossary import TERMS, glossary_html, link
-from experiments.html import grid, table
-from experiments.names import parameter_name, unit_words
+from experiments.reports.formats import NA, keur, meur, money, number, percent, ratio, span
+from experiments.reports.glossary import TERMS, glossary_html, link
+from experiments.reports.html import grid, table
+from experiments.reports.names import parameter_name, unit_words
 
 
 @pytest.mark.parametrize(

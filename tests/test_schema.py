@@ -1,4 +1,4 @@
-"""Tests for experiments.schema: the typed schemas stored for Hydra."""
+"""Tests for experiments.config.schema: the typed schemas stored for Hydra."""
 
 from .conftest import python_output
 
@@ -6,7 +6,7 @@ from .conftest import python_output
 def test_a_command_stores_only_its_own_schema_and_only_once():
     script = (
         "from hydra.core.config_store import ConfigStore\n"
-        "from experiments.schema import register\n"
+        "from experiments.config.schema import register\n"
         "store = ConfigStore.instance()\n"
         "register('config')\n"
         "stored = sorted(name for name in store.repo if name.endswith('_schema.yaml'))\n"

@@ -1,4 +1,4 @@
-"""Tests for experiments.startup: imports with the collector paused, pool workers' set-up."""
+"""experiments.process.startup: imports with the collector paused, pool workers' set-up."""
 
 import gc
 import json
@@ -6,7 +6,7 @@ import multiprocessing
 import subprocess
 import sys
 
-from experiments.startup import imported_quickly
+from experiments.process.startup import imported_quickly
 
 from .conftest import python_output
 
@@ -33,7 +33,7 @@ def test_startup_itself_imports_nothing_heavy():
     # A spawned worker unpickles `init_worker` before it runs: that must not
     # import the model with the collector running.
     script = (
-        "import sys, experiments.startup\n"
+        "import sys, experiments.process.startup\n"
         "print(sorted({'mesa', 'xarray', 'numpy'} & set(sys.modules)))"
     )
     assert python_output(script).strip() == "[]"
@@ -46,7 +46,7 @@ def _state() -> tuple[bool, int, bool]:
 
 
 def test_a_worker_imports_its_modules_frozen_and_ignores_ctrl_c():
-    from experiments.startup import init_worker
+    from experiments.process.startup import init_worker
 
     context = multiprocessing.get_context("spawn")
     modules = ("simulation.model", "simulation.run", "xarray")  # what a run imports, on use
@@ -95,11 +95,11 @@ def test_a_run_imports_xarray_to_build_its_dataset_and_no_mesa_spaces():
 
 
 def test_alliance_run_imports_no_model_before_it_runs():
-    assert loaded_after("import experiments.run", ["mesa.model", *SPACES]) == []
+    assert loaded_after("import experiments.cli.run", ["mesa.model", *SPACES]) == []
 
 
 def test_alliance_run_imports_no_xarray_nor_pandas_before_it_runs():
-    assert loaded_after("import experiments.run", DATA) == []
+    assert loaded_after("import experiments.cli.run", DATA) == []
 
 
 MESA_STATE = """

@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 
-from experiments.summary import answer, money, summary, totals
+from experiments.reports.summary import answer, money, summary, totals
 from simulation import run
 
 from .conftest import small_config

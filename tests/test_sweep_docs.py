@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from experiments.limits import LARGE_SWEEP, MAX_SWEEP
+from experiments.config.limits import LARGE_SWEEP, MAX_SWEEP
 
 ROOT = Path(__file__).parents[1]
 PAGE = (ROOT / "docs" / "api" / "sweeps.md").read_text()

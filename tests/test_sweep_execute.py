@@ -45,7 +45,7 @@ def test_an_invalid_job_stops_the_workers_started_before_planning(tmp_path):
     overrides = [*SMALL_OVERRIDES, "fund.budget_eur=1e5,inf", "seed=0,1"]
     script = (
         "import multiprocessing, sys\n"
-        "from experiments.console import alliance_run\n"
+        "from experiments.cli.console import alliance_run\n"
         f"sys.argv = ['alliance-run', '-m', *{overrides!r}, 'hydra.sweep.dir={tmp_path}/new',\n"
         "            'hydra.launcher.n_jobs=2']\n"
         "try:\n"
@@ -63,7 +63,7 @@ def _imports(name: str) -> bool:
 
 
 def test_a_worker_whose_imports_fail_still_starts_and_the_task_reports_it():
-    from experiments.startup import init_worker
+    from experiments.process.startup import init_worker
 
     context = multiprocessing.get_context("spawn")
     with context.Pool(1, initializer=init_worker, initargs=("no_such_module",)) as pool:

@@ -25,7 +25,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from experiments.collect import collect, collect_dataset
+from experiments.sweep.collect import collect, collect_dataset
 from experiments.sweep.jobs import DATASET_NAME, RECORD_NAME, read_record
 from experiments.sweep.merge import CollectRefused, ConfigMismatch
 from experiments.sweep.plan import Plan, _classify
@@ -217,7 +217,7 @@ def test_collect_writes_the_same_bytes_whatever_the_hash_seed(sweep, tmp_path):
     """Issue 26, item 9: xarray ordered the unlimited dimensions by a set."""
     folder = copied(sweep, tmp_path / "sweep")
     script = (
-        "import sys; from pathlib import Path; from experiments.collect import collect; "
+        "import sys; from pathlib import Path; from experiments.sweep.collect import collect; "
         "collect(Path(sys.argv[1]), Path(sys.argv[2]), workers=1)"
     )
     digests = set()

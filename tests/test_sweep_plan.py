@@ -11,7 +11,7 @@ import netCDF4
 import pytest
 import xarray as xr
 
-from experiments.collect import collect, collect_dataset
+from experiments.sweep.collect import collect, collect_dataset
 from experiments.sweep.jobs import file_digest
 from experiments.sweep.merge import ConfigMismatch
 

@@ -18,8 +18,8 @@ from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import open_dict
 
-import experiments.interrupts as interrupts
-from experiments.schema import CONFIG_DIR, register
+import experiments.process.interrupts as interrupts
+from experiments.config.schema import CONFIG_DIR, register
 from experiments.sweep.execute import Backend, execute, failure_line, tally_lines
 from experiments.sweep.plan import Plan, PlanError, plan_sweep
 
@@ -125,7 +125,7 @@ def planned(sweep: Path, jobs: list[list[str]], backend: str = "local") -> Plan:
 
 
 def test_a_world_too_big_for_this_machine_is_refused_before_any_job_runs(tmp_path, monkeypatch):
-    import experiments.limits as limits
+    import experiments.config.limits as limits
 
     monkeypatch.setattr(limits, "available_bytes", lambda: 1e9)
     jobs = [["scenario.n_organisations=1000", "seed=0"], ["scenario.n_organisations=2000000"]]
@@ -137,7 +137,7 @@ def test_a_world_too_big_for_this_machine_is_refused_before_any_job_runs(tmp_pat
 
 
 ROOM_FOR_ONE_SMALL_WORLD = """
-    import experiments.limits as limits
+    import experiments.config.limits as limits
     limits.available_bytes = lambda: 1.5 * limits.BASE_BYTES
     """
 
@@ -157,7 +157,7 @@ def test_workers_that_would_not_fit_in_memory_together_are_refused_before_any_jo
 
 
 def test_the_workers_memory_is_that_of_the_largest_worlds_they_may_hold_at_once():
-    from experiments.limits import BASE_BYTES, check_workers_fit, world_bytes
+    from experiments.config.limits import BASE_BYTES, check_workers_fit, world_bytes
     from simulation.config import ConfigError, RunConfig, ScenarioConfig
 
     small, large = RunConfig(), RunConfig(scenario=ScenarioConfig(n_organisations=1_000_000))
@@ -309,7 +309,7 @@ def patched_run(folder: Path, patch: str, *arguments: str) -> subprocess.Complet
     script = textwrap.dedent(patch) + textwrap.dedent(
         f"""
         import sys
-        from experiments.console import alliance_run
+        from experiments.cli.console import alliance_run
         sys.argv = ["alliance-run", *{list(arguments)!r}, *{SMALL_OVERRIDES!r}]
         alliance_run()
         """
@@ -321,7 +321,7 @@ def patched_run(folder: Path, patch: str, *arguments: str) -> subprocess.Complet
 
 def test_a_full_disk_under_a_single_run_is_one_line_and_leaves_no_folder(tmp_path):
     patch = """
-        import experiments.files as files
+        import experiments.storage.files as files
 
         def full(dataset, path):
             raise RuntimeError("NetCDF: HDF error")

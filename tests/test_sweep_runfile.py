@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from experiments.collect import collect_dataset
+from experiments.sweep.collect import collect_dataset
 from experiments.sweep.jobs import DATASET_NAME, RECORD_NAME
 from experiments.sweep.runfile import (
     MAGIC,

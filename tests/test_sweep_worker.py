@@ -7,7 +7,7 @@ import sys
 import pytest
 import xarray as xr
 
-from experiments.schema import JobConfig
+from experiments.config.schema import JobConfig
 from experiments.sweep.execute import make_tasks
 from experiments.sweep.jobs import JobSpec
 from experiments.sweep.worker import group_by_counterfactual, run_task
@@ -132,7 +132,7 @@ def test_tasks_keep_counterfactual_groups_together(tmp_path, runs_per_task, size
 
 def test_another_launchers_job_runs_again_when_its_dataset_is_damaged(tmp_path, capsys):
     """Hydra's joblib and submitit launchers skip a done job only if its dataset is intact."""
-    from experiments.run import run_sweep_job
+    from experiments.cli.run import run_sweep_job
     from experiments.sweep.jobs import DATASET_NAME
 
     job = spec(tmp_path, 0, 3, "uniform")

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from experiments.collect import collect_dataset, combine, find_jobs, swept_keys
-from experiments.report import paired_differences, per_seed_metrics, summary_table
+from experiments.reports.report import paired_differences, per_seed_metrics, summary_table
+from experiments.sweep.collect import collect_dataset, combine, find_jobs, swept_keys
 
 from .conftest import cli, small_sweep
 
@@ -190,7 +190,7 @@ def test_the_slurm_option_composes():
 
 
 def test_a_swept_draw_may_change_what_the_calibration_sets_and_nothing_else():
-    from experiments.collect import allowed_differences
+    from experiments.sweep.collect import allowed_differences
 
     allowed = allowed_differences(["draw", "seed"])
     assert "scenario.money_scale" in allowed  # a free parameter outside `model`

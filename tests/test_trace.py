@@ -155,7 +155,7 @@ def test_the_parser_reads_node_ids_paths_modules_and_scripts():
     sample = (
         "`tests/test_reference.py::test_project_outcomes_agree`, "
         "`tests/x.py::Case::test_y`, `python benchmarks/premium_views.py --seeds 80`, "
-        "docs/calibration/patterns.md, `python -m experiments.patterns`, "
+        "docs/calibration/patterns.md, `python -m experiments.calibrating.patterns`, "
         "`alliance-run -m seed=0` and the package alliance-premium in prose"
     )
     found = [(m.group(1), m.group(2)) for m in PATH.finditer(sample)]
@@ -164,6 +164,6 @@ def test_the_parser_reads_node_ids_paths_modules_and_scripts():
         ("tests/x.py", "::Case::test_y"),
         ("benchmarks/premium_views.py", None),
     ]
-    assert MODULE.findall(sample) == ["experiments.patterns"]
+    assert MODULE.findall(sample) == ["experiments.calibrating.patterns"]
     spans = "\n".join(m.group(0) for m in CODE.finditer(sample))
     assert SCRIPT.findall(spans) == ["alliance-run"]

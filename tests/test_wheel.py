@@ -56,7 +56,7 @@ def test_the_wheel_installs_and_runs_outside_the_checkout(tmp_path):
     where = run(
         str(bin_dir / "python"),
         "-c",
-        "import experiments.schema as s; print(s.CONFIG_DIR)",
+        "import experiments.config.schema as s; print(s.CONFIG_DIR)",
         cwd=work,
     )
     assert "site-packages" in where.stdout and str(ROOT) not in where.stdout

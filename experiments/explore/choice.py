@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from experiments.schema import CONFIG_DIR
+from experiments.config.schema import CONFIG_DIR
 from simulation.config import TARGETS
 
 

@@ -68,7 +68,7 @@ def keep_recent(store: OrderedDict, key: object, value: object, limit: int) -> N
 
 def configs_fingerprint() -> str:
     """The newest modification time under `configs/`: cached compositions follow edits."""
-    from experiments.schema import CONFIG_DIR
+    from experiments.config.schema import CONFIG_DIR
 
     return str(max(path.stat().st_mtime_ns for path in Path(CONFIG_DIR).rglob("*")))
 
@@ -204,7 +204,7 @@ _COUNTERFACTUALS: OrderedDict[str, object] = OrderedDict()
 
 
 def _init_worker(messages: multiprocessing.Queue) -> None:
-    from experiments.startup import init_worker
+    from experiments.process.startup import init_worker
 
     global _MESSAGES
     # Ctrl-C is the server's; the worker dies with its parent. Warm: the first
@@ -558,7 +558,7 @@ class Explorer:
 
     def download(self, key: str) -> bytes | None:
         """The NetCDF bytes of a dataset computed recently, by `download_key`; else None."""
-        from experiments.files import netcdf_bytes
+        from experiments.storage.files import netcdf_bytes
 
         with self._lock:
             dataset = self._downloads.get(key)

@@ -23,15 +23,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from multiprocessing.pool import Pool
 
-from experiments.interrupts import set_exit_status
-from experiments.progress import progress_bar
-from experiments.startup import init_worker
+from experiments.process.interrupts import set_exit_status
+from experiments.process.progress import progress_bar
+from experiments.process.startup import init_worker
 from experiments.sweep.jobs import DONE, ERROR_NAME, JobSpec
 from experiments.sweep.plan import Plan
 from experiments.sweep.worker import Outcome, group_by_counterfactual, run_task
 
 BACKENDS = ("local", "submitit_local", "slurm", "ray")
-# What a task imports: a local worker imports it once, quickly (experiments.startup).
+# What a task imports: a local worker imports it once, quickly (experiments.process.startup).
 MESA_LOGGER = "MESA"  # the parent of Mesa's loggers (configs/config.yaml's job_logging)
 WORKER_MODULES = (
     "experiments.sweep.worker",

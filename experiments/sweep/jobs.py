@@ -25,12 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from experiments.files import write_text_atomically
+from experiments.storage.files import write_text_atomically
 
 if TYPE_CHECKING:
     import xarray as xr
 
-    from experiments.schema import JobConfig
+    from experiments.config.schema import JobConfig
 
 DATASET_NAME = "dataset.nc"
 ERROR_NAME = "error.txt"
@@ -177,7 +177,7 @@ def write_done(spec: JobSpec, dataset: xr.Dataset, seconds: float) -> None:
         dataset: Its dataset, annotated.
         seconds: How long the job took.
     """
-    from experiments.summary import summary
+    from experiments.reports.summary import summary
     from experiments.sweep.runfile import write_run_file
 
     spec.folder.mkdir(parents=True, exist_ok=True)

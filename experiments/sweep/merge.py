@@ -10,7 +10,7 @@ the size of the sweep.
 
 This is the fast path for runs of the same shape. A sweep that changes the
 world's shape (the number of territories, the horizon) is merged by
-`experiments.collect.combine` through xarray's outer join instead.
+`experiments.sweep.collect.combine` through xarray's outer join instead.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from experiments.files import NETCDF_ENGINE
-from experiments.progress import with_progress
+from experiments.process.progress import with_progress
+from experiments.storage.files import NETCDF_ENGINE
 
 # Attributes that differ by run, kept as string variables over the swept dimensions.
 PER_RUN_ATTRS = {
@@ -137,7 +137,7 @@ def _read_all(paths: list[Path], names: tuple[str, ...], workers: int) -> Iterat
     if run_files or workers <= 1 or len(paths) < POOL_THRESHOLD:
         yield from map(_read_star, items)
         return
-    from experiments.startup import init_worker
+    from experiments.process.startup import init_worker
 
     context = multiprocessing.get_context("spawn")
     with context.Pool(workers, initializer=init_worker, initargs=(__name__,)) as pool:

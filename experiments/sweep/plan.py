@@ -21,10 +21,10 @@ sensitivity design), so here:
 
 A bad value anywhere, a config file an arm reads that is empty or not YAML, or
 (on this machine's cores) a world that would not fit in the memory available,
-stops the sweep here in one line (`experiments.refusal`: the key or file, what it
+stops the sweep here in one line (`experiments.config.refusal`: the key or file, what it
 allows, then the job), before any job runs or any file is written. Temporaries a
 killed earlier run of the sweep left in its folders are removed first
-(`experiments.cleanup.remove_stale`).
+(`experiments.storage.cleanup.remove_stale`).
 """
 
 from __future__ import annotations
@@ -40,12 +40,12 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override, OverrideType
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from experiments.cleanup import remove_stale
-from experiments.limits import check_world_fits
-from experiments.provenance import git_commit
-from experiments.refusal import is_config_error, refusal
-from experiments.run_checks import check_config_files, check_run_dir
-from experiments.schema import JobConfig, check_draw, to_config
+from experiments.config.limits import check_world_fits
+from experiments.config.provenance import git_commit
+from experiments.config.refusal import is_config_error, refusal
+from experiments.config.run_checks import check_config_files, check_run_dir
+from experiments.config.schema import JobConfig, check_draw, to_config
+from experiments.storage.cleanup import remove_stale
 from experiments.sweep.jobs import (
     DONE,
     JobSpec,
@@ -157,7 +157,7 @@ def _typed(
     A draw only changes which posterior values the arm's interpolations resolve
     to: setting it on the composed config costs about 10 ms, composing anew 140 ms.
     On this machine (`local`), its world must fit in the memory available
-    (`experiments.limits.check_world_fits`, as for a single run); a cluster's
+    (`experiments.config.limits.check_world_fits`, as for a single run); a cluster's
     nodes are sized by the launcher's own settings.
     """
     if late:

@@ -403,7 +403,7 @@ def open_run(path: Path) -> xr.Dataset:
         return open_run_file(path)
     import xarray as xr
 
-    from experiments.files import NETCDF_ENGINE
+    from experiments.storage.files import NETCDF_ENGINE
 
     with xr.open_dataset(path, engine=NETCDF_ENGINE) as opened:
         return opened.load()

@@ -16,8 +16,8 @@ import traceback
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from experiments.cleanup import remove_own
-from experiments.interrupts import DISK_FULL, NOT_WRITABLE
+from experiments.process.interrupts import DISK_FULL, NOT_WRITABLE
+from experiments.storage.cleanup import remove_own
 from experiments.sweep.jobs import DONE, FAILED, JobSpec, annotate, write_done, write_failed
 
 if TYPE_CHECKING:

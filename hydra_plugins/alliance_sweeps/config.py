@@ -2,7 +2,7 @@
 
 `store` puts `hydra/sweeper=alliance` and `hydra/launcher=alliance` in Hydra's
 ConfigStore; `alliance-run`'s config (`configs/config.yaml`) selects the sweeper,
-so every composition of it needs them (`experiments.schema.register`
+so every composition of it needs them (`experiments.config.schema.register`
 stores them first). The classes they name are in
 `hydra_plugins.alliance_sweeps.sweeps`. This module imports nothing of the
 project, so that composing a config does not import the sweeps.

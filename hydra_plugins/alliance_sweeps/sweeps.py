@@ -83,7 +83,7 @@ def report_failures(returns: Sequence[JobReturn]) -> int:
 
     The project's launcher tallies its own jobs. Hydra's launchers (joblib,
     submitit, Ray, basic) hand back each job's return: a job that raised is
-    FAILED, and one whose run failed (`experiments.run.run_sweep_job`: the sweep
+    FAILED, and one whose run failed (`experiments.cli.run.run_sweep_job`: the sweep
     goes on, the job's folder holds `error.txt`) returned "failed". Without this,
     the command exited 0.
 
@@ -93,7 +93,7 @@ def report_failures(returns: Sequence[JobReturn]) -> int:
     Returns:
         The number of failed jobs.
     """
-    from experiments.interrupts import set_exit_status
+    from experiments.process.interrupts import set_exit_status
     from experiments.sweep.jobs import FAILED
 
     failed = [r for r in returns if r.status == JobStatus.FAILED or r._return_value == FAILED]
@@ -118,7 +118,7 @@ def reporting_basic_sweeps() -> Iterator[None]:
     """Within the block, a sweep through Hydra's basic sweeper exits 1 if a job failed.
 
     `hydra/sweeper=basic` drops its launcher's job returns: a job that failed
-    without raising (`experiments.run.run_sweep_job`) left the command's exit
+    without raising (`experiments.cli.run.run_sweep_job`) left the command's exit
     status 0. Here its returns go through `report_failures`, as
     `AllianceSweeper`'s do; the project's launcher tallies its own jobs.
 
@@ -184,7 +184,7 @@ class AllianceLauncher(Launcher):
         Returns:
             One return per job, COMPLETED, its value DONE or FAILED.
         """
-        from experiments.limits import check_workers_fit
+        from experiments.config.limits import check_workers_fit
         from experiments.sweep.execute import (
             BACKENDS,
             Backend,
@@ -246,7 +246,7 @@ class AllianceLauncher(Launcher):
         for line in tally_lines(plan, tally):
             print(line)
         failed = {spec.index for spec, _ in tally.failed}
-        # A failed job is COMPLETED with the value FAILED, as `experiments.run` returns it
+        # A failed job is COMPLETED with the value FAILED, as `experiments.cli.run` returns it
         # under other launchers: Hydra's basic sweeper raises a FAILED job's value.
         return [
             JobReturn(

@@ -1,0 +1,60 @@
+"""The console scripts: each imports its command with the garbage collector paused.
+
+`experiments.process.startup.imported_quickly` says why: a run starts 0.3 s sooner. Each
+runs `experiments.process.interrupts.guarded`: Ctrl-C, a full disk or a read-only folder
+end it in one line. The Hydra tools' `--help` and `--version` are answered before
+their command is imported (`experiments.cli.shared`): in 0.1 s instead of 0.5 s. Output
+piped to a reader that stops early (`| head`) ends the command quietly.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+
+from experiments.cli.shared import HYDRA_TOOLS, answer_help_or_version
+from experiments.process.interrupts import guarded
+from experiments.process.startup import imported_quickly
+
+__all__ = [
+    "alliance_calibrate",
+    "alliance_collect",
+    "alliance_explore",
+    "alliance_publish",
+    "alliance_report",
+    "alliance_run",
+    "alliance_verify",
+]
+BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a writer whose reader left
+
+
+def _script(name: str, module: str, function: str, deep: bool = False) -> Callable[[], object]:
+    """The console script `name`: `module.function`, imported quickly.
+
+    `deep`: it reads a sweep folder, whose job folders a killed run may have left
+    temporaries in (removed at start, `experiments.process.interrupts.guarded`).
+    """
+
+    def script() -> object:
+        try:
+            if name in HYDRA_TOOLS:
+                answer_help_or_version(name, sys.argv[1:])
+            with guarded(name, sys.argv[1:], deep):
+                return imported_quickly(module, function)()
+        except BrokenPipeError:  # `alliance-run --help-config | head`: the reader is gone
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
+            sys.exit(BROKEN_PIPE)
+
+    script.__name__ = script.__qualname__ = name.replace("-", "_")
+    script.__doc__ = f"`{name}`: `{module}.{function}`."
+    return script
+
+
+alliance_run = _script("alliance-run", "experiments.cli.run", "entry")
+alliance_calibrate = _script("alliance-calibrate", "experiments.calibrating.calibrate", "main")
+alliance_collect = _script("alliance-collect", "experiments.sweep.collect", "main", deep=True)
+alliance_report = _script("alliance-report", "experiments.reports.report", "main")
+alliance_publish = _script("alliance-publish", "experiments.publish.publish", "main")
+alliance_verify = _script("alliance-verify", "experiments.publish.verify", "main")
+alliance_explore = _script("alliance-explore", "experiments.explore.serve", "entry")
