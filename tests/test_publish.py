@@ -522,3 +522,23 @@ def test_the_package_cites_the_sources_in_the_repository(package):
     assert crate["provenance/sources.md"]["isBasedOn"] == {"@id": "#model-sources"}
     datacite = json.loads((package / "datacite.json").read_text())
     assert any("docs/sources.md" in d["description"] for d in datacite["descriptions"])
+
+
+def test_a_file_or_a_link_as_the_package_folder_is_refused_in_one_line(tmp_path):
+    """Issue 26 E5: as alliance-report does, one line and nothing touched."""
+    (tmp_path / "dataset.nc").write_text("not read: the folder is refused first")
+    (tmp_path / "notes.md").write_text("notes")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "elsewhere")
+    for target, words in (("notes.md", "is a file"), ("link", "is a symbolic link")):
+        result = cli("alliance-publish", "dataset.nc", target, *METADATA, cwd=tmp_path)
+        assert result.returncode == 2, result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1 and words in result.stderr
+        assert "allowed: a new folder or an empty one" in result.stderr
+    assert (tmp_path / "notes.md").read_text() == "notes"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "dataset.nc",
+        "elsewhere",
+        "link",
+        "notes.md",
+    ]

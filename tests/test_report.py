@@ -177,3 +177,76 @@ def test_a_budget_sweep_compares_arms_at_equal_budget(tmp_path):
     cells = pd.read_csv(folder / "budget_map.csv")
     assert set(cells.budget_eur) == {3e5, 1e6} and set(cells.arm) == {"uniform", "concentrated"}
     assert "Budget map</h3>" in page
+
+
+def _refused(capsys, *argv):
+    from experiments.reports.report import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main([str(a) for a in argv])
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2, err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    return err
+
+
+def test_output_is_refused_unless_new_empty_or_an_earlier_report(tmp_path, capsys, monkeypatch):
+    """Issue 26 E5: --output never deletes files a report did not write."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "junk.nc").write_text("not read: the output is refused first")
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "thesis.tex").write_text("three years of work")
+    err = _refused(capsys, "junk.nc", "--output", "victim")
+    assert "holds files that are not a report's" in err and "an earlier report's" in err
+    assert (victim / "thesis.tex").read_text() == "three years of work"
+    # A report's files and something else: refused too.
+    (victim / "report.html").write_text("<html></html>")
+    assert "not a report's" in _refused(capsys, "junk.nc", "--output", "victim")
+    # The parent of the working folder, the working folder itself.
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    for given in ("..", "."):
+        (work / "keep.txt").write_text("kept")
+        _refused(capsys, tmp_path / "junk.nc", "--output", given)
+        assert (work / "keep.txt").exists() and (victim / "thesis.tex").exists()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "README.md").write_text("readme")
+    assert "is a file" in _refused(capsys, "junk.nc", "--output", "README.md")
+    assert (tmp_path / "README.md").read_text() == "readme"
+    (tmp_path / "link").symlink_to(victim)
+    assert "symbolic link" in _refused(capsys, "junk.nc", "--output", "link")
+    assert "cannot write" in _refused(capsys, "junk.nc", "--output", "/proc/x")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "README.md",
+        "junk.nc",
+        "link",
+        "victim",
+        "work",
+    ]
+
+
+def test_an_earlier_report_and_an_empty_folder_may_be_replaced(tmp_path):
+    from experiments.reports.report import is_report
+    from experiments.storage.files import folder_written_atomically
+
+    report = tmp_path / "report"
+    report.mkdir()
+    with folder_written_atomically(report, is_report, "report") as temporary:
+        (temporary / "report.html").write_text("first")
+    (report / "summary.csv").write_text("a\n")
+    assert is_report(report)
+    with folder_written_atomically(report, is_report, "report") as temporary:
+        (temporary / "report.html").write_text("second")
+    assert [p.name for p in report.iterdir()] == ["report.html"]
+    assert (report / "report.html").read_text() == "second"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]  # no temporary left
+
+
+@pytest.mark.parametrize("threshold", ["nan", "inf", "-inf", "x"])
+def test_a_non_finite_threshold_is_refused_in_one_line(tmp_path, capsys, threshold):
+    (tmp_path / "junk.nc").write_text("not read")
+    err = _refused(capsys, tmp_path / "junk.nc", f"--threshold={threshold}")
+    assert "allowed: a finite number" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["junk.nc"]

@@ -21,9 +21,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import math
 import sys
 import textwrap
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import NoReturn
 
@@ -31,6 +32,7 @@ __all__ = [
     "HELP_CONFIG",
     "Parser",
     "at_least_one",
+    "finite_number",
     "hydra_command_line",
     "processes",
     "refusing_unreadable",
@@ -105,20 +107,36 @@ class Parser(argparse.ArgumentParser):
         refuse(self.prog, message)
 
 
+def _number[T: (int, float)](
+    text: str, kind: type[T], accepted: Callable[[T], bool], allowed: str
+) -> T:
+    """`text` read as `kind` if `accepted` takes it; else a refusal saying what is allowed."""
+    try:
+        value = kind(text)
+    except ValueError:
+        value = None
+    if value is None or not accepted(value):
+        msg = f"invalid value {text!r}; allowed: {allowed}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
 def at_least_one(text: str) -> int:
     """An integer >= 1 (0 would do nothing, a negative number is meaningless).
 
     Raises:
         argparse.ArgumentTypeError: Saying what is allowed.
     """
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        msg = f"invalid value {text!r}; allowed: an integer >= 1"
-        raise argparse.ArgumentTypeError(msg)
-    return value
+    return _number(text, int, lambda value: value >= 1, "an integer >= 1")
+
+
+def finite_number(text: str) -> float:
+    """A finite number (nan and inf would compare as no number does).
+
+    Raises:
+        argparse.ArgumentTypeError: Saying what is allowed.
+    """
+    return _number(text, float, math.isfinite, "a finite number (e.g. 1.0)")
 
 
 def processes(text: str) -> int:

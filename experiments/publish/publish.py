@@ -60,7 +60,7 @@ from experiments.publish.manifest import write_manifest
 from experiments.publish.publication import SOURCES, SOURCES_COPY, PublishConfig
 from experiments.publish.zenodo import ZENODO_FILE, zenodo_metadata
 from experiments.reports.report import per_seed_metrics, summary_table
-from experiments.storage.files import NETCDF_ENGINE, write_zarr_zip
+from experiments.storage.files import NETCDF_ENGINE, check_replaceable, write_zarr_zip
 from experiments.sweep.collect import SHARED_ATTRS, mergeable
 from simulation.config import ConfigError
 
@@ -422,9 +422,7 @@ def publish(source: Path, out_dir: Path, meta: PublishConfig) -> Path:
     if not source.is_file():
         msg = f"no such dataset: {source}"
         raise ValueError(msg)
-    if out_dir.exists() and any(out_dir.iterdir()):
-        msg = f"{out_dir} exists and is not empty; choose a new folder"
-        raise ValueError(msg)
+    check_replaceable(out_dir)  # a new or empty folder: a file, a link, anything else refused
     with xr.open_dataset(source, engine=NETCDF_ENGINE) as opened:
         dataset = opened.load()
     undescribed = [

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import html
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -53,7 +54,7 @@ from experiments.appraisal.robustness import (
 )
 from experiments.appraisal.states import arm_dims, arm_labels, as_sweep, per_arm, state_dims
 from experiments.appraisal.switching import most_influential
-from experiments.cli.shared import Parser
+from experiments.cli.shared import Parser, finite_number
 from experiments.reports import report_text
 from experiments.reports.formats import money, number, percent
 from experiments.reports.glossary import glossary_html, link
@@ -61,7 +62,11 @@ from experiments.reports.html import figure, page, png, write_pdf
 from experiments.reports.names import parameter_name
 from experiments.reports.report_text import states_words, steps_per_year, world_words
 from experiments.reports.sensitivity_report import write_sensitivity_report
-from experiments.storage.files import NETCDF_ENGINE, folder_written_atomically
+from experiments.storage.files import (
+    NETCDF_ENGINE,
+    check_replaceable,
+    folder_written_atomically,
+)
 
 
 def per_seed_metrics(dataset: xr.Dataset) -> pd.DataFrame:
@@ -505,6 +510,20 @@ FILES = {
 }
 
 
+# Every file a report writes (`write_report`, `write_sensitivity_report`, `write_pdf`):
+# the only files a report may replace.
+REPORT_FILES = frozenset({*FILES, "report.html", "report.pdf", "sensitivity.csv"})
+
+
+def is_report(folder: Path) -> bool:
+    """Whether a folder holds an earlier report: report.html and only files a report writes."""
+    entries = list(folder.iterdir())
+    return (folder / "report.html").is_file() and all(
+        entry.name in REPORT_FILES and entry.is_file() and not entry.is_symlink()
+        for entry in entries
+    )
+
+
 def write_appraisal(appraisal: Appraisal, folder: Path) -> None:
     """Write the appraisal's CSV files into `folder` (the page words them: `report_text`)."""
     appraisal.value_map.to_csv(folder / "value_map.csv", index=False)
@@ -842,6 +861,18 @@ def read_budget_map(path: Path) -> pd.DataFrame:
     return table
 
 
+def open_lazily(source: Path) -> xr.Dataset:
+    """Open a dataset lazily (each variable is read when the report first needs it).
+
+    A file that is not NetCDF is refused in one line, exit 1.
+    """
+    try:
+        return xr.open_dataset(source, engine=NETCDF_ENGINE)
+    except (OSError, ValueError) as error:
+        print(f"alliance-report: cannot read {source} as NetCDF: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
 def parser() -> Parser:
     """`alliance-report`'s command line: short help, `--version`, one-line refusals."""
     command = Parser(
@@ -869,7 +900,7 @@ def parser() -> Parser:
     )
     command.add_argument(
         "--threshold",
-        type=float,
+        type=finite_number,
         metavar="RATIO",
         help=f"the benefit-cost ratio a state must reach to satisfice (default "
         f"{SATISFICING_THRESHOLDS['net']:g}; with --objective gross, the value per fund euro, "
@@ -907,6 +938,11 @@ def main(argv: list[str] | None = None) -> None:
         print(f"alliance-report: {error}", file=sys.stderr)
         sys.exit(2)
     folder = args.output or source.with_name(f"{source.stem}_report")
+    try:  # before any work: only a new or empty folder or an earlier report is replaced
+        check_replaceable(folder, is_report, "report")
+    except ValueError as error:
+        print(f"alliance-report: {error}", file=sys.stderr)
+        sys.exit(2)
     budget_map = None
     if args.budget_map is not None:
         try:
@@ -914,32 +950,43 @@ def main(argv: list[str] | None = None) -> None:
         except (OSError, ValueError) as error:
             print(f"alliance-report: {error}", file=sys.stderr)
             sys.exit(2)
-    try:
-        # Lazily: each variable is read when the report first needs it.
-        dataset = xr.open_dataset(source, engine=NETCDF_ENGINE)
-    except (OSError, ValueError) as error:
-        print(f"alliance-report: cannot read {source} as NetCDF: {error}", file=sys.stderr)
-        sys.exit(1)
     unprinted = None
-    with dataset, folder_written_atomically(folder) as temporary:
-        # A sensitivity sweep has a `sample` dimension and its own report.
-        try:
-            if "sample" in dataset.dims:
-                path = write_sensitivity_report(dataset, temporary)
-            else:
-                path = write_report(dataset, temporary, threshold, args.objective, budget_map)
-        except KeyError as error:
-            print(
-                f"alliance-report: {source} is not an alliance-run dataset "
-                f"(no variable or coordinate {error})",
-                file=sys.stderr,
-            )
-            raise SystemExit(1) from None
-        except ValueError as error:
-            print(f"alliance-report: {error}", file=sys.stderr)
-            raise SystemExit(1) from None
-        if not args.no_pdf:
-            unprinted = write_pdf(path, path.with_suffix(".pdf"))
+    writing = ExitStack()
+    try:
+        temporary = writing.enter_context(folder_written_atomically(folder, is_report, "report"))
+    except OSError as error:
+        print(
+            f"alliance-report: cannot write {folder}: {error.strerror or error}; allowed: a "
+            "folder you may write in",
+            file=sys.stderr,
+        )
+        sys.exit(2)
+    except ValueError as error:  # changed since the check above
+        print(f"alliance-report: {error}", file=sys.stderr)
+        sys.exit(2)
+    try:
+        with writing, open_lazily(source) as dataset:
+            # A sensitivity sweep has a `sample` dimension and its own report.
+            try:
+                if "sample" in dataset.dims:
+                    path = write_sensitivity_report(dataset, temporary)
+                else:
+                    path = write_report(dataset, temporary, threshold, args.objective, budget_map)
+            except KeyError as error:
+                print(
+                    f"alliance-report: {source} is not an alliance-run dataset "
+                    f"(no variable or coordinate {error})",
+                    file=sys.stderr,
+                )
+                raise SystemExit(1) from None
+            except ValueError as error:
+                print(f"alliance-report: {error}", file=sys.stderr)
+                raise SystemExit(1) from None
+            if not args.no_pdf:
+                unprinted = write_pdf(path, path.with_suffix(".pdf"))
+    except ValueError as error:  # the folder changed while the report was written
+        print(f"alliance-report: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
     print(f"report: {folder / path.name}")
     if args.no_pdf:
         return

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -91,30 +91,103 @@ def write_text_atomically(path: Path, text: str) -> Path:
     return path
 
 
-@contextmanager
-def folder_written_atomically(path: Path) -> Iterator[Path]:
-    """Fill a temporary folder beside `path`; on success it replaces `path`.
+def _holds_nothing(folder: Path) -> bool:
+    return not any(folder.iterdir())
 
-    On any failure (an exception, Ctrl-C) the temporary folder is removed and
-    `path` is left as it was: no half-written report.
+
+def check_replaceable(
+    path: Path, is_earlier: Callable[[Path], bool] | None = None, kind: str = "output"
+) -> Path:
+    """Refuse, in one line, a target folder that writing `kind` there would lose files of.
+
+    Only a new folder, an empty one, or one `is_earlier` recognises as an earlier
+    `kind` (its files are all files a `kind` writes) may be replaced; a file, a
+    symbolic link, a folder holding anything else (a thesis, a parent folder:
+    `--output ..`) is refused before any work.
 
     Args:
         path: The folder to write.
+        is_earlier: Whether an existing, non-empty folder holds an earlier `kind`;
+            None: only a new or empty folder may be written (`alliance-publish`).
+        kind: What is written, in words ("report").
+
+    Returns:
+        `path` made absolute (`..` and `.` resolved in words, symbolic links kept).
+
+    Raises:
+        ValueError: `path` may not be replaced, said in one line with what is allowed.
+    """
+    allowed = (
+        "allowed: a new folder or an empty one"
+        if is_earlier is None
+        else f"allowed: a new folder, an empty one, or an earlier {kind}'s"
+    )
+    folder = Path(os.path.abspath(path))
+    if folder.is_symlink():
+        msg = f"{path} is a symbolic link; {allowed}"
+        raise ValueError(msg)
+    if folder.exists() and not folder.is_dir():
+        msg = f"{path} is a file, not a folder; {allowed}"
+        raise ValueError(msg)
+    if folder.is_dir():
+        try:
+            earlier = _holds_nothing(folder) or (is_earlier is not None and is_earlier(folder))
+        except OSError as error:
+            msg = f"cannot read {path}: {error.strerror or error}; {allowed}"
+            raise ValueError(msg) from None
+        if not earlier:
+            what = "is not empty" if is_earlier is None else f"holds files that are not a {kind}'s"
+            msg = f"{path} {what}; {allowed}"
+            raise ValueError(msg)
+    if not folder.name:  # the root: it is never empty, so this is only a safeguard
+        msg = f"{path} is the root folder; {allowed}"
+        raise ValueError(msg)
+    return folder
+
+
+@contextmanager
+def folder_written_atomically(
+    path: Path, is_earlier: Callable[[Path], bool] | None = None, kind: str = "output"
+) -> Iterator[Path]:
+    """Fill a temporary folder beside `path`; on success it replaces `path`.
+
+    `path` may only be a new folder, an empty one, or an earlier `kind` that
+    `is_earlier` recognises (`check_replaceable`, checked on entry and again just
+    before replacing): nothing else is ever deleted. On any failure (an exception,
+    Ctrl-C) the temporary folder is removed and `path` is left as it was: no
+    half-written report.
+
+    Args:
+        path: The folder to write.
+        is_earlier: Whether an existing, non-empty `path` holds an earlier `kind`
+            (default: only an empty folder may be replaced).
+        kind: What is written, in words, for the refusal.
 
     Yields:
         The temporary folder to write into.
+
+    Raises:
+        ValueError: `path` may not be replaced (one line).
+        OSError: The temporary folder cannot be made (an unwritable place).
     """
+    path = check_replaceable(path, is_earlier, kind)
     temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     shutil.rmtree(temporary, ignore_errors=True)
     temporary.mkdir(parents=True)
     try:
         yield temporary
+        check_replaceable(path, is_earlier, kind)  # nothing added meanwhile
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
     if path.exists():
-        shutil.rmtree(path)
-    os.replace(temporary, path)
+        earlier = path.with_name(f".{path.name}.old-{os.getpid()}")
+        shutil.rmtree(earlier, ignore_errors=True)
+        os.replace(path, earlier)
+        os.replace(temporary, path)
+        shutil.rmtree(earlier, ignore_errors=True)
+    else:
+        os.replace(temporary, path)
 
 
 def write_zarr_zip(dataset: xr.Dataset, path: Path) -> Path:
