@@ -64,6 +64,7 @@ def simulation_based_calibration(
     truths: int,
     mass: float = 0.9,
     progress: Callable[[str], None] = print,
+    worker_setup: Callable[[], None] | None = None,
 ) -> Coverage:
     """Run the check on `config`'s world, free parameters, seeds and sampler settings.
 
@@ -72,6 +73,7 @@ def simulation_based_calibration(
         truths: Synthetic truths.
         mass: Credible mass of the intervals checked.
         progress: Called with one line per truth.
+        worker_setup: Run first in each worker process (`Evaluator`).
 
     Returns:
         The coverage.
@@ -100,7 +102,10 @@ def simulation_based_calibration(
             progress(f"truth {k + 1}/{truths}: a moment is 0 or undefined; skipped")
             continue
         checkpoint = Checkpoint(None, fingerprint("coverage", k))
-        with Evaluator(base, names, s.maturity_observation_year, checkpoint, s.workers) as ev:
+        evaluator = Evaluator(
+            base, names, s.maturity_observation_year, checkpoint, s.workers, worker_setup
+        )
+        with evaluator as ev:
             single = ev.moments(theta[None, :], s.covariance_seeds)[0]
             likelihood = SyntheticLikelihood.from_single_seeds(
                 single, targets, len(s.seeds), s.share_floor

@@ -13,6 +13,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -90,17 +91,15 @@ def _set_up(base: RunConfig, paths: list[str], observation_year: float) -> None:
     _WORKER.update(base=base, paths=paths, year=observation_year)
 
 
-def _init_worker(base: RunConfig, paths: list[str], observation_year: float) -> None:
-    """Set up a pool worker as the sweeps' are (`experiments.process.startup.init_worker`).
-
-    Ctrl-C is the main process's to handle: it keeps the checkpoint and stops the
-    pool. A main process killed outright (SIGKILL, the OOM killer) takes its
-    workers with it (Linux's parent-death signal): they would otherwise go on
-    simulating, then wait for work forever.
-    """
-    from experiments.process.startup import init_worker
-
-    init_worker("calibration.moments", "simulation.model")
+def _init_worker(
+    worker_setup: Callable[[], None] | None,
+    base: RunConfig,
+    paths: list[str],
+    observation_year: float,
+) -> None:
+    """Set up a pool worker: the caller's process set-up first, then what tasks read."""
+    if worker_setup is not None:
+        worker_setup()
     _set_up(base, paths, observation_year)
 
 
@@ -120,6 +119,11 @@ class Evaluator:
         maturity_observation_year: Year at which maturity shares are read.
         checkpoint: Where evaluations are kept.
         workers: Processes (-1: all cores; 1: evaluate in this process).
+        worker_setup: Run first in each worker process; a picklable callable. The
+            command line passes its process set-up (`experiments.process.startup`:
+            Ctrl-C left to the main process, which keeps the checkpoint and stops
+            the pool; workers that die with a main process killed outright, who
+            would otherwise simulate on, then wait for work forever).
     """
 
     def __init__(
@@ -129,8 +133,10 @@ class Evaluator:
         maturity_observation_year: float,
         checkpoint: Checkpoint,
         workers: int = -1,
+        worker_setup: Callable[[], None] | None = None,
     ) -> None:
         self.base = base
+        self.worker_setup = worker_setup
         self.paths = paths
         self.year = maturity_observation_year
         self.checkpoint = checkpoint
@@ -144,7 +150,7 @@ class Evaluator:
                 self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_init_worker,
-                initargs=(self.base, self.paths, self.year),
+                initargs=(self.worker_setup, self.base, self.paths, self.year),
             )
         else:  # in this process, whose Ctrl-C and parent are its own
             _set_up(self.base, self.paths, self.year)

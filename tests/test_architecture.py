@@ -7,9 +7,8 @@ that a cycle hidden in a function or in an annotation fails too. What each layer
 use, from the inside out:
 
 - `simulation/`, the model: none of the others, and not Hydra;
-- `calibration/`, the fit: the model; of `experiments/` only the process start-up
-  its pool workers share with the sweeps' (`experiments.process.startup`, which
-  imports nothing of the project); not Hydra;
+- `calibration/`, the fit: the model; not `experiments/` (the command line hands
+  its pool workers their process set-up, `Evaluator(worker_setup=...)`), not Hydra;
 - `experiments/`: of `hydra_plugins/` only the sweeper's configs, which it composes
   (`hydra_plugins.alliance_sweeps.config`); the sweeper and launcher themselves only
   from `alliance-run` (`experiments.cli.run`), which registers them;
@@ -28,7 +27,6 @@ import pytest
 ROOT = Path(__file__).parents[1]
 PACKAGES = ("simulation", "calibration", "experiments", "hydra_plugins")
 # Allowed imports across layers that the layer rules would otherwise refuse, with why.
-STARTUP = "experiments.process.startup"  # a pool worker's set-up; the standard library only
 SWEEPER_CONFIGS = "hydra_plugins.alliance_sweeps.config"  # composed with every run config
 SWEEPER = "hydra_plugins.alliance_sweeps.sweeps"  # registered by alliance-run
 EDGE = ("experiments.cli.console", "experiments.cli.run")  # imported by nothing
@@ -150,7 +148,7 @@ def top(name: str) -> str:
     ("layer", "refused", "allowed"),
     [
         ("simulation", {"calibration", "experiments", "hydra_plugins", "hydra", "omegaconf"}, ()),
-        ("calibration", {"experiments", "hydra_plugins", "hydra", "omegaconf"}, (STARTUP,)),
+        ("calibration", {"experiments", "hydra_plugins", "hydra", "omegaconf"}, ()),
         ("experiments", {"hydra_plugins"}, (SWEEPER_CONFIGS,)),
     ],
 )

@@ -9,16 +9,19 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# An evaluator with two workers, as `alliance-calibrate` makes one; prints their
+# An evaluator with two workers, as `alliance-calibrate` makes one (with its worker
+# set-up, experiments.process.startup.calibration_worker_setup); prints their
 # process ids once they have worked, then waits to be killed.
 EVALUATOR = """
 import json, time
 import numpy as np
 from calibration.evaluation import Checkpoint, Evaluator, fingerprint
+from experiments.process.startup import calibration_worker_setup
 from tests.conftest import small_config
 
 paths = ["model.production.frugality_gain"]
-evaluator = Evaluator(small_config(), paths, 2.0, Checkpoint(None, fingerprint(paths)), 2)
+checkpoint = Checkpoint(None, fingerprint(paths))
+evaluator = Evaluator(small_config(), paths, 2.0, checkpoint, 2, calibration_worker_setup)
 with evaluator:
     evaluator.moments(np.array([[1.0], [2.0]]), seeds=[1])
     print(json.dumps(sorted(evaluator._pool._processes)), flush=True)

@@ -26,6 +26,7 @@ from experiments.calibrating.calibration_report import (
 )
 from experiments.cli.shared import hydra_command_line
 from experiments.config.schema import CONFIG_DIR, PROJECT_ROOT, register, validated_or_exit
+from experiments.process.startup import calibration_worker_setup
 from simulation.config import ConfigError
 from simulation.dataset import config_json
 
@@ -101,6 +102,7 @@ def calibrate(cfg: DictConfig) -> None:
         settings.maturity_observation_year,
         checkpoint,
         settings.workers,
+        worker_setup=calibration_worker_setup,
     )
     try:
         with evaluator:

@@ -24,6 +24,7 @@ from scipy import stats
 
 from calibration.coverage import simulation_based_calibration
 from experiments.config.schema import PROJECT_ROOT, load_calibration_config
+from experiments.process.startup import calibration_worker_setup
 from experiments.storage.files import write_text_atomically
 
 REDUCED = [
@@ -52,7 +53,10 @@ def main() -> None:
     config = load_calibration_config(overrides)
     start = time.perf_counter()
     result = simulation_based_calibration(
-        config, args.truths, progress=lambda line: print(line, flush=True)
+        config,
+        args.truths,
+        progress=lambda line: print(line, flush=True),
+        worker_setup=calibration_worker_setup,
     )
     seconds = time.perf_counter() - start
     n = result.covered.size

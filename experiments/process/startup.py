@@ -100,3 +100,11 @@ def init_worker(*modules: str) -> None:
         # A worker whose initializer raises dies, and the pool starts another,
         # forever. The task imports the module again and reports the error.
         return
+
+
+def calibration_worker_setup() -> None:
+    """Set up a calibration pool worker (`calibration.evaluation.Evaluator`) as a sweep's.
+
+    Its tasks simulate and compute moments: those modules are imported first.
+    """
+    init_worker("calibration.moments", "simulation.model")
