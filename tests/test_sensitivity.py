@@ -9,14 +9,14 @@ import pytest
 import xarray as xr
 
 from calibration.config import CalibrationSettings, FreeParameter, get_parameter, with_parameters
-from experiments.calibrating.sensitivity import (
+from experiments.config.schema import JobConfig
+from experiments.config.sensitivity import (
     SensitivityDesign,
     analyse,
     design_matrix,
     design_size,
     sample_config,
 )
-from experiments.config.schema import JobConfig
 from experiments.sweep.collect import collect_dataset
 from simulation.config import ConfigError, RunConfig
 from simulation.dataset import config_json

@@ -20,7 +20,7 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import InterpolationResolutionError
 
-from experiments.calibrating.sensitivity import SensitivityDesign, design_size, sample_config
+from experiments.config.sensitivity import SensitivityDesign, design_size, sample_config
 from simulation.config import ConfigError, RunConfig
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from experiments.calibrating.sensitivity import OUTPUTS, analyse
+from experiments.config.sensitivity import OUTPUTS, analyse
 from experiments.reports.html import page, png
 from experiments.reports.html import table as html_table
 
