@@ -231,3 +231,79 @@ def test_collect_writes_the_same_bytes_whatever_the_hash_seed(sweep, tmp_path):
         )
         digests.add(hashlib.sha256(output.read_bytes()).hexdigest())
     assert len(digests) == 1
+
+
+def test_single_runs_swapped_datasets_are_refused_and_2e6_is_a_number(tmp_path):
+    """Issue 26 E1, E2, E7: each run merged under its own budget, or refused."""
+    from .conftest import SMALL_OVERRIDES
+
+    runs = tmp_path / "outputs"
+    for name, budget in (("a", "2e6"), ("b", "3000000")):
+        result = cli(
+            "alliance-run",
+            "seed=1",
+            f"fund.budget_eur={budget}",
+            *SMALL_OVERRIDES,
+            f"hydra.run.dir={runs / name}",
+            cwd=tmp_path,
+        )
+        assert result.returncode == 0, result.stderr
+    merged = cli("alliance-collect", str(runs), cwd=tmp_path)
+    assert merged.returncode == 0, merged.stderr
+    assert "2 not checked against a checksum" in merged.stdout.splitlines()[-2]
+    with xr.open_dataset(runs / "collected.nc", engine="netcdf4") as dataset:
+        assert dataset.budget_eur.dtype.kind == "f"  # YAML 1.1 read 2e6 as a string
+        assert list(dataset.budget_eur.values) == [2e6, 3e6]
+    (runs / "collected.nc").unlink()
+    a, b = runs / "a" / DATASET_NAME, runs / "b" / DATASET_NAME
+    a.rename(tmp_path / "a.nc"), b.rename(a), (tmp_path / "a.nc").rename(b)
+    refused = cli("alliance-collect", str(runs), cwd=tmp_path)
+    assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1
+    assert refused.stderr.startswith(f"alliance-collect: {runs / 'a'}: its dataset is another")
+    assert "fund.budget_eur=3000000" in refused.stderr
+    assert not (runs / "collected.nc").exists()
+
+
+def test_a_job_folder_replaced_by_a_link_is_refused(sweep, tmp_path):
+    """Issue 26 E3: collect skipped it silently ("9 runs merged", none unfinished)."""
+    folder = copied(sweep, tmp_path / "sweep")
+    jobs = jobs_of(folder)
+    shutil.rmtree(jobs[0])
+    jobs[0].symlink_to(jobs[1])
+    with pytest.raises(CollectRefused, match=f"^{jobs[0]}: a symbolic link"):
+        collect(folder, tmp_path / "merged.nc", workers=1)
+    jobs[0].unlink()
+    shutil.copytree(jobs[1], jobs[0])
+    (jobs[1] / DATASET_NAME).unlink()
+    (jobs[1] / DATASET_NAME).symlink_to(jobs[0] / DATASET_NAME)  # a file linked: refused too
+    with pytest.raises(CollectRefused, match="a symbolic link"):
+        collect(folder, tmp_path / "merged.nc", workers=1)
+    assert not (tmp_path / "merged.nc").exists()
+
+
+def test_a_copied_dataset_with_its_checksum_rewritten_is_refused_and_rerun(sweep, tmp_path):
+    """Issue 26 E6: collect refused it, the sweep's skip check said "already complete"."""
+    folder = copied(sweep, tmp_path / "sweep")
+    job, other = jobs_of(folder)[:2]
+    shutil.copyfile(other / DATASET_NAME, job / DATASET_NAME)
+    record = read_record(job)
+    data = (job / DATASET_NAME).read_bytes()
+    record["dataset"] = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    (job / RECORD_NAME).write_text(json.dumps(record))
+    with pytest.raises(CollectRefused, match=f"^{job}: its dataset is another run's"):
+        collect(folder, tmp_path / "merged.nc", workers=1)
+    assert not skipped_by_rerun(job)
+    assert skipped_by_rerun(other)
+
+
+def test_runs_without_a_checksum_are_counted_in_the_last_line(sweep, tmp_path):
+    """Issue 26 E7: an older sweep's records (no checksum) were merged without a word."""
+    folder = copied(sweep, tmp_path / "sweep")
+    for job in jobs_of(folder)[:4]:
+        record = read_record(job)
+        record.pop("dataset")
+        (job / RECORD_NAME).write_text(json.dumps(record))
+    result = cli("alliance-collect", str(folder), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "6 runs merged" in result.stdout
+    assert "; 4 not checked against a checksum" in result.stdout

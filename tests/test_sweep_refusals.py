@@ -59,6 +59,8 @@ def test_a_bad_value_in_a_multirun_is_one_line_and_leaves_nothing(tmp_path, over
     ("overrides", "words"),
     [
         (["seed=1,1"], ["invalid sweep: jobs 0 and 1 would write the same folder"]),
+        # Issue 26 E2: one value written two ways is one job, not two runs of one cell.
+        (["fund.budget_eur=2e6,2000000"], ["jobs 0 and 1 run the same configuration"]),
         (["seed=0,1", "hydra.sweep.subdir=same"], ["jobs 0 and 1 would write the same folder"]),
         (["seed=0,1", "hydra.sweep.subdir=../x${seed}"], ["hydra.sweep.subdir = '../x0' is not"]),
         (["seed=0,1", "hydra.sweep.subdir=/tmp/x${seed}"], ["hydra.sweep.subdir = '/tmp/x0'"]),
@@ -122,6 +124,22 @@ def planned(sweep: Path, jobs: list[list[str]], backend: str = "local") -> Plan:
             master.hydra.launcher.backend = backend
         loader = GlobalHydra.instance().config_loader()
         return plan_sweep(jobs, master, lambda o: loader.load_sweep_config(master, o))
+
+
+def test_a_job_folder_that_is_a_symbolic_link_is_refused_before_any_job_runs(tmp_path):
+    """Issue 26 E3: a re-run wrote through the link into the other job's folder."""
+    sweep = tmp_path / "sweep"
+    other = sweep / "seed=1"
+    other.mkdir(parents=True)
+    (other / "kept.txt").write_text("the other job's")
+    (sweep / "seed=0").symlink_to(other)
+    with pytest.raises(PlanError, match=r"seed=0 is a symbolic link .*\(job 0: seed=0\)"):
+        planned(sweep, [["seed=0"], ["seed=1"]])
+    (sweep / "s1").symlink_to(other)  # the folders the command line's jobs write
+    result = sweep_in(tmp_path, "seed=0,1", "hydra.sweep.subdir=s${seed}")
+    assert_refused(result, "s1 is a symbolic link", "remove the link")
+    assert sorted(p.name for p in other.iterdir()) == ["kept.txt"]
+    assert sorted(p.name for p in sweep.iterdir()) == ["s1", "seed=0", "seed=1"]  # no job ran
 
 
 def test_a_world_too_big_for_this_machine_is_refused_before_any_job_runs(tmp_path, monkeypatch):

@@ -34,6 +34,8 @@ from pathlib import Path
 
 import xarray as xr
 import yaml
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.errors import HydraException
 
 from experiments.cli.shared import Parser, processes, refuse, refusing_unreadable
 from experiments.process.progress import with_progress
@@ -45,6 +47,7 @@ from experiments.sweep.jobs import (
     RECORD_NAME,
     damage,
     read_record,
+    record_identity,
 )
 from experiments.sweep.merge import (
     PER_RUN_ATTRS,
@@ -80,7 +83,7 @@ SHARED_ATTRS = (
 # Swept keys whose values change the model's parameters beyond their own path.
 MODEL_WIDE_KEYS = ("calibrated", "draw", "sensitivity.sample", "model")
 
-# A value YAML reads as this decimal integer (no leading zero: YAML 1.1 reads octal).
+# A value Hydra reads as this decimal integer (no leading zero: `007` is a string).
 INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
 # What opening a damaged or truncated NetCDF file raises.
 UNREADABLE = (OSError, ValueError, KeyError, RuntimeError)
@@ -95,13 +98,16 @@ class SweepJobs:
         failed: Job folder -> the last line of its error.
         unfinished: Job folders with neither a dataset nor an error.
         identity: Done job folder -> what its dataset's attributes must say
-            (seed, config hash, overrides), from its record.
+            (seed, config hash, overrides), from its record or its folder.
+        unchecked: Done job folders whose dataset no checksum vouches for (a
+            record of an older sweep, a single run): only its attributes are checked.
     """
 
     done: dict[Path, dict[str, object]] = field(default_factory=dict)
     identity: dict[Path, dict[str, str]] = field(default_factory=dict)
     failed: dict[Path, str] = field(default_factory=dict)
     unfinished: list[Path] = field(default_factory=list)
+    unchecked: list[Path] = field(default_factory=list)
 
 
 def dimension_name(key: str) -> str:
@@ -109,21 +115,44 @@ def dimension_name(key: str) -> str:
     return key.replace("/", ".").split(".")[-1]
 
 
+@functools.cache
+def _override_parser() -> OverridesParser:
+    return OverridesParser.create()
+
+
 @functools.lru_cache(maxsize=4096)
-def _parse(value: str) -> object:
-    """An override's value as YAML reads it (a number or a string); a decimal integer at once."""
-    if INTEGER.fullmatch(value):
-        return int(value)
-    parsed = yaml.safe_load(value)
-    return parsed if isinstance(parsed, int | float | str) else value
+def override_value(item: str) -> tuple[str, object]:
+    """An override's key and value as Hydra reads them: `2e6` a float, `none` a string.
+
+    The rule by which the sweep's planner types each job's values
+    (`OverridesParser`), so that a run collected from its record or its
+    `.hydra/overrides.yaml` has the coordinates the sweep gave it (YAML 1.1 read
+    `2e6` as a string). A decimal integer is read at once (the same value).
+
+    Args:
+        item: `key=value`, `+key=value` or `~key`.
+
+    Returns:
+        The key (without `+`, `~`), and the value: a number, a boolean or a string
+        (a list, a dict, a deletion or an override Hydra cannot parse: the text given).
+    """
+    key, _, text = item.lstrip("+~").partition("=")
+    if INTEGER.fullmatch(text):
+        return key, int(text)
+    try:
+        override = _override_parser().parse_override(item)
+        value = override.value()
+    except (HydraException, ValueError):
+        return key, text
+    return override.key_or_group, value if isinstance(value, int | float | str) else text
 
 
 def _overrides(items: list[str]) -> dict[str, object]:
     overrides = {}
     for item in items:
-        key, _, value = item.lstrip("+~").partition("=")
+        key, value = override_value(item)
         if key != "experiment":
-            overrides[key] = _parse(value)
+            overrides[key] = value
     return overrides
 
 
@@ -152,6 +181,28 @@ def _check_record(job: Path, record: dict) -> None:
         raise CollectRefused(msg)
 
 
+def check_no_links(sweep_dir: Path) -> None:
+    """Refuse a sweep folder holding a symbolic link: a job folder or file is never a link.
+
+    A link to another job's folder would be skipped by the search for jobs (the
+    job silently missing from the merge), or merged as a second copy of the
+    other's run. The sweep's own folder may be a link.
+
+    Raises:
+        CollectRefused: Naming the first link found and where it points.
+    """
+    for folder, subfolders, files in os.walk(sweep_dir):
+        for name in sorted([*subfolders, *files]):
+            path = Path(folder) / name
+            if path.is_symlink():
+                msg = (
+                    f"{path}: a symbolic link (to {os.readlink(path)}) in the sweep's folder; "
+                    "allowed: job folders and files themselves; replace the link by the job's "
+                    "own folder, or remove it and re-run the sweep"
+                )
+                raise CollectRefused(msg)
+
+
 def find_jobs(sweep_dir: Path) -> SweepJobs:
     """Classify the job folders of a sweep from their `job.json` records.
 
@@ -165,9 +216,11 @@ def find_jobs(sweep_dir: Path) -> SweepJobs:
         The jobs, done, failed and unfinished.
 
     Raises:
-        CollectRefused: A done job's record belongs to another folder, or its
-            dataset's size or SHA-256 differs from its record.
+        CollectRefused: A symbolic link in the sweep's folder, a done job's record
+            belongs to another folder, or its dataset is not the one its record
+            describes (`jobs.damage`).
     """
+    check_no_links(sweep_dir)
     jobs = SweepJobs()
     recorded = set()
     for record_file in sorted(sweep_dir.rglob(RECORD_NAME)):
@@ -181,11 +234,9 @@ def find_jobs(sweep_dir: Path) -> SweepJobs:
         if record.get("status") == DONE and (job / DATASET_NAME).exists():
             _check_record(job, record)
             jobs.done[job] = values
-            jobs.identity[job] = {
-                "seed": str(values["seed"]),
-                "config_hash": str(record.get("config_hash")),
-                "hydra_overrides": " ".join(record.get("overrides", [])),
-            }
+            jobs.identity[job] = record_identity(record)
+            if "dataset" not in record:
+                jobs.unchecked.append(job)
         elif (job / ERROR_NAME).exists():
             jobs.failed[job] = _last_error_line(job)
         else:
@@ -194,11 +245,18 @@ def find_jobs(sweep_dir: Path) -> SweepJobs:
         job = overrides_file.parent.parent
         if job in recorded:
             continue
-        values = _overrides(yaml.safe_load(overrides_file.read_text()) or [])
+        items = [str(item) for item in yaml.safe_load(overrides_file.read_text()) or []]
+        values = _overrides(items)
         if (job / DATASET_NAME).exists():
             config = yaml.safe_load((job / ".hydra" / "config.yaml").read_text()) or {}
             jobs.done[job] = {"seed": config.get("seed", 0), **values}
-            jobs.identity[job] = {"seed": str(jobs.done[job]["seed"])}
+            # The dataset repeats its folder's overrides (`annotate`): one swapped with
+            # another run's is refused, not merged under the other's values.
+            jobs.identity[job] = {
+                "seed": str(jobs.done[job]["seed"]),
+                "hydra_overrides": " ".join(items),
+            }
+            jobs.unchecked.append(job)
         elif (job / ERROR_NAME).exists():
             jobs.failed[job] = _last_error_line(job)
         else:
@@ -237,7 +295,7 @@ def check_cells(jobs: SweepJobs, varying: list[str]) -> None:
     """
     seen: dict[tuple, Path] = {}
     for job, values in jobs.done.items():
-        cell = tuple(str(values[k]) for k in varying)
+        cell = tuple(values[k] for k in varying)  # 2e6 and 2000000 are one cell
         if cell in seen:
             where = ", ".join(f"{k}={v}" for k, v in zip(varying, cell, strict=True))
             msg = (
@@ -522,5 +580,12 @@ def main(argv: list[str] | None = None) -> None:
         print(f"unfinished: {job}")
     with xr.open_dataset(output, engine=NETCDF_ENGINE) as merged:
         dims = ", ".join(f"{k}={v}" for k, v in merged.sizes.items())
-    print(f"{len(jobs.done)} runs merged ({dims}); {len(jobs.failed)} failed")
+    unchecked = len([job for job in jobs.unchecked if job in jobs.done])
+    checked = (
+        f"; {unchecked} not checked against a checksum (single runs or an older sweep's "
+        "records: only their seed and overrides were)"
+        if unchecked
+        else ""
+    )
+    print(f"{len(jobs.done)} runs merged ({dims}); {len(jobs.failed)} failed{checked}")
     print(f"dataset: {output}")

@@ -103,12 +103,51 @@ def read_record(folder: Path) -> dict | None:
 
 def file_digest(path: Path) -> dict[str, object]:
     """A file's size and SHA-256, as `job.json` records them for the dataset."""
-    data = path.read_bytes()
+    return _digest(path.read_bytes())
+
+
+def _digest(data: bytes) -> dict[str, object]:
     return {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 
 
+def record_identity(record: dict) -> dict[str, str]:
+    """What a done job's dataset attributes must say, from its `job.json`.
+
+    Args:
+        record: The job's record.
+
+    Returns:
+        The seed, config hash and overrides (joined by spaces, as `annotate` writes them).
+    """
+    return {
+        "seed": str(record.get("seed", 0)),
+        "config_hash": str(record.get("config_hash")),
+        "hydra_overrides": " ".join(record.get("overrides", [])),
+    }
+
+
+def identity_problem(attrs: dict, identity: dict[str, str]) -> str | None:
+    """Why a dataset's attributes name another job than `identity`, or None.
+
+    Args:
+        attrs: The dataset's global attributes.
+        identity: What they must say (`record_identity`, or a folder's seed and overrides).
+    """
+    for name, expected in identity.items():
+        found = str(attrs.get(name, ""))
+        if found != expected:
+            return f"its dataset is another run's ({name} = {found!r}, its job {expected!r})"
+    return None
+
+
 def damage(folder: Path, record: dict) -> str | None:
-    """Why a done job's dataset cannot be trusted, or None if it matches its record.
+    """Why a done job's dataset cannot be trusted, or None if it is its job's, intact.
+
+    The one rule by which a re-run of the sweep skips a job and `alliance-collect`
+    trusts it: the dataset's size and SHA-256 match the record, and the header's
+    seed, config hash and overrides are the record's (a dataset copied from
+    another job, its checksum rewritten, is not this job's). Reading the header
+    costs microseconds: the file is read for its SHA-256 anyway.
 
     Args:
         folder: The job's folder.
@@ -116,14 +155,17 @@ def damage(folder: Path, record: dict) -> str | None:
 
     Returns:
         "missing", "unchecked" (a record without a checksum, from an older
-        version), "truncated" or "changed", with the numbers; None if the
-        dataset's size and SHA-256 match.
+        version), "truncated", "changed" or "another run's", with the numbers;
+        None if the dataset matches.
     """
+    from experiments.sweep.runfile import header_attributes
+
     expected = record.get("dataset")
     try:
-        found = file_digest(folder / DATASET_NAME)
+        data = (folder / DATASET_NAME).read_bytes()
     except OSError:
         return f"{DATASET_NAME} is missing"
+    found = _digest(data)
     if not isinstance(expected, dict) or "sha256" not in expected:
         return f"{RECORD_NAME} records no checksum of {DATASET_NAME} (an older sweep)"
     if found["bytes"] != expected.get("bytes"):
@@ -133,7 +175,13 @@ def damage(folder: Path, record: dict) -> str | None:
         )
     if found["sha256"] != expected["sha256"]:
         return f"{DATASET_NAME} does not match the SHA-256 in {RECORD_NAME} (changed or corrupted)"
-    return None
+    try:
+        attrs = header_attributes(data)
+    except ValueError as error:
+        return f"{DATASET_NAME} has an unreadable header ({error})"
+    if attrs is None:  # an older run's NetCDF-4 file: the merge checks its attributes
+        return None
+    return identity_problem(attrs, record_identity(record))
 
 
 def write_record(

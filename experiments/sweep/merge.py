@@ -29,6 +29,7 @@ import xarray as xr
 
 from experiments.process.progress import with_progress
 from experiments.storage.files import NETCDF_ENGINE
+from experiments.sweep.jobs import identity_problem
 
 # Attributes that differ by run, kept as string variables over the swept dimensions.
 PER_RUN_ATTRS = {
@@ -79,14 +80,10 @@ def check_identity(job: Path, attrs: dict, identity: dict[str, str]) -> None:
     Raises:
         CollectRefused: Naming the folder, the attribute and both values.
     """
-    for name, expected in identity.items():
-        found = str(attrs.get(name, ""))
-        if found != expected:
-            msg = (
-                f"{job}: its dataset is another run's ({name} = {found!r}, its job "
-                f"{expected!r}); re-run the sweep (alliance-run -m re-runs this job)"
-            )
-            raise CollectRefused(msg)
+    problem = identity_problem(attrs, identity)
+    if problem is not None:
+        msg = f"{job}: {problem}; re-run the sweep (alliance-run -m re-runs this job)"
+        raise CollectRefused(msg)
 
 
 def read_run(path: Path, names: tuple[str, ...]) -> tuple[dict, dict, dict] | str:

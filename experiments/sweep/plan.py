@@ -189,6 +189,26 @@ def _job_folder(sweep_dir: Path, subdir: str, label: str) -> Path:
     return folder
 
 
+def _check_not_linked(sweep_dir: Path, folder: Path, label: str) -> None:
+    """Refuse a job folder that is, or lies under, a symbolic link inside the sweep's folder.
+
+    The job would read another job's record and write its dataset there.
+
+    Raises:
+        PlanError: Naming the link, where it points, and the job.
+    """
+    for part in (folder, *folder.parents):
+        if part == sweep_dir or not part.is_relative_to(sweep_dir):
+            return
+        if part.is_symlink():
+            msg = (
+                f"invalid sweep: {part} is a symbolic link (to {os.readlink(part)}): the job "
+                f"would write through it into another folder ({label}); allowed: job folders "
+                "themselves; remove the link"
+            )
+            raise PlanError(msg)
+
+
 def _classify(plan: Plan, spec: JobSpec) -> None:
     """Skip a job done with this config and an intact dataset; run any other."""
     record = read_record(spec.folder)
@@ -238,6 +258,7 @@ def plan_sweep(
     arms: dict[tuple[str, ...], tuple[DictConfig, str]] = {}
     typed: dict[tuple, JobConfig] = {}
     folders: dict[Path, int] = {}  # each job's folder, to refuse two jobs in one
+    configs: dict[str, int] = {}  # each job's config hash, to refuse a job run twice
     commit, command = git_commit(), sweep_command()
     for index, overrides in enumerate(job_overrides):
         label = f"job {index}: {' '.join(overrides)}"
@@ -276,6 +297,7 @@ def plan_sweep(
             )
             raise PlanError(msg)
         folders[folder] = index
+        _check_not_linked(sweep_dir, folder, label)
         spec = JobSpec(
             index=index,
             overrides=tuple(overrides),
@@ -287,6 +309,14 @@ def plan_sweep(
             git_commit=commit,
             subdir=subdir,
         )
+        if spec.config_hash in configs:
+            msg = (
+                f"invalid sweep: jobs {configs[spec.config_hash]} and {index} run the same "
+                f"configuration (the same value written twice, e.g. 2e6 and 2000000; {label}); "
+                "allowed: jobs that differ"
+            )
+            raise PlanError(msg)
+        configs[spec.config_hash] = index
         _classify(plan, spec)
     plan.arms = len(arms)
     return plan

@@ -352,6 +352,32 @@ def _parse(data: bytes, layouts: list[_Layout] | None, native: bool) -> RawRun:
     return run
 
 
+def header_attributes(data: bytes) -> dict[str, object] | None:
+    """The global attributes of a CDF-5 file's header, without reading its variables.
+
+    Args:
+        data: The file's bytes.
+
+    Returns:
+        The attributes; None for a file that is not CDF-5 (an older run's NetCDF-4).
+
+    Raises:
+        ValueError: A CDF-5 file whose header is truncated or damaged.
+    """
+    if data[: len(MAGIC)] != MAGIC:
+        return None
+    reader = _Reader(data)
+    try:
+        _, count = reader.unpack(">iq")
+        for _ in range(count):
+            reader.name()
+            reader.unpack(">q")
+        return reader.attributes()
+    except (struct.error, UnicodeDecodeError, IndexError, KeyError) as error:
+        msg = f"truncated or damaged header: {error}"
+        raise ValueError(msg) from None
+
+
 def text_values(run: RawRun, name: str) -> np.ndarray:
     """A character variable's values as an object array of str (its last dimension joined)."""
     chars = run.arrays[name]
