@@ -280,3 +280,42 @@ def test_outcomes_of_a_real_sweep_add_up(merged):
     row = table[(table.arm == "uniform") & (table.quantity == "extra_value_eur")].iloc[0]
     assert row.p5 <= row["mean"] <= row.p95 and row.states == 3
     assert state_parameters(merged).empty  # states differ only in their seed
+
+
+def test_a_missing_run_drops_its_state_with_a_warning_and_no_infinite_number(merged):
+    """Issue 26 E4: the missing arm had regret inf, the others a win in that state."""
+    from experiments.appraisal.appraise import appraise
+
+    broken = merged.copy(deep=True)
+    cell = {"strategy": "uniform", "seed": 1}
+    for name, variable in broken.data_vars.items():
+        if variable.dtype.kind == "f" and {"strategy", "seed"} <= set(variable.dims):
+            broken[name].loc[cell] = np.nan
+    appraisal = appraise(broken)
+    table = appraisal.robustness
+    numbers = table.select_dtypes("number").to_numpy()
+    assert np.isfinite(numbers).all(), table
+    assert (table["states"] == 2).all()
+    dropped = [w for w in appraisal.warnings if "states of the world dropped" in w]
+    assert dropped and dropped[0].startswith("1 of 3 states of the world dropped")
+    assert "seed=1: uniform" in dropped[0] and "over the 2 complete states only" in dropped[0]
+    assert any("Only 2 state(s)" in w for w in appraisal.warnings)  # below the minimum
+    complete = appraise(merged.sel(seed=[0, 2]))  # the same as leaving the state out
+    pd.testing.assert_frame_equal(table, complete.robustness)
+    pd.testing.assert_frame_equal(appraisal.value_map, complete.value_map)
+    from experiments.reports.report import per_seed_metrics, summary_table
+
+    frame = per_seed_metrics(broken)  # the report's tables: a missing run is no seed
+    assert len(frame) == 8 and frame["net_social_benefit_meur"].notna().all()
+    assert summary_table(frame).set_index("arm").loc["uniform", "seeds"] == 2
+
+
+def test_robustness_compares_arms_only_where_every_arm_ran():
+    extra = np.array([[1.0, 5.0, 2.0], [3.0, np.nan, 1.0]])
+    table = robustness(synthetic(extra, np.zeros((2, 3)), ["A", "B"])).set_index("arm")
+    assert table.loc["A", "probability_best"] == 0.5  # not 2/3: the missing state is no win
+    assert table.loc["B", "expected_net_benefit_eur"] == 2.0
+    assert np.isfinite(table.to_numpy(dtype=float)).all()
+    missing = synthetic(np.array([[1.0], [np.nan]]), np.zeros((2, 1)), ["A", "B"])
+    with pytest.raises(ValueError, match="no state of the world holds a run of every strategy"):
+        robustness(missing)

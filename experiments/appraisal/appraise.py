@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -11,13 +12,14 @@ import xarray as xr
 from experiments.appraisal.discovery import Box, box_table, prim
 from experiments.appraisal.robustness import (
     MIN_STATES,
+    NO_COMPLETE_STATE,
     acceptability,
     net_benefit,
     recommend,
     robustness,
     satisficing_threshold,
 )
-from experiments.appraisal.states import outcomes, state_parameters
+from experiments.appraisal.states import as_sweep, outcomes, state_dims, state_parameters
 from experiments.appraisal.switching import ARM_COLUMNS as SWITCHING
 from experiments.appraisal.switching import switching_against_arms
 from experiments.appraisal.value_map import value_map
@@ -87,7 +89,7 @@ def appraise(
         The appraisal.
     """
     threshold = satisficing_threshold(threshold, objective)
-    result = outcomes(dataset)
+    result, kept, dropped = complete_states(outcomes(dataset), dataset)
     table = robustness(result, threshold, objective=objective)
     recommended, reason = recommend(table, threshold, objective)
     appraisal = Appraisal(
@@ -100,6 +102,8 @@ def appraise(
         reason=reason,
         runner_up=str(table.iloc[1]["arm"]) if len(table) > 1 else None,
     )
+    if dropped:
+        appraisal.warnings.append(dropped)
     appraisal.warnings += _unspent_warnings(result)
     if result.sizes["state"] < MIN_STATES:
         appraisal.warnings.append(
@@ -107,6 +111,8 @@ def appraise(
             f"not reliable below {MIN_STATES}."
         )
     parameters = state_parameters(dataset)
+    if not parameters.empty:
+        parameters = parameters.iloc[kept].reset_index(drop=True)
     if parameters.empty:
         appraisal.warnings.append(
             "The states differ only in their seed: switching values, scenario discovery and "
@@ -129,6 +135,54 @@ def appraise(
         appraisal.voi, appraisal.voi_draws_needed = _voi(benefit, parameters)
         appraisal.warnings += _voi_warnings(appraisal)
     return appraisal
+
+
+def complete_states(
+    result: xr.Dataset, dataset: xr.Dataset
+) -> tuple[xr.Dataset, np.ndarray, str | None]:
+    """The states where every arm ran; the others dropped, and a sentence saying which.
+
+    A merged sweep with an unfinished or failed job has no numbers (NaN) for that
+    arm in that state: compared there, the missing arm would count as the worst
+    (an infinite regret) and the others as winners. Every criterion is computed
+    over the complete states only.
+
+    Args:
+        result: `states.outcomes(dataset)`.
+        dataset: The merged sweep (for the states' labels).
+
+    Returns:
+        The outcomes over the complete states, their positions among all states,
+        and the warning (None when no state is dropped).
+
+    Raises:
+        ValueError: No state holds every arm's run (one line, what is allowed).
+    """
+    finite = np.isfinite(result.net_social_benefit_eur.transpose("arm", "state").values)
+    complete = finite.all(axis=0)
+    kept = np.flatnonzero(complete)
+    if complete.all():
+        return result, kept, None
+    if not complete.any():
+        raise ValueError(NO_COMPLETE_STATE)
+    sweep = as_sweep(dataset)
+    dims = state_dims(sweep)
+    labels = list(itertools.product(*(sweep[d].values for d in dims)))
+    arms = [str(arm) for arm in result.arm.values]
+    cells = [
+        ", ".join(f"{d}={v}" for d, v in zip(dims, labels[i], strict=True))
+        + ": "
+        + ", ".join(arm for arm, ran in zip(arms, finite[:, i], strict=True) if not ran)
+        for i in np.flatnonzero(~complete)
+    ]
+    shown = "; ".join(cells[:5]) + (f"; and {len(cells) - 5} more" if len(cells) > 5 else "")
+    warning = (
+        f"{len(cells)} of {complete.size} states of the world dropped: a strategy's run is "
+        f"missing there (unfinished or failed: {shown}). Every choice criterion compares the "
+        f"strategies over the {kept.size} complete states only; alliance-run -m re-runs the "
+        "missing jobs."
+    )
+    return result.isel(state=kept), kept, warning
 
 
 def _voi_warnings(appraisal: Appraisal) -> list[str]:

@@ -50,6 +50,11 @@ RATIO_WORDS = {
 }
 # Fewer states than this cannot support a "robust" choice.
 MIN_STATES = 5
+# When no state holds a run of every arm (each of them unfinished somewhere).
+NO_COMPLETE_STATE = (
+    "no state of the world holds a run of every strategy; allowed: a sweep whose states "
+    "each hold every strategy's run (alliance-run -m re-runs the missing jobs)"
+)
 
 
 def _objective(objective: str) -> str:
@@ -136,11 +141,17 @@ def robustness(
     """
     threshold = satisficing_threshold(threshold, objective)
     benefit = net_benefit(outcomes, value_per_eur, objective).transpose("arm", "state").values
-    benefit = np.where(np.isfinite(benefit), benefit, -np.inf)
+    # Arms are compared only where every arm ran (`appraise` drops the other states
+    # and says so): a missing run is no number, neither a loss nor a win.
+    complete = np.isfinite(benefit).all(axis=0)
+    if not complete.any():
+        raise ValueError(NO_COMPLETE_STATE)
+    benefit = benefit[:, complete]
     best = benefit.max(axis=0)
     regret2 = best - benefit
     regret1 = np.clip(benefit.mean(axis=1, keepdims=True) - benefit, 0.0, None)
     satisficing = satisfices(outcomes, threshold, objective).transpose("arm", "state").values
+    satisficing = satisficing[:, complete]
     p_best = _share_best(benefit)
     rows = []
     for i, arm in enumerate(outcomes.arm.values):

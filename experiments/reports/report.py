@@ -95,6 +95,9 @@ def per_seed_metrics(dataset: xr.Dataset) -> pd.DataFrame:
         }
     )
     frame = metrics.to_dataframe().reset_index()
+    # A run missing from the merge (unfinished or failed) is no seed: its row is left
+    # out, so that "seeds" counts runs (the appraisal says which states it drops).
+    frame = frame[frame["net_social_benefit_meur"].notna()].reset_index(drop=True)
     dims = arm_dims(dataset)
     frame["arm"] = frame[dims].astype(str).agg(", ".join, axis=1) if dims else "all"
     return frame
