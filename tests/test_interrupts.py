@@ -1,6 +1,7 @@
 """Ctrl-C, a full disk, a read-only folder: one line, the right exit status, no temporaries."""
 
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -198,3 +199,64 @@ def test_a_full_disk_and_a_read_only_folder_on_real_file_systems(small_disk, tmp
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert result.returncode == 2 and "Read-only file system" in one_line(result)
+
+
+FAKE_CHROMIUM = """#!/bin/sh
+# A browser as Chromium behaves: helper processes, files written into its profile.
+for argument in "$@"; do
+    case $argument in --user-data-dir=*) profile=${argument#--user-data-dir=};; esac
+done
+mkdir -p "$profile/Default"
+sleep 1000 &  # a renderer (a background job of sh ignores SIGINT, as helpers outlive it)
+echo $! >> "$PIDS"
+echo $$ >> "$PIDS"
+while true; do touch "$profile/Default/f$$"; sleep 0.01; done
+"""
+
+
+def finished(pid: int) -> bool:
+    """Gone, or a zombie (nothing left running)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def test_ctrl_c_during_the_pdf_ends_the_browser_and_removes_its_profile(tmp_path):
+    """Issue 26, case 11: a traceback, a /tmp/alliance-pdf-* folder and browsers left running."""
+    bin_dir, temporary, pids = tmp_path / "bin", tmp_path / "tmp", tmp_path / "pids"
+    bin_dir.mkdir(), temporary.mkdir()
+    (bin_dir / "chromium").write_text(FAKE_CHROMIUM)
+    (bin_dir / "chromium").chmod(0o755)
+    (tmp_path / "report.html").write_text("<html><body>report</body></html>")
+    script = (
+        "from pathlib import Path; import experiments.process.interrupts as interrupts; "
+        "from experiments.reports.html import write_pdf\n"
+        "with interrupts.guarded('alliance-report', []):\n"
+        "    write_pdf(Path('report.html'), Path('report.pdf'))"
+    )
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "TMPDIR": str(temporary)}
+    process = subprocess.Popen(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        env={**env, "PIDS": str(pids)},
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # a terminal's process group: Ctrl-C reaches every member
+    )
+    deadline = time.monotonic() + 60
+    while not (pids.exists() and len(pids.read_text().split()) == 2):
+        assert time.monotonic() < deadline and process.poll() is None
+        time.sleep(0.05)
+    time.sleep(0.3)  # the browser is writing its profile
+    os.killpg(process.pid, signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("alliance-report: interrupted;"), stderr
+    assert list(temporary.iterdir()) == []  # no alliance-pdf-* profile left
+    browsers = [int(pid) for pid in pids.read_text().split()]
+    deadline = time.monotonic() + 5
+    while not all(finished(pid) for pid in browsers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert all(finished(pid) for pid in browsers), browsers

@@ -15,11 +15,15 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import io
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -172,6 +176,27 @@ def page(title: str, body: str, figures: list[str] | None = None, meta: str = ""
 """
 
 
+def _exited(pid: int, timeout: float) -> bool:
+    """Wait up to `timeout` seconds for a child to exit, without reaping it.
+
+    Left a zombie, the child keeps its process group's id from being reused until
+    `_end_group` has signalled the group.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _end_group(process: subprocess.Popen) -> None:
+    """Kill every process of a child's process group (the child leads it), then reap the child."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
 def browser() -> str | None:
     """The path of a Chromium-family browser on this machine, or None."""
     return next((path for name in BROWSERS if (path := shutil.which(name))), None)
@@ -179,6 +204,14 @@ def browser() -> str | None:
 
 def write_pdf(source: Path, target: Path) -> str | None:
     """Print an HTML file to PDF with headless Chromium (its print stylesheet applies).
+
+    Chromium starts a dozen processes (renderer, GPU, zygote, crash handler). It is
+    started in a session and process group of its own, so that a Ctrl-C reaches
+    only this program, which then ends the whole group (and every other way out:
+    an error, a timeout, the browser's own end) and waits for it before removing
+    the temporary profile: no browser left running, no `/tmp/alliance-pdf-*` left
+    behind. A `KeyboardInterrupt` goes on to the command, which exits 130 in one
+    line (`experiments.process.interrupts.guarded`).
 
     Args:
         source: The HTML file.
@@ -191,27 +224,38 @@ def write_pdf(source: Path, target: Path) -> str | None:
     executable = browser()
     if executable is None:
         return f"no Chromium browser found ({', '.join(BROWSERS)}; make browser installs it)"
-    with tempfile.TemporaryDirectory(prefix="alliance-pdf-") as profile:
-        command = [
-            executable,
-            "--headless=new",
-            "--no-sandbox",  # as root (CI) Chromium refuses to start without it
-            "--disable-gpu",
-            "--no-pdf-header-footer",
-            f"--user-data-dir={profile}",
-            f"--print-to-pdf={target}",
-            source.resolve().as_uri(),
-        ]
-        try:
-            subprocess.run(
-                command,
-                capture_output=True,
-                timeout=PDF_TIMEOUT_S,
-                check=False,
-                stdin=subprocess.DEVNULL,
-            )
-        except (OSError, subprocess.TimeoutExpired) as error:
-            return f"{Path(executable).name} failed: {error}"
+    profile = Path(tempfile.mkdtemp(prefix="alliance-pdf-"))
+    command = [
+        executable,
+        "--headless=new",
+        "--no-sandbox",  # as root (CI) Chromium refuses to start without it
+        "--disable-gpu",
+        "--no-pdf-header-footer",
+        f"--user-data-dir={profile}",
+        f"--print-to-pdf={target}",
+        source.resolve().as_uri(),
+    ]
+    process = None
+    try:
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group: Ctrl-C is ours to pass on
+        )
+        if not _exited(process.pid, PDF_TIMEOUT_S):
+            return f"{Path(executable).name} failed: no PDF after {PDF_TIMEOUT_S} s"
+    except OSError as error:
+        return f"{Path(executable).name} failed: {error}"
+    finally:
+        if process is not None:
+            _end_group(process)
+        for _ in range(3):  # a killed process may still be leaving files: retry briefly
+            shutil.rmtree(profile, ignore_errors=True)
+            if not profile.exists():
+                break
+            time.sleep(0.1)
     if not target.is_file() or target.read_bytes()[:5] != b"%PDF-":
         return f"{Path(executable).name} wrote no PDF"
     return None
