@@ -154,7 +154,8 @@ def write_calibrated_set(config: CalibrationConfig, result: FitResult, path: Pat
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "package_version": package_version(),
         "method": (
-            "posterior mean, tempered SMC on a synthetic likelihood"
+            "posterior mode (the draw of highest likelihood), tempered SMC on a "
+            "synthetic likelihood"
             if result.posterior is not None
             else "method of simulated moments, scipy differential_evolution"
         ),
