@@ -39,3 +39,39 @@ def test_ctrl_c_prints_one_line_and_exits_130(tmp_path, when):
     assert stderr.strip().splitlines() == [
         "alliance-explore: stopped (Ctrl-C); the server and its workers have ended"
     ]
+
+
+@pytest.mark.parametrize("delay", [0.5, 1.5, 3.0])
+def test_ctrl_c_to_the_process_group_while_workers_start_shows_no_worker_traceback(tmp_path, delay):
+    """Issue 26, case 15: a worker still importing printed its KeyboardInterrupt."""
+    import os
+
+    server = subprocess.Popen(
+        [str(BIN / "alliance-explore"), "--host", "127.0.0.1", "--port", str(free_port()),
+         "--workers", "2"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )  # fmt: skip
+    time.sleep(delay)
+    os.killpg(server.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    _, stderr = server.communicate(timeout=60)
+    assert server.returncode == 130, stderr
+    assert stderr.strip().splitlines() == [
+        "alliance-explore: stopped (Ctrl-C); the server and its workers have ended"
+    ]
+
+
+def test_spawned_workers_ignore_ctrl_c_from_their_first_instruction():
+    """`spawn_pool`: a worker starts with SIGINT ignored; the parent's handler is back."""
+    from experiments.process.startup import spawn_pool
+
+    handler = signal.getsignal(signal.SIGINT)
+    with spawn_pool(1, _ignored_signals) as pool:
+        assert signal.getsignal(signal.SIGINT) is handler
+        ignored_at_start, _ = pool.apply(_ignored_signals)
+    assert ignored_at_start
+
+
+def _ignored_signals() -> tuple[bool, None]:
+    """Whether SIGINT was ignored when the worker's interpreter started (before any code)."""
+    return signal.getsignal(signal.SIGINT) == signal.SIG_IGN, None

@@ -36,6 +36,7 @@ import xarray as xr
 
 from experiments.explore import shown
 from experiments.explore.choice import Choice
+from experiments.process.startup import spawn_pool
 from simulation.config import RunConfig
 from simulation.dataset import config_hash
 
@@ -320,7 +321,7 @@ class Explorer:
         holder = {}
 
         def keep() -> None:
-            holder["pool"] = self._context.Pool(self.workers, _init_worker, (messages,))
+            holder["pool"] = spawn_pool(self.workers, _init_worker, (messages,))
             made.set()
             stop.wait()
 

@@ -29,13 +29,19 @@ the tests) runs with the collector as the user left it.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import gc
 import importlib
 import os
 import signal
-from collections.abc import Callable
+import typing
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
-__all__ = ["import_quickly", "imported_quickly", "init_worker"]
+if TYPE_CHECKING:
+    import multiprocessing.pool
+
+__all__ = ["ctrl_c_ignored", "import_quickly", "imported_quickly", "init_worker", "spawn_pool"]
 
 
 def import_quickly(*modules: str) -> None:
@@ -100,6 +106,72 @@ def init_worker(*modules: str) -> None:
         # A worker whose initializer raises dies, and the pool starts another,
         # forever. The task imports the module again and reports the error.
         return
+
+
+@contextlib.contextmanager
+def ctrl_c_ignored() -> Iterator[None]:
+    """Within the block, this process ignores SIGINT; the processes it starts keep ignoring it.
+
+    An ignored signal stays ignored across `exec`, and Python keeps SIGINT ignored
+    when it starts so (it installs its `KeyboardInterrupt` handler only over the
+    default): a spawned pool worker ignores Ctrl-C from its first instruction,
+    while it still imports, before its initializer runs. `signal.signal` may be
+    called from the main thread only, and the explorer starts its pool in a thread
+    of its own, so the disposition is set with `sigaction` (Linux, glibc; elsewhere
+    the block changes nothing) and the previous one, Python's handler, restored
+    exactly. A Ctrl-C in the few milliseconds the block lasts is lost; the next one
+    is not.
+
+    Yields:
+        Nothing.
+    """
+    import ctypes
+
+    class SigAction(ctypes.Structure):  # glibc's struct sigaction (x86-64, AArch64)
+        _fields_: typing.ClassVar = [
+            ("handler", ctypes.c_void_p),
+            ("mask", ctypes.c_ulong * 16),
+            ("flags", ctypes.c_int),
+            ("restorer", ctypes.c_void_p),
+        ]
+
+    previous = SigAction()
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        ignore = SigAction(handler=int(signal.SIG_IGN))
+        changed = libc.sigaction(signal.SIGINT, ctypes.byref(ignore), ctypes.byref(previous)) == 0
+    except (OSError, AttributeError):  # not glibc: the workers' initializer still ignores it
+        changed = False
+    try:
+        yield
+    finally:
+        if changed:
+            libc.sigaction(signal.SIGINT, ctypes.byref(previous), None)
+
+
+def spawn_pool(
+    processes: int, initializer: Callable[..., None] = init_worker, initargs: tuple = ()
+) -> multiprocessing.pool.Pool:
+    """A pool of spawned workers that ignore Ctrl-C from their first instruction on.
+
+    A spawned worker spends its first seconds importing, before its initializer
+    (`init_worker`) can ignore SIGINT: a Ctrl-C sent to the terminal's process
+    group printed a worker's `KeyboardInterrupt` traceback. The workers are
+    started within `ctrl_c_ignored`: they inherit SIGINT ignored. The main process
+    takes Ctrl-C again at once, and ends the workers.
+
+    Args:
+        processes: Worker processes.
+        initializer: Run in each worker first (it must ignore SIGINT: `init_worker` does).
+        initargs: Its arguments.
+
+    Returns:
+        The pool.
+    """
+    import multiprocessing
+
+    with ctrl_c_ignored():
+        return multiprocessing.get_context("spawn").Pool(processes, initializer, initargs)
 
 
 def calibration_worker_setup() -> None:

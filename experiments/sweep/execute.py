@@ -15,7 +15,6 @@ every worker and prints how to resume.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import sys
 import time
@@ -25,7 +24,7 @@ from multiprocessing.pool import Pool
 
 from experiments.process.interrupts import set_exit_status
 from experiments.process.progress import progress_bar
-from experiments.process.startup import init_worker
+from experiments.process.startup import init_worker, spawn_pool
 from experiments.sweep.jobs import DONE, ERROR_NAME, JobSpec
 from experiments.sweep.plan import Plan
 from experiments.sweep.worker import Outcome, group_by_counterfactual, run_task
@@ -111,8 +110,7 @@ def _processes(n_jobs: int) -> int:
 
 
 def _pool(processes: int) -> Pool:
-    context = multiprocessing.get_context("spawn")
-    return context.Pool(processes, initializer=init_worker, initargs=WORKER_MODULES)
+    return spawn_pool(processes, init_worker, WORKER_MODULES)
 
 
 def start_workers(backend: Backend, jobs: int) -> Pool | None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import multiprocessing
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -134,10 +133,9 @@ def _read_all(paths: list[Path], names: tuple[str, ...], workers: int) -> Iterat
     if run_files or workers <= 1 or len(paths) < POOL_THRESHOLD:
         yield from map(_read_star, items)
         return
-    from experiments.process.startup import init_worker
+    from experiments.process.startup import init_worker, spawn_pool
 
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(workers, initializer=init_worker, initargs=(__name__,)) as pool:
+    with spawn_pool(workers, init_worker, (__name__,)) as pool:
         yield from pool.imap(_read_star, items, chunksize=16)
 
 
