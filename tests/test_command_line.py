@@ -1,4 +1,4 @@
-"""experiments.cli.shared: one-line refusals, `--version`, short help, unreadable paths."""
+"""experiments.process.commandline: one-line refusals, `--version`, short help, unreadable paths."""
 
 import argparse
 import errno
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from experiments.cli import shared as cli
 from experiments.config.limits import ALLOW_LARGE_SWEEP, LARGE_SWEEP
+from experiments.process import commandline as cli
 from simulation import __version__
 
 

@@ -58,7 +58,7 @@ def test_a_typed_amount_reads_with_separators_and_empty_is_the_default():
 
 def test_the_page_explains_its_terms_in_the_reports_words():
     from experiments.explore.app import GLOSSARY
-    from experiments.reports.glossary import TERMS
+    from experiments.wording.glossary import TERMS
 
     terms = dict(GLOSSARY)
     assert terms["Net social benefit"] == TERMS["net"][1]

@@ -14,7 +14,7 @@ import shutil
 
 import pytest
 
-from experiments.reports.glossary import TERMS
+from experiments.wording.glossary import TERMS
 
 from .conftest import appraised_sweep
 

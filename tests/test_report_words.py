@@ -5,10 +5,10 @@ from html import escape as html_escape
 
 import pytest
 
-from experiments.reports.formats import NA, keur, meur, money, number, percent, ratio, span
-from experiments.reports.glossary import TERMS, glossary_html, link
 from experiments.reports.html import grid, table
-from experiments.reports.names import parameter_name, unit_words
+from experiments.wording.formats import NA, keur, meur, money, number, percent, ratio, span
+from experiments.wording.glossary import TERMS, glossary_html, link
+from experiments.wording.names import parameter_name, unit_words
 
 
 @pytest.mark.parametrize(

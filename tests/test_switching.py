@@ -11,8 +11,8 @@ from experiments.appraisal.switching import (
     switching_against_arms,
     switching_values,
 )
-from experiments.reports.formats import number
 from experiments.reports.report_text import condition_sentence, switching_condition
+from experiments.wording.formats import number
 
 
 def planted(states: int = 2000, seed: int = 0) -> tuple[xr.DataArray, pd.DataFrame]:

@@ -24,7 +24,7 @@ from experiments.appraisal.switching import ARM_COLUMNS as SWITCHING
 from experiments.appraisal.switching import switching_against_arms
 from experiments.appraisal.value_map import value_map
 from experiments.appraisal.voi import MIN_DRAWS, draws_needed, value_of_information
-from experiments.reports.formats import money
+from experiments.wording.formats import money
 
 # Above this share of the budget left unpaid, an arm is flagged.
 UNSPENT_WARNING_SHARE = 0.10

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from experiments.reports.formats import money, percent
+from experiments.wording.formats import money, percent
 
 PERCENTILE = 90.0
 # The objectives: net of every extra resource, or of the fund's money alone.

@@ -31,7 +31,7 @@ import pandas as pd
 import xarray as xr
 
 from experiments.appraisal.flows import money_flows
-from experiments.sweep.merge import flatten
+from experiments.config.dotted import flatten
 
 # Dimensions of a single run; every other dimension of a merged sweep was swept.
 RUN_DIMS = (

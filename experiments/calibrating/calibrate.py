@@ -24,8 +24,8 @@ from experiments.calibrating.calibration_report import (
     write_posterior_set,
     write_report,
 )
-from experiments.cli.shared import hydra_command_line
 from experiments.config.schema import CONFIG_DIR, PROJECT_ROOT, register, validated_or_exit
+from experiments.process.commandline import hydra_command_line
 from experiments.process.startup import calibration_worker_setup
 from simulation.config import ConfigError
 from simulation.dataset import config_json
@@ -43,7 +43,7 @@ def main() -> None:
     """The `alliance-calibrate` console script: Hydra's app, refusing bad input in one line.
 
     `--help`, `--version` and `--help-config` are the project's
-    (`experiments.cli.shared.hydra_command_line`).
+    (`experiments.process.commandline.hydra_command_line`).
     `~key` deletions are refused before Hydra runs; Hydra's own errors, YAML errors
     in config files, an empty config file, an invalid value and an unusable run
     folder are one line, exit 2, before the run folder exists

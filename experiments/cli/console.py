@@ -3,7 +3,7 @@
 `experiments.process.startup.imported_quickly` says why: a run starts 0.3 s sooner. Each
 runs `experiments.process.interrupts.guarded`: Ctrl-C, a full disk or a read-only folder
 end it in one line. The Hydra tools' `--help` and `--version` are answered before
-their command is imported (`experiments.cli.shared`): in 0.1 s instead of 0.5 s. Output
+their command is imported (`experiments.process.commandline`): in 0.1 s instead of 0.5 s. Output
 piped to a reader that stops early (`| head`) ends the command quietly.
 """
 
@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Callable
 
-from experiments.cli.shared import HYDRA_TOOLS, answer_help_or_version
+from experiments.process.commandline import HYDRA_TOOLS, answer_help_or_version
 from experiments.process.interrupts import guarded
 from experiments.process.startup import imported_quickly
 

@@ -27,11 +27,11 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from experiments.cli.shared import hydra_command_line
 from experiments.config.limits import ALLOW_LARGE_SWEEP, check_sweep_size, sweep_size
 from experiments.config.provenance import git_commit
 from experiments.config.run_checks import exit_refused, refuse_deletions, refusing_bad_configs
 from experiments.config.schema import CONFIG_DIR, JobConfig, check_draw, register, validated_or_exit
+from experiments.process.commandline import hydra_command_line
 from experiments.process.progress import progress_bar
 from experiments.reports.summary import summary
 from experiments.sweep.jobs import (
@@ -203,7 +203,7 @@ def entry() -> None:
     """The `alliance-run` console script: its own flags, then Hydra's app.
 
     `--help`, `--version` and `--help-config` are the project's
-    (`experiments.cli.shared.hydra_command_line`). Before Hydra runs: `~key` deletions
+    (`experiments.process.commandline.hydra_command_line`). Before Hydra runs: `~key` deletions
     are refused, and a sweep's jobs are counted (`experiments.config.limits`): above
     20,000 it needs `--allow-large-sweep`.
     """

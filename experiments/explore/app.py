@@ -54,7 +54,7 @@ from experiments.explore.compute import (
 )
 from experiments.explore.compute import shared as engine
 from experiments.explore.decision import NO_FUND, Versus
-from experiments.reports.glossary import TERMS
+from experiments.wording.glossary import TERMS
 from simulation.bounds import ConfigError
 from simulation.config import FundConfig
 
@@ -130,7 +130,7 @@ HELP = {
     "placebo": "A fund that selects and pays exactly the same projects but changes nothing: "
     "what is left of a figure is selection.",
 }
-# The report's words for the terms both pages use (experiments.reports.glossary), then the
+# The report's words for the terms both pages use (experiments.wording.glossary), then the
 # explorer's own: its states of the world are its seeds.
 GLOSSARY = (
     *(TERMS[key] for key in ("net", "bcr", "gross", "pv", "views", "frugality", "rmst")),

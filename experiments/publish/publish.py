@@ -49,10 +49,10 @@ from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from calibration.config import Target
-from experiments.cli.shared import Parser, refuse, refusing_unreadable
 from experiments.config.provenance import git_commit, library_versions
 from experiments.config.refusal import refusal
 from experiments.config.schema import CONFIG_DIR, PROJECT_ROOT, refuse_unknown_keys, register
+from experiments.process.commandline import Parser, refuse, refusing_unreadable
 from experiments.publish.card import citation_cff, data_package, dataset_card
 from experiments.publish.conventions import apply_conventions
 from experiments.publish.crate import datacite_metadata, write_crate

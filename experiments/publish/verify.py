@@ -28,8 +28,8 @@ import numpy as np
 import xarray as xr
 from omegaconf import OmegaConf
 
-from experiments.cli.shared import Parser, at_least_one, refuse, refusing_unreadable
 from experiments.config.schema import to_config
+from experiments.process.commandline import Parser, at_least_one, refuse, refusing_unreadable
 from experiments.process.progress import with_progress
 from experiments.publish.conventions import apply_conventions, convention_problems
 from experiments.publish.crate import crate_problems

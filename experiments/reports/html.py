@@ -3,7 +3,7 @@
 - `page`: a complete page, readable on a screen from 1280 px and on A4 paper (its
   `@media print` rules: no contents box, no link colours, headings kept with what
   follows, rows and figures not split across pages, table headers repeated);
-- `grid`: a table of cells already worded (`experiments.reports.formats`), headers that may
+- `grid`: a table of cells already worded (`experiments.wording.formats`), headers that may
   hold links; numbers right-aligned; a cell is never broken inside a word;
 - `table`: a pandas table as it is, numbers to three significant digits without an
   exponent, `n/a` for a missing value;
@@ -33,7 +33,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from experiments.reports.formats import NA, missing, number
+from experiments.wording.formats import NA, missing, number
 
 # Names under which Debian, other distributions and Google ship the browser.
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")

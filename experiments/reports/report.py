@@ -54,12 +54,9 @@ from experiments.appraisal.robustness import (
 )
 from experiments.appraisal.states import arm_dims, arm_labels, as_sweep, per_arm, state_dims
 from experiments.appraisal.switching import most_influential
-from experiments.cli.shared import Parser, finite_number
+from experiments.process.commandline import Parser, finite_number
 from experiments.reports import report_text
-from experiments.reports.formats import money, number, percent
-from experiments.reports.glossary import glossary_html, link
 from experiments.reports.html import figure, page, png, write_pdf
-from experiments.reports.names import parameter_name
 from experiments.reports.report_text import states_words, steps_per_year, world_words
 from experiments.reports.sensitivity_report import write_sensitivity_report
 from experiments.storage.files import (
@@ -67,6 +64,9 @@ from experiments.storage.files import (
     check_replaceable,
     folder_written_atomically,
 )
+from experiments.wording.formats import money, number, percent
+from experiments.wording.glossary import glossary_html, link
+from experiments.wording.names import parameter_name
 
 
 def per_seed_metrics(dataset: xr.Dataset) -> pd.DataFrame:
@@ -928,7 +928,7 @@ def main(argv: list[str] | None = None) -> None:
 
     Any failure prints one line and leaves no report folder behind: a bad command
     line or a missing input (no such file, a folder with no dataset) exits 2, as
-    every refusal of bad input does (`experiments.cli.shared`); a file that cannot be read
+    every refusal of bad input does (`experiments.process.commandline`); a file that cannot be read
     or is not an `alliance-run` dataset exits 1. The PDF is printed by headless
     Chromium beside the HTML; without a browser the command says so in one line
     and writes the rest.

@@ -5,8 +5,8 @@ buys net and gross, how sure the model is and under which conditions the choice
 holds. Every range it and the tables give is of one kind, the 5-95 % range over
 the states of the world, named where it appears; the 95 % confidence interval of
 the mean appears only in the technical annex, under that name. Numbers are worded
-by `experiments.reports.formats`, parameters named by `experiments.reports.names`, terms linked to
-`experiments.reports.glossary`.
+by `experiments.wording.formats`, parameters named by `experiments.wording.names`, terms linked to
+`experiments.wording.glossary`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from experiments.appraisal.budget_map import budget_map, switches
 from experiments.appraisal.robustness import MIN_STATES, SATISFICING_THRESHOLDS
 from experiments.appraisal.states import first_config, state_dims
 from experiments.appraisal.switching import ANY, CLEAR_T
-from experiments.reports.formats import (
+from experiments.reports.html import grid
+from experiments.wording.formats import (
     NA,
     keur,
     meur,
@@ -35,9 +36,8 @@ from experiments.reports.formats import (
     span,
     years,
 )
-from experiments.reports.glossary import link
-from experiments.reports.html import grid
-from experiments.reports.names import DEFAULT_STEPS_PER_YEAR, parameter_name
+from experiments.wording.glossary import link
+from experiments.wording.names import DEFAULT_STEPS_PER_YEAR, parameter_name
 
 # How each uncertainty dimension is counted in words.
 STATE_WORDS = {"draw": "posterior draws", "seed": "seeds", "sample": "design rows"}

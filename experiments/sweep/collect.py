@@ -37,7 +37,7 @@ import yaml
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
 
-from experiments.cli.shared import Parser, processes, refuse, refusing_unreadable
+from experiments.process.commandline import Parser, processes, refuse, refusing_unreadable
 from experiments.process.progress import with_progress
 from experiments.storage.files import NETCDF_ENGINE, write_netcdf_atomically
 from experiments.sweep.jobs import (

@@ -139,16 +139,6 @@ def _read_all(paths: list[Path], names: tuple[str, ...], workers: int) -> Iterat
         yield from pool.imap(_read_star, items, chunksize=16)
 
 
-def flatten(node: object, prefix: str = "") -> dict[str, object]:
-    """A nested JSON config as {dotted key: value}."""
-    if isinstance(node, dict):
-        flat: dict[str, object] = {}
-        for key, value in node.items():
-            flat |= flatten(value, f"{prefix}{key}.")
-        return flat
-    return {prefix.rstrip("."): node}
-
-
 def config_differences(
     reference: object, other: object, allowed: tuple[str, ...], prefix: str = ""
 ) -> list[str]:
