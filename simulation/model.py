@@ -161,10 +161,7 @@ class AllianceModel(mesa.Model):
         """
         p, rows = self.projects, self._active
         members = np.take(p.members, rows, axis=0)
-        changed = np.take(self._load_changed, members)
-        affected = changed[:, 0].copy()
-        for slot in range(1, changed.shape[1]):
-            affected |= changed[:, slot]
+        affected = np.take(self._load_changed, members).any(axis=1)
         self._load_changed[:] = False
         rows, members = rows[affected], members[affected]
         own, mobilised, shares = shared_resources(
