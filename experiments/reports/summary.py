@@ -10,6 +10,11 @@
    measure (no backed project, no matched control) is left out with the reason;
 4. how many projects create less value than they use, with the reason for solo
    projects (all of them, by the model's fit).
+
+It reads the dataset through `RunView`, plain numpy: the summary makes about fifty
+selections, which xarray took 10 ms to make (every `sel` of the `world` selects
+all 49 variables), a tenth of a sweep job's compute; through the view they take
+well under a millisecond, and the text is the same.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ import json
 import math
 import textwrap
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from experiments.appraisal.flows import money_flows
 
@@ -49,6 +56,95 @@ WIDTH = 92  # the paragraphs' width: a terminal's 100 columns with room to spare
 LABEL = 28  # the width of the money block's labels
 
 
+class Values:
+    """A variable of `RunView`: numpy values with their dimensions, selected by label.
+
+    A selection or sum that leaves no dimension gives a numpy scalar, as `float()`
+    of the DataArray would read it.
+    """
+
+    def __init__(self, values: np.ndarray, dims: tuple[str, ...], view: RunView) -> None:
+        self.values = values
+        self.dims = dims
+        self._view = view
+
+    def _wrap(self, values: np.ndarray, dims: tuple[str, ...]) -> object:
+        return Values(values, dims, self._view) if dims else values[()]
+
+    def sel(self, **labels: object) -> object:
+        """The values at these labels (exact matches, as xarray's `sel`)."""
+        index = tuple(
+            self._view.position(dim, labels[dim]) if dim in labels else slice(None)
+            for dim in self.dims
+        )
+        return self._wrap(self.values[index], tuple(d for d in self.dims if d not in labels))
+
+    def sum(self, dim: str | None = None) -> object:
+        """The sum over `dim` (all, if None), NaN skipped for floats as xarray's `sum`."""
+        total = np.nansum if self.values.dtype.kind in "fc" else np.sum
+        if dim is None:
+            return total(self.values)[()]
+        axis = self.dims.index(dim)
+        return self._wrap(total(self.values, axis=axis), self.dims[:axis] + self.dims[axis + 1 :])
+
+    def __getattr__(self, name: str) -> Values:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._view, name)  # a coordinate, e.g. `spending.instrument.values`
+
+
+class RunView:
+    """One run's dataset read through numpy: variables as attributes, `sel` by label.
+
+    What the summary and `money_flows` use of an `xarray.Dataset`, for a dataset of
+    one run: `view.name`, `view.sel(world="treated")`, `view.attrs`.
+
+    Args:
+        dataset: The run's dataset.
+        labels: Labels selected on every variable read (`sel`).
+    """
+
+    def __init__(self, dataset: xr.Dataset, labels: dict[str, object] | None = None) -> None:
+        self.attrs = dataset.attrs
+        self._dataset = dataset
+        self._labels = labels or {}
+        self._positions: dict[str, dict] = {}
+
+    def sel(self, drop: bool = False, **labels: object) -> RunView:
+        """The view with these labels selected on every variable (`drop` is implied)."""
+        view = RunView(self._dataset, {**self._labels, **labels})
+        view._positions = self._positions
+        return view
+
+    def position(self, dim: str, label: object) -> int:
+        """The position of a label along a dimension.
+
+        Raises:
+            KeyError: The dimension has no such label.
+        """
+        positions = self._positions.get(dim)
+        if positions is None:
+            values = self._dataset.variables[dim].values.tolist()
+            positions = self._positions[dim] = {v: i for i, v in enumerate(values)}
+        return positions[label]
+
+    def __getattr__(self, name: str) -> object:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            variable = self._dataset.variables[name]
+        except KeyError:
+            msg = f"the dataset has no variable {name!r}"
+            raise AttributeError(msg) from None
+        values = Values(variable.values, variable.dims, self)
+        labels = {k: v for k, v in self._labels.items() if k in variable.dims}
+        return values.sel(**labels) if labels else values._wrap(values.values, values.dims)
+
+
+def _view(dataset: xr.Dataset | RunView) -> RunView:
+    return dataset if isinstance(dataset, RunView) else RunView(dataset)
+
+
 def _fmt(value: float, digits: int = 2) -> str:
     return "n/a" if math.isnan(value) else f"{value:,.{digits}f}"
 
@@ -73,14 +169,14 @@ def money(eur: float) -> str:
     return f"{eur:,.0f} EUR"
 
 
-def _config(dataset: xr.Dataset) -> dict:
+def _config(dataset: xr.Dataset | RunView) -> dict:
     try:
         return json.loads(dataset.attrs.get("config_json", "{}"))
     except (TypeError, ValueError):
         return {}
 
 
-def _horizon(dataset: xr.Dataset) -> str:
+def _horizon(dataset: xr.Dataset | RunView) -> str:
     """The horizon and discounting in words ("over 10 years, discounted at 4.5 % a year")."""
     config = _config(dataset)
     years = config.get("scenario", {}).get("years")
@@ -95,13 +191,14 @@ def _horizon(dataset: xr.Dataset) -> str:
     return ", ".join(parts)
 
 
-def totals(dataset: xr.Dataset) -> dict[str, float]:
+def totals(dataset: xr.Dataset | RunView) -> dict[str, float]:
     """The run's money (present values, EUR) and ratios.
 
     Net social benefit = extra social value - fund money paid - extra private
     resources (members' own and mobilised resources, set-up costs), as
     `experiments.appraisal.states.outcomes` counts it.
     """
+    dataset = _view(dataset)
     extra, paid, private = (float(flow) for flow in money_flows(dataset))
     treated = dataset.sel(world="treated")
     counterfactual = dataset.sel(world="counterfactual")
@@ -118,8 +215,9 @@ def totals(dataset: xr.Dataset) -> dict[str, float]:
     }
 
 
-def answer(dataset: xr.Dataset) -> str:
+def answer(dataset: xr.Dataset | RunView) -> str:
     """The one-sentence answer: what was paid, what it bought, the net social benefit."""
+    dataset = _view(dataset)
     t = totals(dataset)
     horizon = _horizon(dataset)
     context = f"present values{' ' + horizon if horizon else ''}"
@@ -161,7 +259,7 @@ def answer(dataset: xr.Dataset) -> str:
     )
 
 
-def _paid_by_instrument(dataset: xr.Dataset) -> str:
+def _paid_by_instrument(dataset: RunView) -> str:
     """What was paid by instrument: ": engineering grants 33 %, innovation grants 33 % ..."."""
     spending = dataset.fund_spending.sel(world="treated").sum("time")
     total = float(spending.sum())
@@ -179,8 +277,9 @@ def _paid_by_instrument(dataset: xr.Dataset) -> str:
     return ": " + ", ".join(parts)
 
 
-def money_lines(dataset: xr.Dataset) -> list[str]:
+def money_lines(dataset: xr.Dataset | RunView) -> list[str]:
     """The money and the projects, one line each, in present values."""
+    dataset = _view(dataset)
     t = totals(dataset)
     treated = dataset.sel(world="treated")
     counterfactual = dataset.sel(world="counterfactual")
@@ -237,7 +336,7 @@ def _row(label: str, text: str) -> list[str]:
     )
 
 
-def _missing_views(dataset: xr.Dataset, views: list[str]) -> str:
+def _missing_views(dataset: RunView, views: list[str]) -> str:
     """Why views are left out of the table, in a sentence; "" when none is."""
     if not views:
         return ""
@@ -256,8 +355,9 @@ def _missing_views(dataset: xr.Dataset, views: list[str]) -> str:
     return f"Not shown: the {names} view{'s' if len(views) > 1 else ''}: {reason}."
 
 
-def premium_lines(dataset: xr.Dataset) -> list[str]:
+def premium_lines(dataset: xr.Dataset | RunView) -> list[str]:
     """The premium's table in the views this run measures, the views in words, the decomposition."""
+    dataset = _view(dataset)
     rows = [
         ("frugality", dataset.premium_frugality, "resources per value, without / with"),
         ("durability", dataset.premium_durability, "mean lifetime (RMST), with / without"),
@@ -311,8 +411,9 @@ def premium_lines(dataset: xr.Dataset) -> list[str]:
     return lines
 
 
-def plausibility_lines(dataset: xr.Dataset) -> list[str]:
+def plausibility_lines(dataset: xr.Dataset | RunView) -> list[str]:
     """How many projects create less value than they use, in the world with the fund."""
+    dataset = _view(dataset)
     treated = dataset.sel(world="treated")
     below = treated.value_below_resources_share
     per_eur = treated.value_per_eur_of_resources
@@ -336,7 +437,7 @@ def plausibility_lines(dataset: xr.Dataset) -> list[str]:
     return textwrap.wrap(text, WIDTH)
 
 
-def summary(dataset: xr.Dataset) -> str:
+def summary(dataset: xr.Dataset | RunView) -> str:
     """The answer in a sentence, the money, the premium in four views, the projects.
 
     Args:
@@ -345,6 +446,7 @@ def summary(dataset: xr.Dataset) -> str:
     Returns:
         The summary as text.
     """
+    dataset = _view(dataset)
     placebo = (
         " (PLACEBO fund: selects and pays, changes nothing)" if dataset.attrs.get("placebo") else ""
     )
