@@ -11,7 +11,13 @@ import numpy as np
 
 from simulation.capacity import free_capacity
 from simulation.config import PROFILES, ModelConfig, ScenarioConfig
-from simulation.population import Population, complementarity, sum_components
+from simulation.population import (
+    Population,
+    any_true,
+    complementarity,
+    count_true,
+    sum_components,
+)
 from simulation.projects import (
     NewProjects,
     diversification,
@@ -164,11 +170,13 @@ def choose_partners(
         + MIN_PARTNER_WEIGHT
     )
     cumulative = np.cumsum(weights, axis=2)
-    pick = (cumulative < per_slot[:, :, c:] * cumulative[:, :, -1:]).sum(axis=2)
+    pick = count_true(cumulative < per_slot[:, :, c:] * cumulative[:, :, -1:])
     chosen = np.take_along_axis(candidates, pick[:, :, None], axis=2)[:, :, 0]
     partners = np.full((k, slots), -1, dtype=np.int64)
     for j in range(slots):
-        duplicate = (partners[:, :j] == chosen[:, j, None]).any(axis=1)
+        duplicate = (
+            any_true(partners[:, :j] == chosen[:, j, None]) if j else np.zeros(k, dtype=bool)
+        )
         partners[:, j] = np.where((j < n_partners) & ~duplicate, chosen[:, j], -1)
     return partners
 
@@ -250,14 +258,14 @@ def emerge(
     members[:, 0] = leads
     members[ally, 1:] = choose_partners(leads[ally], step, population, streams, cfg)
     is_member = members >= 0
-    n_partners = is_member[:, 1:].sum(axis=1)
+    n_partners = count_true(is_member[:, 1:])
     alliance = n_partners > 0
 
     present_members = np.where(is_member, members, 0)
     shares = np.take(population.pillar_share, present_members, axis=0)
     pair_complementarity = complementarity(shares[:, :1, :], shares[:, 1:, :])
     mean_complementarity = np.divide(
-        (pair_complementarity * is_member[:, 1:]).sum(axis=1),
+        sum_components(pair_complementarity * is_member[:, 1:]),
         n_partners,
         out=np.zeros(leads.size),
         where=alliance,
@@ -274,14 +282,14 @@ def emerge(
     pillars = population.member_pillars(members)
     own_by_member = sum_components(pillars[:, :, :4])
     mobilised_by_member = cfg.production.mobilisation * quality[:, None] * pillars[:, :, 4]
-    own_eur = own_by_member.sum(axis=1)
-    mobilised_eur = mobilised_by_member.sum(axis=1)
+    own_eur = sum_components(own_by_member)
+    mobilised_eur = sum_components(mobilised_by_member)
     cells = resource_cells(pillars, mobilised_eur, np.zeros(leads.size))
 
     fragility = np.take(territories.fragility, t, axis=0)
     # Each territory's running sums once, then gathered: the same sums row by row.
     cumulative = np.take(np.cumsum(territories.fragility, axis=1), t, axis=0)
-    domain = (cumulative < u_domain[:, None] * cumulative[:, -1:]).sum(axis=1)
+    domain = count_true(cumulative < u_domain[:, None] * cumulative[:, -1:])
 
     setup = (
         cfg.emergence.setup_cost_eur

@@ -30,7 +30,7 @@ from simulation.discounting import discount_factors
 from simulation.emergence import emerge, profile_ally_offset, starters
 from simulation.fund import Fund
 from simulation.landmarks import Landmarks
-from simulation.population import Population, update_capital
+from simulation.population import Population, any_true, update_capital
 from simulation.projects import ProjectTable, hazard
 from simulation.randomness import RandomStreams
 from simulation.recorder import Recorder
@@ -161,7 +161,7 @@ class AllianceModel(mesa.Model):
         """
         p, rows = self.projects, self._active
         members = np.take(p.members, rows, axis=0)
-        affected = np.take(self._load_changed, members).any(axis=1)
+        affected = any_true(np.take(self._load_changed, members))
         self._load_changed[:] = False
         rows, members = rows[affected], members[affected]
         own, mobilised, shares = shared_resources(

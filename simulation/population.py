@@ -19,6 +19,9 @@ from simulation.config import PROFILES, ScenarioConfig, TrustConfig
 FINANCE_SOURCES: tuple[str, ...] = ("grants", "revenue", "societal_investment")
 # Columns of the pillar matrix used for complementarity and diversification.
 PILLAR_COMPONENTS: tuple[str, ...] = ("human", *FINANCE_SOURCES, "idle")
+# numpy's pairwise summation: running sums unrolled by eight, blocks of 128 terms.
+_UNROLL = 8
+_PAIRWISE_BLOCK = 128
 
 
 @dataclass
@@ -144,10 +147,14 @@ def complementarity(shares_a: np.ndarray, shares_b: np.ndarray) -> np.ndarray:
 
 
 def sum_components(x: np.ndarray) -> np.ndarray:
-    """Sum over a short last axis (pillar components), adding them in order.
+    """Sum over a short last axis (pillar components, member slots), as numpy adds it.
 
-    The same numbers as `x.sum(axis=-1)`, which adds fewer than eight terms in
-    order too, without numpy's slow reduction over a short last axis.
+    The same numbers as `x.sum(axis=-1)`, bit for bit, without numpy's slow
+    reduction over a short last axis (a few calls on whole columns instead of a
+    loop per row). numpy adds a row of fewer than eight terms in order; from
+    eight to 128 terms, pairwise: eight running sums over the terms in blocks of
+    eight, combined as ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)), then
+    the remaining terms in order. Longer rows are left to numpy.
 
     Args:
         x: Array whose last axis is short, shape (..., c).
@@ -155,10 +162,56 @@ def sum_components(x: np.ndarray) -> np.ndarray:
     Returns:
         Shape (...).
     """
-    total = x[..., 0].copy()
-    for component in range(1, x.shape[-1]):
+    n = x.shape[-1]
+    if n > _PAIRWISE_BLOCK:
+        return x.sum(axis=-1)
+    if n < _UNROLL:
+        total = x[..., 0].copy()
+        for component in range(1, n):
+            total += x[..., component]
+        return total
+    blocks = n - n % _UNROLL
+    running = [x[..., j].copy() for j in range(_UNROLL)]
+    for start in range(_UNROLL, blocks, _UNROLL):
+        for j in range(_UNROLL):
+            running[j] += x[..., start + j]
+    r = running
+    total = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    for component in range(blocks, n):
         total += x[..., component]
     return total
+
+
+def count_true(mask: np.ndarray) -> np.ndarray:
+    """How many entries of each row of a boolean array are true (`mask.sum(axis=-1)`).
+
+    Column by column, without numpy's slow reduction over a short last axis.
+
+    Args:
+        mask: Booleans, shape (..., c).
+
+    Returns:
+        Counts, int64, shape (...).
+    """
+    count = mask[..., 0].astype(np.int64)
+    for column in range(1, mask.shape[-1]):
+        count += mask[..., column]
+    return count
+
+
+def any_true(mask: np.ndarray) -> np.ndarray:
+    """Whether any entry of each row of a boolean array is true (`mask.any(axis=-1)`).
+
+    Args:
+        mask: Booleans, shape (..., c).
+
+    Returns:
+        Shape (...).
+    """
+    found = mask[..., 0].copy()
+    for column in range(1, mask.shape[-1]):
+        found |= mask[..., column]
+    return found
 
 
 def update_capital(
