@@ -12,7 +12,10 @@ drift in the machine's speed touches both; the figures are medians of wall
 times. Issue 23's target: `alliance-run` within 3x of its floor.
 
 `--importtime` prints the top-level imports of one `alliance-run` with `python -X
-importtime` (cumulative ms), and where the heavy libraries come in.
+importtime` (cumulative ms), and where the heavy libraries come in. Both of its
+processes print theirs: the command (Hydra, the configuration) and the helper it
+forks at start (`experiments.process.forked`: Mesa, pandas, xarray, netCDF4), which
+import side by side.
 """
 
 from __future__ import annotations

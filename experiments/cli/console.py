@@ -29,11 +29,18 @@ __all__ = [
 BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a writer whose reader left
 
 
-def _script(name: str, module: str, function: str, deep: bool = False) -> Callable[[], object]:
+def _script(
+    name: str,
+    module: str,
+    function: str,
+    deep: bool = False,
+    prepare: Callable[[list[str]], None] | None = None,
+) -> Callable[[], object]:
     """The console script `name`: `module.function`, imported quickly.
 
     `deep`: it reads a sweep folder, whose job folders a killed run may have left
     temporaries in (removed at start, `experiments.process.interrupts.guarded`).
+    `prepare`: called with the command line before the command is imported.
     """
 
     def script() -> object:
@@ -41,6 +48,8 @@ def _script(name: str, module: str, function: str, deep: bool = False) -> Callab
             if name in HYDRA_TOOLS:
                 answer_help_or_version(name, sys.argv[1:])
             with guarded(name, sys.argv[1:], deep):
+                if prepare is not None:
+                    prepare(sys.argv[1:])
                 return imported_quickly(module, function)()
         except BrokenPipeError:  # `alliance-run --help-config | head`: the reader is gone
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
@@ -51,7 +60,31 @@ def _script(name: str, module: str, function: str, deep: bool = False) -> Callab
     return script
 
 
-alliance_run = _script("alliance-run", "experiments.cli.run", "entry")
+def _start_run_helper(arguments: list[str]) -> None:
+    """For one run, fork the helper that imports the model while Hydra composes.
+
+    `experiments.process.forked` says why. Only for a plain run: a command line
+    with an option (`-m`, `--cfg`, `--help-config`, ...) or a `hydra.mode`
+    override runs as before, in this process alone.
+    """
+    if any(a.startswith("-") or a.lstrip("+~").startswith("hydra.mode") for a in arguments):
+        return
+    from experiments.process import forked
+
+    forked.start(*RUN_MODULES)
+
+
+# What one run imports once composed (`experiments.cli.single.run_and_write`), named
+# here so that the helper starts before anything heavy is imported.
+RUN_MODULES = (
+    "experiments.cli.single",
+    "simulation.model",
+    "simulation.run",
+    "xarray",
+    "xarray.backends.netCDF4_",
+    "netCDF4",
+)
+alliance_run = _script("alliance-run", "experiments.cli.run", "entry", prepare=_start_run_helper)
 alliance_calibrate = _script("alliance-calibrate", "experiments.calibrating.calibrate", "main")
 alliance_collect = _script("alliance-collect", "experiments.sweep.collect", "main", deep=True)
 alliance_report = _script("alliance-report", "experiments.reports.report", "main")

@@ -11,6 +11,10 @@ configuration composed once, every job validated before any runs, many runs per
 worker process. With another launcher (`hydra/launcher=joblib`, Hydra's own
 submitit or Ray launchers), each job comes through `main` below, and leaves the
 same files.
+
+One run (no `-m`) is simulated, written and summarised by `experiments.cli.single`;
+started from the console script, in the helper process that imported the model
+while Hydra composed (`experiments.process.forked`).
 """
 
 from __future__ import annotations
@@ -20,7 +24,6 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
@@ -31,26 +34,22 @@ from experiments.config.limits import ALLOW_LARGE_SWEEP, check_sweep_size, sweep
 from experiments.config.provenance import git_commit
 from experiments.config.run_checks import exit_refused, refuse_deletions, refusing_bad_configs
 from experiments.config.schema import CONFIG_DIR, JobConfig, check_draw, register, validated_or_exit
+from experiments.process import forked
 from experiments.process.commandline import hydra_command_line
-from experiments.process.progress import progress_bar
-from experiments.reports.summary import summary
 from experiments.sweep.jobs import (
     DATASET_NAME,
     DONE,
     ERROR_NAME,
     FAILED,
     JobSpec,
-    annotate,
+    provenance,
     read_record,
     sweep_command,
 )
 from hydra_plugins.alliance_sweeps.sweeps import register as register_sweeps
 from hydra_plugins.alliance_sweeps.sweeps import reporting_basic_sweeps
-from simulation import ConfigError, RunConfig, run
+from simulation import ConfigError
 from simulation.dataset import config_hash
-
-if TYPE_CHECKING:
-    import xarray as xr
 
 __all__ = ["DATASET_NAME", "ERROR_NAME", "main"]
 log = logging.getLogger(__name__)
@@ -58,17 +57,6 @@ PROGRAM = "alliance-run"
 
 register("config")
 register_sweeps()  # the sweeper and launcher Hydra instantiates for -m
-
-
-def run_with_progress(config: RunConfig) -> xr.Dataset:
-    """`run(config)`, with a progress bar on stderr once it has taken a second.
-
-    The default world takes a tenth of a second and shows nothing; the national
-    scenario shows the quarters simulated in both worlds, with an ETA.
-    """
-    total = 2 * config.scenario.n_steps
-    with progress_bar(total, "simulating (treated + no-fund world)", "quarter") as bar:
-        return run(config, on_step=bar.update)
 
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
@@ -81,7 +69,8 @@ def main(cfg: DictConfig) -> str:
     Returns:
         `DONE`, or `FAILED` for a sweep's job that failed (its folder holds `error.txt`).
     """
-    from experiments.storage.files import discard_empty_run_dir, write_netcdf_atomically
+    from experiments.cli.single import run_and_write
+    from experiments.storage.files import discard_empty_run_dir
 
     hydra_config = HydraConfig.get()
     run_dir = Path(hydra_config.runtime.output_dir)
@@ -105,9 +94,10 @@ def main(cfg: DictConfig) -> str:
     )
     if hydra_config.mode == RunMode.MULTIRUN:
         return run_sweep_job(spec)
-    dataset = annotate(run_with_progress(job.run_config()), spec)
-    path = write_netcdf_atomically(dataset, run_dir / DATASET_NAME)
-    print(summary(dataset))
+    path = run_dir / DATASET_NAME
+    call = (run_and_write, job.run_config(), provenance(spec), path)
+    helper = forked.take()  # started by the console script: the model is imported there
+    print(helper.call(*call) if helper else run_and_write(*call[1:]))
     print(f"\ndataset: {path}")
     return DONE
 

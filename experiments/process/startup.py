@@ -41,7 +41,14 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import multiprocessing.pool
 
-__all__ = ["ctrl_c_ignored", "import_quickly", "imported_quickly", "init_worker", "spawn_pool"]
+__all__ = [
+    "ctrl_c_ignored",
+    "die_with_parent",
+    "import_quickly",
+    "imported_quickly",
+    "init_worker",
+    "spawn_pool",
+]
 
 
 def import_quickly(*modules: str) -> None:
@@ -90,6 +97,22 @@ def init_worker(*modules: str) -> None:
             "simulation.model" and "xarray" (which `simulation` imports on use).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent()
+    try:
+        import_quickly(*modules)
+    except Exception:
+        # A worker whose initializer raises dies, and the pool starts another,
+        # forever. The task imports the module again and reports the error.
+        return
+
+
+def die_with_parent() -> None:
+    """Ask Linux to send this process SIGTERM when its parent dies (prctl's parent-death signal).
+
+    Ends the process at once if the parent died before the request took effect.
+    Elsewhere than Linux it does nothing: a pool's workers still stop once the
+    pool's pipe closes, a helper once its command's pipe does.
+    """
     try:
         import ctypes
 
@@ -98,14 +121,8 @@ def init_worker(*modules: str) -> None:
         libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
         if os.getppid() == 1:  # the parent died before prctl took effect
             os._exit(1)
-    except OSError:  # not Linux: workers still stop once the pool's pipe closes
+    except OSError:  # not Linux
         pass
-    try:
-        import_quickly(*modules)
-    except Exception:
-        # A worker whose initializer raises dies, and the pool starts another,
-        # forever. The task imports the module again and reports the error.
-        return
 
 
 @contextlib.contextmanager

@@ -69,7 +69,7 @@ class JobSpec:
 
 
 def annotate(dataset: xr.Dataset, spec: JobSpec) -> xr.Dataset:
-    """Add the job's provenance to its dataset's attributes (in place).
+    """Add the job's provenance (`provenance`) to its dataset's attributes (in place).
 
     Args:
         dataset: The run's dataset.
@@ -78,19 +78,35 @@ def annotate(dataset: xr.Dataset, spec: JobSpec) -> xr.Dataset:
     Returns:
         The same dataset.
     """
-    job = spec.config
-    dataset.attrs["command"] = spec.command
-    dataset.attrs["hydra_overrides"] = " ".join(spec.overrides)
-    dataset.attrs["calibrated_set"] = spec.calibrated
-    if job.draw is not None:
-        dataset.attrs["posterior_draw"] = job.draw
-    dataset.attrs["git_commit"] = spec.git_commit
-    if spec.subdir:
-        dataset.attrs["job_folder"] = spec.subdir
-    if job.sensitivity is not None:
-        dataset.attrs["sensitivity_design"] = json.dumps(job.sensitivity.description())
-        dataset.attrs["sensitivity_sample"] = job.sensitivity.sample
+    dataset.attrs.update(provenance(spec))
     return dataset
+
+
+def provenance(spec: JobSpec) -> dict[str, object]:
+    """The attributes a job adds to its run's dataset, in their order.
+
+    Args:
+        spec: The job.
+
+    Returns:
+        Its command line, overrides, calibrated set, posterior draw (if any),
+        commit, folder within the sweep (if any) and sensitivity design (if any).
+    """
+    job = spec.config
+    attrs: dict[str, object] = {
+        "command": spec.command,
+        "hydra_overrides": " ".join(spec.overrides),
+        "calibrated_set": spec.calibrated,
+    }
+    if job.draw is not None:
+        attrs["posterior_draw"] = job.draw
+    attrs["git_commit"] = spec.git_commit
+    if spec.subdir:
+        attrs["job_folder"] = spec.subdir
+    if job.sensitivity is not None:
+        attrs["sensitivity_design"] = json.dumps(job.sensitivity.description())
+        attrs["sensitivity_sample"] = job.sensitivity.sample
+    return attrs
 
 
 def read_record(folder: Path) -> dict | None:
