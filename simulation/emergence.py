@@ -261,8 +261,12 @@ def emerge(
     n_partners = count_true(is_member[:, 1:])
     alliance = n_partners > 0
 
-    present_members = np.where(is_member, members, 0)
-    shares = np.take(population.pillar_share, present_members, axis=0)
+    pillars = population.member_pillars(members)
+    # The members' pillar shares from the pillars just gathered, as `Population.create`
+    # computes them (the same numbers as gathering `pillar_share`, without a second
+    # random gather); empty slots have zero shares and count for nothing below.
+    totals = sum_components(pillars)[:, :, None]
+    shares = np.divide(pillars, totals, out=np.zeros_like(pillars), where=totals > 0)
     pair_complementarity = complementarity(shares[:, :1, :], shares[:, 1:, :])
     mean_complementarity = np.divide(
         sum_components(pair_complementarity * is_member[:, 1:]),
@@ -279,14 +283,12 @@ def emerge(
         0.0,
     )
 
-    pillars = population.member_pillars(members)
     own_by_member = sum_components(pillars[:, :, :4])
     mobilised_by_member = cfg.production.mobilisation * quality[:, None] * pillars[:, :, 4]
     own_eur = sum_components(own_by_member)
     mobilised_eur = sum_components(mobilised_by_member)
     cells = resource_cells(pillars, mobilised_eur, np.zeros(leads.size))
 
-    fragility = np.take(territories.fragility, t, axis=0)
     # Each territory's running sums once, then gathered: the same sums row by row.
     cumulative = np.take(np.cumsum(territories.fragility, axis=1), t, axis=0)
     domain = count_true(cumulative < u_domain[:, None] * cumulative[:, -1:])
@@ -307,13 +309,11 @@ def emerge(
         diversification=diversification(cells),
         member_share=member_shares(own_by_member + mobilised_by_member),
         member_profile=np.where(
-            is_member, np.take(population.profile, present_members), len(PROFILES)
+            is_member, np.take(population.profile, np.where(is_member, members, 0)), len(PROFILES)
         ),
         own_eur=own_eur,
         mobilised_eur=mobilised_eur,
-        value_per_eur=value_per_eur(
-            quality, fragility[np.arange(leads.size), domain], cfg.production
-        ),
+        value_per_eur=value_per_eur(quality, territories.fragility[t, domain], cfg.production),
         setup_eur=setup,
         lifetime_budget=-np.log1p(-u_lifetime),
     )

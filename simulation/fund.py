@@ -151,13 +151,13 @@ class Fund(mesa.Agent):
         targets = target_mask(
             self.cfg.strategy.innovation_target, self.model.territories, self.cfg.strategy.top_k
         )
-        rows = np.arange(projects.size)
+        # The projects alive are the model's active rows, ascending.
+        rows = self.model._active
         eligible = rows[
-            (projects.column("death") < 0)
-            & projects.column("alliance")
-            & ~projects.column("backed")
-            & (step - projects.column("birth") >= self.cfg.proof_of_concept_steps)
-            & targets[projects.column("territory")]
+            projects.alliance[rows]
+            & ~projects.backed[rows]
+            & (step - projects.birth[rows] >= self.cfg.proof_of_concept_steps)
+            & targets[projects.territory[rows]]
         ]
         # Highest quality first; stable sort keeps birth order among equals.
         ranked = eligible[np.argsort(-projects.quality[eligible], kind="stable")]

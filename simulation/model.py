@@ -42,6 +42,9 @@ from simulation.territories import (
     update_trust,
 )
 
+# The state of a project whose hazard has not been computed yet (see `_survive`).
+_UNSET = -1
+
 
 class AllianceModel(mesa.Model):
     """One simulated world.
@@ -76,6 +79,11 @@ class AllianceModel(mesa.Model):
         )
         self.landmarks = Landmarks()
         self._active = np.empty(0, dtype=np.int64)
+        self._first_new_row = 0  # the first row of this step's new projects
+        # Each active project's hazard per step and the state it was computed in
+        # (`_hazard_state`), aligned with `_active`; see `_survive`.
+        self._hazard = np.empty(0)
+        self._hazard_state = np.empty(0, dtype=np.int8)
         self.forgone = np.empty(0, dtype=np.int64)  # organisations that forwent a start this step
         # Active projects each organisation is a member of, kept up to date as projects
         # are born and end (`capacity.memberships` of the active rows, without the pass).
@@ -125,7 +133,12 @@ class AllianceModel(mesa.Model):
             cfg,
             self.profile_offset,
         )
+        self._first_new_row = self.projects.size
         self._active = np.concatenate([self._active, self.projects.add(new, t)])
+        self._hazard = np.concatenate([self._hazard, np.empty(new.lead.size)])
+        self._hazard_state = np.concatenate(
+            [self._hazard_state, np.full(new.lead.size, _UNSET, dtype=np.int8)]
+        )
         self._change_load(new.members, +1)
         self.fund.back_projects(t)
         if cfg.production.shared_pillars:
@@ -138,7 +151,10 @@ class AllianceModel(mesa.Model):
         self._learn(successes, failures)
         self.recorder.record(t, self, flows, allocation)
         self._change_load(np.take(self.projects.members, self._active[ended], axis=0), -1)
-        self._active = self._active[~ended]
+        kept = ~ended
+        self._active = self._active[kept]
+        self._hazard = self._hazard[kept]
+        self._hazard_state = self._hazard_state[kept]
 
     def _change_load(self, members: np.ndarray, change: int) -> None:
         """Add `change` to the load of every member (slots of -1 are empty); mark them changed."""
@@ -191,21 +207,30 @@ class AllianceModel(mesa.Model):
         deployed = p.deployed[rows]
         scale = np.where(deployed, self.config.model.production.deployment_scale, 1.0)
         paying = p.grant_steps_left[rows] > 0
-        grant = np.where(paying, p.grant_eur_per_step[rows], 0.0)
-        private = p.own_eur[rows] * scale + p.mobilised_eur[rows]
+        # The few paying and new projects are set by index; the others' grant and
+        # set-up cost are zero, as `np.where` made them.
+        paid = np.flatnonzero(paying)
+        grant = np.zeros(rows.size)
+        grant[paid] = p.grant_eur_per_step[rows[paid]]
+        mobilised = p.mobilised_eur[rows]
+        private = p.own_eur[rows] * scale + mobilised
         productive = private + np.where(deployed, grant, 0.0)
         value = p.value_per_eur[rows] * productive
-        setup = np.where(p.birth[rows] == t, p.setup_eur[rows], 0.0)
+        # Projects born this step are the last active rows (`step` appends them).
+        born = np.searchsorted(rows, self._first_new_row)
+        setup = np.zeros(rows.size)
+        setup[born:] = p.setup_eur[rows[born:]]
         resources = productive + setup
-        p.grant_steps_left[rows] -= paying
+        p.grant_steps_left[rows[paid]] -= 1
 
         df = self.discount[t]
         # Rows are distinct: `add.at` adds once per row, as `+=` would, in half the time.
         np.add.at(p.value_pv, rows, value * df)
         np.add.at(p.resources_pv, rows, resources * df)
         np.add.at(p.private_pv, rows, (private + setup) * df)
-        np.add.at(p.mobilised_pv, rows, p.mobilised_eur[rows] * df)
-        np.add.at(p.fund_pv, rows, grant * df)
+        np.add.at(p.mobilised_pv, rows, mobilised * df)
+        # The others add a grant of zero: their present value stays as it is.
+        np.add.at(p.fund_pv, rows[paid], grant[paid] * df)
         p.last_value_eur[rows] = value
 
         value_rows = rows
@@ -220,7 +245,7 @@ class AllianceModel(mesa.Model):
             "value_rows": value_rows,
             "value": value,
             "resources": resources,
-            "mobilised": p.mobilised_eur[rows],
+            "mobilised": mobilised,
             "grant": grant,
             "paying": paying,
         }
@@ -260,14 +285,27 @@ class AllianceModel(mesa.Model):
             became a success (reached the success age) or a failure (ended younger).
         """
         p, rows = self.projects, self._active
+        # A project's hazard depends on its quality and diversification, fixed at
+        # birth or backing, and on its state: deployed, and deployed while its grant
+        # is paid. It is computed again only for the projects whose state changed
+        # since it was last computed (new projects among them), each from its own
+        # row alone, so the hazards are the same numbers as computed afresh.
         deployed = p.deployed[rows]
-        diversification = np.where(
-            paying & deployed, p.diversification_granted[rows], p.diversification[rows]
-        )
-        p.cumulative_hazard[rows] += hazard(
-            p.quality[rows], diversification, deployed, self.config.model.survival
-        )
-        ended = p.cumulative_hazard[rows] >= p.lifetime_budget[rows]
+        granted = paying & deployed
+        state = deployed.view(np.int8) + 2 * granted.view(np.int8)
+        stale = np.flatnonzero(state != self._hazard_state)
+        if stale.size:
+            changed = rows[stale]
+            diversification = np.where(
+                granted[stale], p.diversification_granted[changed], p.diversification[changed]
+            )
+            self._hazard[stale] = hazard(
+                p.quality[changed], diversification, deployed[stale], self.config.model.survival
+            )
+            self._hazard_state[stale] = state[stale]
+        cumulative = p.cumulative_hazard[rows] + self._hazard
+        p.cumulative_hazard[rows] = cumulative
+        ended = cumulative >= p.lifetime_budget[rows]
         p.death[rows[ended]] = t
         age = t - p.birth[rows] + 1
         success_age = self.config.model.trust.success_age_steps
