@@ -13,6 +13,8 @@ the two agree number for number.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -78,6 +80,16 @@ def threshold_bits(probability: np.ndarray) -> np.ndarray:
     return scaled.astype(np.uint64)
 
 
+@functools.lru_cache(maxsize=4096)
+def _base_bits(key: int, step: int, slot: int) -> np.uint64:
+    """`RandomStreams._base` of one mechanism's key, remembered.
+
+    The treated world and its counterfactual (the same seed, so the same keys)
+    ask for the same ones.
+    """
+    return np.uint64(_mix_int((key + step * int(_GOLDEN) + slot * int(_SLOT)) & _MASK64))
+
+
 class RandomStreams:
     """Counter-based uniform draws, one independent stream per mechanism.
 
@@ -89,6 +101,7 @@ class RandomStreams:
     def __init__(self, rng: np.random.Generator) -> None:
         keys = rng.integers(0, 2**63, size=len(MECHANISMS), dtype=np.uint64)
         self._keys = dict(zip(MECHANISMS, keys, strict=True))
+        self._int_keys = {mechanism: int(key) for mechanism, key in self._keys.items()}
         self._ids_golden = np.empty(0, dtype=np.uint64)
         self._scratch = (np.empty(BLOCK, dtype=np.uint64), np.empty(BLOCK, dtype=np.uint64))
 
@@ -99,8 +112,7 @@ class RandomStreams:
         uint64 arithmetic does: the same number as `_mix` on arrays, in a few
         hundred nanoseconds instead of a dozen numpy calls.
         """
-        key = int(self._keys[mechanism])
-        return np.uint64(_mix_int((key + step * int(_GOLDEN) + slot * int(_SLOT)) & _MASK64))
+        return _base_bits(self._int_keys[mechanism], step, slot)
 
     def draws_below(
         self, mechanism: str, step: int, probability: np.ndarray, index: np.ndarray

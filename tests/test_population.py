@@ -3,11 +3,18 @@
 import numpy as np
 import pytest
 
+from simulation import population
 from simulation.population import any_true, count_true, sum_components
 
 
+@pytest.fixture(params=[False, True], ids=["column loop", "numpy's reduction"])
+def few_rows(request, monkeypatch):
+    """Both paths: the column loop, and numpy's reduction it leaves small arrays to."""
+    monkeypatch.setattr(population, "_few_rows", lambda x: request.param)
+
+
 @pytest.mark.parametrize("terms", [1, 2, 4, 5, 7, 8, 9, 16, 17, 18, 26, 64, 127, 128, 129, 200])
-def test_sum_components_adds_as_numpy_does(terms):
+def test_sum_components_adds_as_numpy_does(terms, few_rows):
     rng = np.random.default_rng(terms)
     for shape in [(4000, terms), (200, 3, terms)]:
         x = rng.random(shape) * 10.0 ** rng.integers(-8, 8, shape)
@@ -18,7 +25,7 @@ def test_sum_components_adds_as_numpy_does(terms):
 
 
 @pytest.mark.parametrize("columns", [1, 3, 4, 16])
-def test_counts_and_any_by_row(columns):
+def test_counts_and_any_by_row(columns, few_rows):
     mask = np.random.default_rng(columns).random((1000, 2, columns)) < 0.3
     np.testing.assert_array_equal(count_true(mask), mask.sum(axis=-1))
     assert count_true(mask).dtype == np.int64
