@@ -76,11 +76,16 @@ def unchanged(job: Path, original: Path) -> bool:
     )
 
 
-def skipped_by_rerun(job: Path) -> bool:
-    """Would a re-run of the sweep skip this job (the plan's decision for its folder)?"""
+def skipped_by_rerun(job: Path, config_hash: str | None = None) -> bool:
+    """Would a re-run of the sweep skip this job (the plan's decision for its folder)?
+
+    `config_hash` is the hash of the job's configuration, which the re-run composes
+    afresh; by default its record's (an untouched job).
+    """
     record = read_record(job)
     plan = Plan(sweep_dir=job)
-    _classify(plan, types.SimpleNamespace(folder=job, config_hash=record["config_hash"]))
+    config_hash = config_hash or record["config_hash"]
+    _classify(plan, types.SimpleNamespace(folder=job, config_hash=config_hash))
     return bool(plan.skipped)
 
 
@@ -141,8 +146,9 @@ def test_any_damage_is_refused_naming_a_damaged_folder_and_rerun(sweep, damage):
         assert not (Path(scratch) / "merged.nc").exists()
         # A re-run skips no job whose dataset was damaged (a copied folder is not a job).
         for job in named:
-            if (sweep / job.relative_to(folder)).exists():  # not a copied folder
-                assert not skipped_by_rerun(job)
+            original = sweep / job.relative_to(folder)
+            if original.exists():  # not a copied folder
+                assert not skipped_by_rerun(job, read_record(original)["config_hash"])
         assert originals  # some jobs are untouched
 
 
@@ -307,3 +313,25 @@ def test_runs_without_a_checksum_are_counted_in_the_last_line(sweep, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "6 runs merged" in result.stdout
     assert "; 4 not checked against a checksum" in result.stdout
+
+
+OVERRIDES = [
+    *("fund/strategy=uniform", "+experiment=strategy_comparison", "scenario=national"),
+    *("seed=3", "seed=-0", "seed=007", "a.b.c=_x1", "x=a-b", "a@b=c", "~x", "x=2e6", "x=e5"),
+    *("x=true", "x=True", "x=FALSE", "x=null", "x=NULL", "x=none", "x=None", "x=truex"),
+    *("x=nan", "x=NaN", "x=inf", "x=Inf", "x=-inf", "x=infinity", "x=nano", "x=[1,2]"),
+]
+
+
+@pytest.mark.parametrize("item", OVERRIDES)
+def test_collect_reads_an_override_as_hydra_does(item):
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from experiments.sweep.collect import override_value
+
+    override = OverridesParser.create().parse_override(item)
+    value = override.value()
+    text = item.lstrip("+~").partition("=")[2]
+    expected = (override.key_or_group, value if isinstance(value, int | float | str) else text)
+    assert repr(override_value(item)) == repr(expected)
+    assert type(override_value(item)[1]) is type(expected[1])

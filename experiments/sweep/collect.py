@@ -31,11 +31,10 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import xarray as xr
 import yaml
-from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.errors import HydraException
 
 from experiments.process.commandline import Parser, processes, refuse, refusing_unreadable
 from experiments.process.progress import with_progress
@@ -59,6 +58,9 @@ from experiments.sweep.merge import (
     merge_runs,
 )
 from experiments.sweep.runfile import open_run
+
+if TYPE_CHECKING:
+    from hydra.core.override_parser.overrides_parser import OverridesParser
 
 __all__ = [
     "PER_RUN_ATTRS",
@@ -85,6 +87,11 @@ MODEL_WIDE_KEYS = ("calibrated", "draw", "sensitivity.sample", "model")
 
 # A value Hydra reads as this decimal integer (no leading zero: `007` is a string).
 INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
+# A plain key and a plain word (`fund/strategy=uniform`): Hydra reads the word as this
+# text, unless it is one of its keywords.
+PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*([./][A-Za-z_][A-Za-z0-9_]*)*")
+WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+KEYWORDS = frozenset({"true", "false", "null", "nan", "inf"})
 # What opening a damaged or truncated NetCDF file raises.
 UNREADABLE = (OSError, ValueError, KeyError, RuntimeError)
 
@@ -117,6 +124,8 @@ def dimension_name(key: str) -> str:
 
 @functools.cache
 def _override_parser() -> OverridesParser:
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
     return OverridesParser.create()
 
 
@@ -127,7 +136,9 @@ def override_value(item: str) -> tuple[str, object]:
     The rule by which the sweep's planner types each job's values
     (`OverridesParser`), so that a run collected from its record or its
     `.hydra/overrides.yaml` has the coordinates the sweep gave it (YAML 1.1 read
-    `2e6` as a string). A decimal integer is read at once (the same value).
+    `2e6` as a string). A decimal integer, and a plain word for a plain key
+    (`fund/strategy=uniform`), are read at once (the same value; Hydra itself is
+    imported only for other overrides: a tenth of a second of `alliance-collect`).
 
     Args:
         item: `key=value`, `+key=value` or `~key`.
@@ -139,6 +150,10 @@ def override_value(item: str) -> tuple[str, object]:
     key, _, text = item.lstrip("+~").partition("=")
     if INTEGER.fullmatch(text):
         return key, int(text)
+    if PLAIN_KEY.fullmatch(key) and WORD.fullmatch(text) and text.lower() not in KEYWORDS:
+        return key, text
+    from hydra.errors import HydraException
+
     try:
         override = _override_parser().parse_override(item)
         value = override.value()
