@@ -58,24 +58,11 @@ def free_capacity(load: np.ndarray | int, capacity: float) -> np.ndarray | float
     return np.clip(1.0 - np.asarray(load, dtype=float) / capacity, 0.0, None)
 
 
-def own_and_idle(pillar_eur: np.ndarray) -> np.ndarray:
-    """What each organisation brings of its own and of idle resources, per step.
-
-    Args:
-        pillar_eur: The organisations' pillars, shape (n, 5).
-
-    Returns:
-        Own resources (human and financial, added in order) and idle resources,
-        side by side so that one gather reads both, shape (n, 2).
-    """
-    return np.stack([sum_components(pillar_eur[:, :4]), pillar_eur[:, 4]], axis=1)
-
-
 def shared_resources(
     members: np.ndarray,
     quality: np.ndarray,
     load: np.ndarray,
-    own_and_idle_eur: np.ndarray,
+    pillar_eur: np.ndarray,
     mobilisation: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Own and mobilised resources of projects whose members share their pillars.
@@ -85,8 +72,9 @@ def shared_resources(
         quality: Each project's alliance quality `Q`, shape (k,).
         load: Active projects of each organisation (every member here counts at
             least this project), shape (n,).
-        own_and_idle_eur: Each organisation's own and idle resources per step
-            (`own_and_idle`), shape (n, 2).
+        pillar_eur: The organisations' pillars (`Population.pillar_eur`), shape (n, 5):
+            a member brings its own resources (human and financial, added in
+            order) and its idle ones.
         mobilisation: `mu`, share of idle resources mobilised per unit of `Q`.
 
     Returns:
@@ -97,7 +85,7 @@ def shared_resources(
     rows = np.where(present, members, 0)
     # Empty slots divide by infinity: they bring nothing.
     divisor = np.where(present, np.maximum(np.take(load, rows), 1), np.inf)
-    brought = np.take(own_and_idle_eur, rows, axis=0)
-    own = brought[:, :, 0] / divisor
-    mobilised = mobilisation * quality[:, None] * brought[:, :, 1] / divisor
+    brought = np.take(pillar_eur, rows, axis=0)
+    own = sum_components(brought[:, :, :4]) / divisor
+    mobilised = mobilisation * quality[:, None] * brought[:, :, 4] / divisor
     return sum_components(own), sum_components(mobilised), member_shares(own + mobilised)

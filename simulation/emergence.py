@@ -16,6 +16,7 @@ from simulation.population import (
     any_true,
     complementarity,
     count_true,
+    pillar_shares,
     sum_components,
 )
 from simulation.projects import (
@@ -162,11 +163,9 @@ def choose_partners(
     local = np.floor(per_slot[:, :, :c] * others[:, None, None]).astype(np.int64)
     local += local >= local_lead[:, None, None]  # skip the lead itself
     candidates = start[:, None, None] + local
-    lead_shares = np.take(population.pillar_share, leads, axis=0)
+    lead_shares = population.shares_of(leads)
     weights = (
-        complementarity(
-            lead_shares[:, None, None, :], np.take(population.pillar_share, candidates, axis=0)
-        )
+        complementarity(lead_shares[:, None, None, :], population.shares_of(candidates))
         + MIN_PARTNER_WEIGHT
     )
     cumulative = np.cumsum(weights, axis=2)
@@ -262,11 +261,9 @@ def emerge(
     alliance = n_partners > 0
 
     pillars = population.member_pillars(members)
-    # The members' pillar shares from the pillars just gathered, as `Population.create`
-    # computes them (the same numbers as gathering `pillar_share`, without a second
-    # random gather); empty slots have zero shares and count for nothing below.
-    totals = sum_components(pillars)[:, :, None]
-    shares = np.divide(pillars, totals, out=np.zeros_like(pillars), where=totals > 0)
+    # The members' pillar shares from the pillars just gathered (`shares_of`, without
+    # a second random gather); empty slots have zero shares and count for nothing below.
+    shares = pillar_shares(pillars)
     pair_complementarity = complementarity(shares[:, :1, :], shares[:, 1:, :])
     mean_complementarity = np.divide(
         sum_components(pair_complementarity * is_member[:, 1:]),

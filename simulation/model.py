@@ -23,7 +23,7 @@ from collections.abc import Callable
 import mesa
 import numpy as np
 
-from simulation.capacity import own_and_idle, shared_resources
+from simulation.capacity import shared_resources
 from simulation.clock import run_steps, step_index
 from simulation.config import PROFILES, RunConfig
 from simulation.discounting import discount_factors
@@ -92,7 +92,6 @@ class AllianceModel(mesa.Model):
         # computed, plus one last entry that stays False: an empty member slot (-1)
         # reads it, so member rows index this array without a mask.
         self._load_changed = np.zeros(self.population.size + 1, dtype=bool)
-        self._own_and_idle = own_and_idle(self.population.pillar_eur)
         self.profile_offset = profile_ally_offset(scenario, cfg)
         self.commons = 0.0
         for index in range(scenario.n_territories):
@@ -184,7 +183,7 @@ class AllianceModel(mesa.Model):
             members,
             p.quality[rows],
             self.load,
-            self._own_and_idle,
+            self.population.pillar_eur,
             self.config.model.production.mobilisation,
         )
         p.own_eur[rows] = own

@@ -34,8 +34,6 @@ class Population:
         pillar_eur: What each organisation brings to a project per step, in euro,
             over `PILLAR_COMPONENTS`: human wealth `H` (FTE valued at the wage),
             financial resources `F` by source, and idle resources, shape (n, 5).
-        pillar_share: Each organisation's `pillar_eur` as shares summing to 1 (0 for
-            an organisation that brings nothing), shape (n, 5).
         capital: Alliance capital `A` in [0, 1], shape (n,).
         territory_start: First organisation index of each territory, shape (t,).
         territory_count: Number of organisations in each territory, shape (t,).
@@ -46,7 +44,6 @@ class Population:
     profile: np.ndarray
     territory: np.ndarray
     pillar_eur: np.ndarray
-    pillar_share: np.ndarray
     capital: np.ndarray
     territory_start: np.ndarray
     territory_count: np.ndarray
@@ -56,6 +53,25 @@ class Population:
     def size(self) -> int:
         """Number of organisations."""
         return self.profile.size
+
+    @property
+    def pillar_share(self) -> np.ndarray:
+        """Every organisation's pillars as shares (`shares_of` all of them), shape (n, 5)."""
+        return pillar_shares(self.pillar_eur)
+
+    def shares_of(self, organisations: np.ndarray) -> np.ndarray:
+        """Some organisations' pillars as shares summing to 1 (0 for one that brings nothing).
+
+        Computed from the gathered pillars when asked: the same numbers as a
+        stored table of shares, without its memory (50 MB a national world).
+
+        Args:
+            organisations: Organisation indices, any shape.
+
+        Returns:
+            Shares, shape (*organisations.shape, 5).
+        """
+        return pillar_shares(np.take(self.pillar_eur, organisations, axis=0))
 
     def member_pillars(self, members: np.ndarray) -> np.ndarray:
         """Pillar amounts of each project's members, zeros for empty slots (-1).
@@ -115,19 +131,28 @@ class Population:
         )
         start = np.concatenate(([0], np.cumsum(organisations_per_territory)[:-1]))
         pillar_eur = means[profile] * size[:, None]
-        totals = pillar_eur.sum(axis=1, keepdims=True)
         return cls(
             profile=profile.astype(np.int8),
             territory=territory.astype(np.int32),
             pillar_eur=pillar_eur,
-            pillar_share=np.divide(
-                pillar_eur, totals, out=np.zeros_like(pillar_eur), where=totals > 0
-            ),
             capital=np.zeros(n),
             territory_start=start.astype(np.int64),
             territory_count=organisations_per_territory.astype(np.int64),
             territory_profile=territory * len(PROFILES) + profile,
         )
+
+
+def pillar_shares(pillar_eur: np.ndarray) -> np.ndarray:
+    """Pillar amounts as shares summing to 1 over the last axis, 0 where they sum to 0.
+
+    Args:
+        pillar_eur: Pillar amounts, shape (..., 5).
+
+    Returns:
+        Shares, same shape.
+    """
+    totals = sum_components(pillar_eur)[..., None]
+    return np.divide(pillar_eur, totals, out=np.zeros_like(pillar_eur), where=totals > 0)
 
 
 def complementarity(shares_a: np.ndarray, shares_b: np.ndarray) -> np.ndarray:

@@ -80,6 +80,18 @@ def threshold_bits(probability: np.ndarray) -> np.ndarray:
     return scaled.astype(np.uint64)
 
 
+@functools.lru_cache(maxsize=1)
+def _ids_times_golden(n: int) -> np.ndarray:
+    """`id * golden` of the entities `0..n-1`, computed once per world size.
+
+    Kept for the last size asked, so a world and its counterfactual share one
+    array (10 MB in a national world). Read only.
+    """
+    ids_golden = np.arange(n, dtype=np.uint64) * _GOLDEN
+    ids_golden.flags.writeable = False
+    return ids_golden
+
+
 @functools.lru_cache(maxsize=4096)
 def _base_bits(key: int, step: int, slot: int) -> np.uint64:
     """`RandomStreams._base` of one mechanism's key, remembered.
@@ -102,7 +114,6 @@ class RandomStreams:
         keys = rng.integers(0, 2**63, size=len(MECHANISMS), dtype=np.uint64)
         self._keys = dict(zip(MECHANISMS, keys, strict=True))
         self._int_keys = {mechanism: int(key) for mechanism, key in self._keys.items()}
-        self._ids_golden = np.empty(0, dtype=np.uint64)
         self._scratch = (np.empty(BLOCK, dtype=np.uint64), np.empty(BLOCK, dtype=np.uint64))
 
     def _base(self, mechanism: str, step: int, slot: int = 0) -> np.uint64:
@@ -134,8 +145,7 @@ class RandomStreams:
             The entities whose draw is below their probability, ascending.
         """
         n = index.size
-        if self._ids_golden.size != n:
-            self._ids_golden = np.arange(n, dtype=np.uint64) * _GOLDEN
+        ids_golden = _ids_times_golden(n)
         thresholds = threshold_bits(probability).ravel()
         base = self._base(mechanism, step)
         below = np.empty(n, dtype=bool)
@@ -144,7 +154,7 @@ class RandomStreams:
         for start in range(0, n, BLOCK):
             stop = min(n, start + BLOCK)
             x, scratch = x_all[: stop - start], scratch_all[: stop - start]
-            np.add(self._ids_golden[start:stop], base, out=x)
+            np.add(ids_golden[start:stop], base, out=x)
             _mix_inplace(x, scratch)
             np.bitwise_xor(x, base, out=x)
             _mix_inplace(x, scratch)

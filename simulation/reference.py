@@ -45,7 +45,7 @@ class Organisation(mesa.Agent):
         self.profile = int(population.profile[index])
         self.territory = int(population.territory[index])
         self.pillar_eur = population.pillar_eur[index]
-        self.pillar_share = population.pillar_share[index]
+        self.pillar_share = population.shares_of(index)
         self.capital = 0.0
 
 

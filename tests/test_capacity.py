@@ -5,7 +5,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from simulation.capacity import free_capacity, memberships, own_and_idle, shared_resources
+from simulation.capacity import free_capacity, memberships, shared_resources
 from simulation.model import AllianceModel
 from simulation.population import sum_components
 from simulation.run import run
@@ -31,9 +31,7 @@ def test_an_organisation_in_two_projects_brings_half_to_each():
     members = np.array([[0, -1], [0, 1]])
     load = memberships(members, 2)
     np.testing.assert_array_equal(load, [2, 1])
-    own, mobilised, shares = shared_resources(
-        members, np.array([0.0, 0.5]), load, own_and_idle(pillars), 1.0
-    )
+    own, mobilised, shares = shared_resources(members, np.array([0.0, 0.5]), load, pillars, 1.0)
     np.testing.assert_allclose(own, [50.0, 50.0 + 20.0])
     np.testing.assert_allclose(mobilised, [0.0, 0.5 * 40.0 / 2])
     np.testing.assert_allclose(shares, [[1.0, 0.0], [60 / 80, 20 / 80]])

@@ -102,7 +102,7 @@ def test_shared_pillars_recomputed_only_where_loads_changed_equal_a_full_recompu
             np.take(p.members, rows, axis=0),
             p.quality[rows],
             model.load,
-            model._own_and_idle,
+            model.population.pillar_eur,
             model.config.model.production.mobilisation,
         )
         model._share_pillars()  # this step's ended projects left: loads changed again
