@@ -170,7 +170,7 @@ def choose_partners(
     )
     cumulative = np.cumsum(weights, axis=2)
     pick = count_true(cumulative < per_slot[:, :, c:] * cumulative[:, :, -1:])
-    chosen = np.take_along_axis(candidates, pick[:, :, None], axis=2)[:, :, 0]
+    chosen = candidates.reshape(k * slots, c)[np.arange(k * slots), pick.ravel()].reshape(k, slots)
     partners = np.full((k, slots), -1, dtype=np.int64)
     for j in range(slots):
         duplicate = (

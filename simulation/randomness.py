@@ -195,15 +195,7 @@ class RandomStreams:
         base = np.array([self._base(m, step, slot) for m in mechanisms], dtype=np.uint64)[:, None]
         ids = np.asarray(entities, dtype=np.uint64)
         ids_golden = np.multiply(ids.ravel(), _GOLDEN)
-        # `bits` is hashed in place; `scratch` is its only temporary.
-        bits = np.add(ids_golden[None, :], base)
-        scratch = np.empty_like(bits)
-        _mix_inplace(bits, scratch)
-        np.bitwise_xor(bits, base, out=bits)
-        _mix_inplace(bits, scratch)
-        np.right_shift(bits, np.uint64(_UNIT_BITS), out=bits)
-        draws = bits.astype(np.float64)
-        return np.multiply(draws, _TO_UNIT, out=draws).reshape(len(mechanisms), *ids.shape)
+        return _unit_draws(ids_golden[None, :], base).reshape(len(mechanisms), *ids.shape)
 
     def uniform_slots(
         self, mechanism: str, step: int, entities: np.ndarray, slots: int
@@ -219,7 +211,26 @@ class RandomStreams:
         Returns:
             Shape (k, slots); column `j` equals `uniform(mechanism, step, entities, j)`.
         """
-        base = np.array([self._base(mechanism, step, slot) for slot in range(slots)])[None, :]
-        ids = np.asarray(entities, dtype=np.uint64)[:, None]
-        bits = _mix(_mix(ids * _GOLDEN + base) ^ base)
-        return (bits >> np.uint64(11)).astype(np.float64) * _TO_UNIT
+        base = np.array([self._base(mechanism, step, slot) for slot in range(slots)], np.uint64)
+        ids_golden = np.multiply(np.asarray(entities, dtype=np.uint64), _GOLDEN)
+        return _unit_draws(ids_golden[:, None], base[None, :])
+
+
+def _unit_draws(ids_golden: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """Uniform draws `mix(mix(id * golden + base) ^ base)`, top 53 bits, in [0, 1).
+
+    Args:
+        ids_golden: `id * golden` of the entities, broadcast against `base`.
+        base: Per-(mechanism, step, slot) bases (`RandomStreams._base`).
+
+    Returns:
+        float64, of the broadcast shape; hashed in place, with one temporary.
+    """
+    bits = np.add(ids_golden, base)
+    scratch = np.empty_like(bits)
+    _mix_inplace(bits, scratch)
+    np.bitwise_xor(bits, base, out=bits)
+    _mix_inplace(bits, scratch)
+    np.right_shift(bits, np.uint64(_UNIT_BITS), out=bits)
+    draws = bits.astype(np.float64)
+    return np.multiply(draws, _TO_UNIT, out=draws)
