@@ -50,7 +50,7 @@ def helper_script(tmp_path: Path, body: str, **options) -> subprocess.Popen:
 def test_the_call_runs_in_the_helper_and_its_result_comes_back(tmp_path):
     body = """
     helper = forked.take()
-    pid = helper.call(slow, 0.0)
+    pid = helper.call("__main__:slow", 0.0)
     print(pid != os.getpid(), forked.take() is None, "json" in sys.modules)
     """
     out, err = helper_script(tmp_path, body).communicate(timeout=60)
@@ -60,7 +60,7 @@ def test_the_call_runs_in_the_helper_and_its_result_comes_back(tmp_path):
 def test_the_calls_exception_is_raised_with_the_helpers_traceback(tmp_path):
     body = """
     try:
-        forked.take().call(fails)
+        forked.take().call("__main__:fails")
     except ValueError as error:
         print(str(error), "|", "helper process" in "".join(error.__notes__))
     """
@@ -85,7 +85,7 @@ def test_ctrl_c_stops_the_helper_which_removes_its_temporary(tmp_path):
     helper = forked.take()
     print(helper.pid, flush=True)
     try:
-        helper.call(slow, 30.0)
+        helper.call("__main__:slow", 30.0)
     except KeyboardInterrupt:
         print("interrupted", flush=True)
     """
@@ -107,7 +107,7 @@ def test_alliance_run_leaves_the_model_to_its_helper(tmp_path):
     # The console script as installed, with a probe of what the command imported.
     script = (
         "import sys, atexit\n"
-        "atexit.register(lambda: print(sorted({'xarray', 'pandas', 'mesa.model'} & "
+        "atexit.register(lambda: print(sorted({'xarray', 'pandas', 'mesa.model', 'tqdm'} & "
         "set(sys.modules)), file=sys.stderr))\n"
         f"sys.argv = ['alliance-run', *{SMALL_OVERRIDES!r}, 'hydra.run.dir={tmp_path}/run']\n"
         "from experiments.cli.console import alliance_run\n"
@@ -116,7 +116,7 @@ def test_alliance_run_leaves_the_model_to_its_helper(tmp_path):
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
     )
-    assert done.stderr.strip().splitlines()[-1] == "[]"
+    assert done.stderr.strip().splitlines()[-1] == "[]"  # nor tqdm: experiments.cli.single
     assert "In short:" in done.stdout and (tmp_path / "run" / "dataset.nc").exists()
 
 

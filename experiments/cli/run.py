@@ -69,7 +69,6 @@ def main(cfg: DictConfig) -> str:
     Returns:
         `DONE`, or `FAILED` for a sweep's job that failed (its folder holds `error.txt`).
     """
-    from experiments.cli.single import run_and_write
     from experiments.storage.files import discard_empty_run_dir
 
     hydra_config = HydraConfig.get()
@@ -95,9 +94,14 @@ def main(cfg: DictConfig) -> str:
     if hydra_config.mode == RunMode.MULTIRUN:
         return run_sweep_job(spec)
     path = run_dir / DATASET_NAME
-    call = (run_and_write, job.run_config(), provenance(spec), path)
+    arguments = (job.run_config(), provenance(spec), path)
     helper = forked.take()  # started by the console script: the model is imported there
-    print(helper.call(*call) if helper else run_and_write(*call[1:]))
+    if helper is not None:
+        print(helper.call("experiments.cli.single:run_and_write", *arguments))
+    else:
+        from experiments.cli.single import run_and_write
+
+        print(run_and_write(*arguments))
     print(f"\ndataset: {path}")
     return DONE
 

@@ -10,7 +10,7 @@ would only take turns with Hydra. A second process can: at its start the console
 script forks a helper (`start`) that imports the model's modules on the other
 core, then waits. The command composes and validates as before, hands the helper
 one call (`Helper.call`: the run, the dataset's file, its summary) and prints what
-comes back; the command never imports the model itself. A run then costs about
+comes back; the command never imports the model, nor the module of the call. A run then costs about
 the longer of the two parts, not their sum.
 
 The call is pickled to the helper and its result or exception pickled back: the
@@ -39,12 +39,12 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import importlib
 import os
 import pickle
 import signal
 import sys
 import traceback
-from collections.abc import Callable
 
 from experiments.process.startup import die_with_parent, import_quickly
 
@@ -68,11 +68,12 @@ class Helper:
         self._results = results
         self._running = True
 
-    def call(self, function: Callable[..., object], *args: object) -> object:
+    def call(self, function: str, *args: object) -> object:
         """`function(*args)` in the helper, which then ends.
 
         Args:
-            function: A module-level function (pickled by reference).
+            function: A module-level function, named "module:name": this process
+                need not import its module (the helper has).
             args: Its arguments (pickled).
 
         Returns:
@@ -186,8 +187,9 @@ def _serve(modules: tuple[str, ...], calls: int, results: int) -> None:
 def _outcome(data: bytes) -> bytes:
     """The pickled (returned, value) of the call in `data`; its exception if it raised."""
     try:
-        function, args = pickle.loads(data)
-        return pickle.dumps((True, function(*args)))
+        name, args = pickle.loads(data)
+        module, _, function = name.partition(":")
+        return pickle.dumps((True, getattr(importlib.import_module(module), function)(*args)))
     except KeyboardInterrupt:
         raise
     except BaseException as error:
