@@ -209,6 +209,14 @@ def package_version() -> str:
         return "unknown"
 
 
+@functools.cache
+def mesa_version() -> str:
+    """Installed version of Mesa (read once: the package metadata takes a millisecond)."""
+    from importlib.metadata import version
+
+    return version("mesa")
+
+
 def config_json(config: RunConfig) -> str:
     """The resolved configuration as canonical JSON (sorted keys)."""
     return json.dumps(dataclasses.asdict(config), sort_keys=True)
@@ -243,22 +251,19 @@ def build_dataset(
     Returns:
         The dataset, with units and descriptions on every variable.
     """
-    from importlib.metadata import version
-
     import xarray as xr
 
     config = treated.config
     scenario = config.scenario
     worlds = (treated, counterfactual)
     records = [treated.recorder.as_dict(), counterfactual.recorder.as_dict()]
-    data_vars: dict[str, xr.DataArray] = {}
+    # Variables as (dims, data, attrs): the dataset takes them as they are, where
+    # data arrays would each be aligned against the others (most of the assembly's time).
+    data_vars: dict[str, tuple] = {}
 
     def add(name, data, dims, units, long_name, description) -> None:
-        data_vars[name] = xr.DataArray(
-            data,
-            dims=dims,
-            attrs={"units": units, "long_name": long_name, "description": description},
-        )
+        attrs = {"units": units, "long_name": long_name, "description": description}
+        data_vars[name] = (dims, data, attrs)
 
     for key, (name, dims, units, long_name, description) in _SERIES.items():
         add(
@@ -331,7 +336,7 @@ def build_dataset(
             long_name,
             f"{long_name} by every project over the horizon, {discounted}",
         )
-    data_vars["private_resources_pv"].attrs["description"] += (
+    data_vars["private_resources_pv"][2]["description"] += (
         "; private resources are everything not paid by the fund: members' own and "
         "mobilised resources and set-up costs"
     )
@@ -467,16 +472,17 @@ def build_dataset(
             },
         ),
     }
-    data_vars["discount_factor"] = xr.DataArray(
+    add(
+        "discount_factor",
         treated.discount,
-        dims=("time",),
-        attrs={
-            "units": "1",
-            "long_name": "Discount factor",
-            "description": "Factor applied to a flow at this step to count it at the start "
-            "(accounting.discount_rate_per_year and accounting.discount_schedule)",
-        },
+        ("time",),
+        "1",
+        "Discount factor",
+        "Factor applied to a flow at this step to count it at the start "
+        "(accounting.discount_rate_per_year and accounting.discount_schedule)",
     )
+    # Dimension coordinates first, then the others, in the order data arrays gave them.
+    coords = {name: coords[name] for name in sorted(coords, key=lambda n: coords[n][0] != n)}
     dataset = xr.Dataset(data_vars, coords=coords)
     dataset.attrs = {
         "title": "Alliance premium simulation",
@@ -484,7 +490,7 @@ def build_dataset(
         "strategy": config.fund.strategy.name,
         "seed": config.seed,
         "package_version": package_version(),
-        "mesa_version": version("mesa"),
+        "mesa_version": mesa_version(),
         "config_json": config_json(config),
         "config_hash": config_hash(config),
         "discount_rate_per_year": config.accounting.discount_rate_per_year,
