@@ -89,3 +89,23 @@ def shared_resources(
     own = sum_components(brought[:, :, :4]) / divisor
     mobilised = mobilisation * quality[:, None] * brought[:, :, 4] / divisor
     return sum_components(own), sum_components(mobilised), member_shares(own + mobilised)
+
+
+def solo_own_resources(leads: np.ndarray, load: np.ndarray, pillar_eur: np.ndarray) -> np.ndarray:
+    """Own resources of solo projects whose leads share their pillars.
+
+    The own resources `shared_resources` gives a project without partners, bit
+    for bit: its lead's own resources over its load (the empty slots add zeros).
+    Its mobilised resources are 0 (its quality is 0) and its lead's share of the
+    value 1, whatever the loads, as `emergence.emerge` set them at its birth.
+
+    Args:
+        leads: Lead organisation of each project, shape (k,).
+        load: Active projects of each organisation, shape (n,).
+        pillar_eur: The organisations' pillars, shape (n, 5).
+
+    Returns:
+        Own resources per project (EUR per step), shape (k,).
+    """
+    own = sum_components(np.take(pillar_eur, leads, axis=0)[:, :4])
+    return own / np.maximum(np.take(load, leads), 1)

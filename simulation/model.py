@@ -23,7 +23,7 @@ from collections.abc import Callable
 import mesa
 import numpy as np
 
-from simulation.capacity import shared_resources
+from simulation.capacity import shared_resources, solo_own_resources
 from simulation.clock import run_steps, step_index
 from simulation.config import PROFILES, RunConfig
 from simulation.discounting import discount_factors
@@ -172,13 +172,22 @@ class AllianceModel(mesa.Model):
         recomputed (new projects among them: their lead's load changed): the
         others' inputs (members, quality, loads) are those they were computed from,
         and each project's amounts are computed from its own row alone, so the
-        table holds the same numbers, bit for bit, as a recomputation of all.
+        table holds the same numbers, bit for bit, as a recomputation of all. A
+        solo project's mobilised resources (0) and shares (the lead's 1) are those
+        of its birth whatever the loads: only its own resources are set
+        (`solo_own_resources`).
         """
         p, rows = self.projects, self._active
         members = np.take(p.members, rows, axis=0)
         affected = any_true(np.take(self._load_changed, members))
         self._load_changed[:] = False
         rows, members = rows[affected], members[affected]
+        alliance = p.alliance[rows]
+        solo = rows[~alliance]
+        p.own_eur[solo] = solo_own_resources(
+            members[~alliance, 0], self.load, self.population.pillar_eur
+        )
+        rows, members = rows[alliance], members[alliance]
         own, mobilised, shares = shared_resources(
             members,
             p.quality[rows],

@@ -5,7 +5,12 @@ import dataclasses
 import numpy as np
 import pytest
 
-from simulation.capacity import free_capacity, memberships, shared_resources
+from simulation.capacity import (
+    free_capacity,
+    memberships,
+    shared_resources,
+    solo_own_resources,
+)
 from simulation.model import AllianceModel
 from simulation.population import sum_components
 from simulation.run import run
@@ -110,3 +115,19 @@ def test_the_kept_load_is_the_members_count_of_the_active_projects(steps):
     members = np.take(model.projects.members, model._active, axis=0)
     np.testing.assert_array_equal(model.load, memberships(members, model.population.size))
     assert model.load.max() > 1
+
+
+def test_a_solo_project_s_shared_resources_are_its_lead_s_over_its_load():
+    """`solo_own_resources` is `shared_resources` of projects without partners, bit for bit."""
+    rng = np.random.default_rng(5)
+    pillars = rng.lognormal(size=(50, 5)) * 1000.0
+    pillars[:5] = 0.0  # organisations that bring nothing
+    pillars[5:10, :4] = 0.0  # and some that bring only idle resources
+    leads = rng.integers(0, 50, size=200)
+    members = np.full((200, 4), -1)
+    members[:, 0] = leads
+    load = rng.integers(0, 6, size=50)
+    own, mobilised, shares = shared_resources(members, np.zeros(200), load, pillars, 0.4)
+    np.testing.assert_array_equal(solo_own_resources(leads, load, pillars), own)
+    np.testing.assert_array_equal(mobilised, 0.0)
+    np.testing.assert_array_equal(shares, np.eye(1, 4).repeat(200, axis=0))
