@@ -153,3 +153,20 @@ def test_a_fund_that_pays_nothing_is_said_so(dataset):
     assert "the fund pays nothing: its net social benefit is 0.00 MEUR" in text
     assert "more social value" not in text
     assert "more social value" in shown.answer_html(result, decision.versus(result.outcomes, None))
+
+
+@pytest.mark.parametrize(
+    "variable", ["premium_leverage", "premium_frugality", "value_created", "engineering_capacity"]
+)
+def test_the_band_equals_numpy_slice_by_slice_to_the_last_bit(dataset, variable):
+    # `band` takes numpy's whole-array quantile where no NaN is left; it must give
+    # what the NaN-skipping quantile gives one slice at a time, bit for bit.
+    values = dataset[variable]
+    with_a_gap = values.where(values.seed != values.seed[0])  # a NaN in every slice
+    for data in (values, with_a_gap):
+        summary = summaries.band(data)
+        moved = data.transpose(..., "seed").values
+        for stat, q in (("low", 0.05), ("high", 0.95)):
+            expected = np.apply_along_axis(lambda s, q=q: np.nanquantile(s, q), -1, moved)
+            got = summary[stat].transpose(*data.dims[1:]).values
+            np.testing.assert_array_equal(got, expected)

@@ -12,6 +12,7 @@ the page shows the matplotlib figures of `experiments.explore.figures` instead.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import math
 from pathlib import Path
@@ -224,15 +225,21 @@ def size_plot(engineering: xr.Dataset, maturity: xr.Dataset) -> dict:
     return {"data": data, "layout": layout}
 
 
+@functools.cache
+def _colour_scale(name: str, top: float, steps: int) -> tuple[tuple[float, str], ...]:
+    cmap = colormaps[name]
+    return tuple((i / (steps - 1), to_hex(cmap(top * i / (steps - 1)))) for i in range(steps))
+
+
 def colour_scale(name: str, top: float = 1.0, steps: int = 9) -> list[list]:
     """A matplotlib colour map as a plotly colour scale, cut at `top` (0-1)."""
-    cmap = colormaps[name]
-    return [[i / (steps - 1), to_hex(cmap(top * i / (steps - 1)))] for i in range(steps)]
+    return [list(stop) for stop in _colour_scale(name, top, steps)]
 
 
 def territory_plot(values: xr.DataArray) -> dict:
     """Every territory as a square, grouped by size class; its number and id on hover."""
-    present = [s for s in SIZE_ORDER if s in values.size_class.values]
+    classes, ids = values.size_class.values, values.territory.values
+    present = [s for s in SIZE_ORDER if s in classes]
     finite = values.values[np.isfinite(values.values)]
     low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     diverging = low < 0 < high
@@ -257,14 +264,14 @@ def territory_plot(values: xr.DataArray) -> dict:
     )
     width = 0.88 / max(len(present), 1)
     for i, size in enumerate(present):
-        group = values.where(values.size_class == size, drop=True)
-        n = group.size
+        of_size = classes == size
+        n = int(of_size.sum())
         columns = math.ceil(math.sqrt(n))
         rows = math.ceil(n / columns)
         z = np.full(rows * columns, np.nan)
-        z[:n] = group.values
+        z[:n] = values.values[of_size]
         names = np.full(rows * columns, "", dtype=object)
-        names[:n] = [f"territory {int(t)}" for t in group.territory.values]
+        names[:n] = [f"territory {int(t)}" for t in ids[of_size]]
         suffix = "" if i == 0 else str(i + 1)
         data.append(
             {
