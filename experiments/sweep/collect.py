@@ -29,9 +29,10 @@ import functools
 import os
 import re
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import xarray as xr
 import yaml
@@ -196,6 +197,48 @@ def _check_record(job: Path, record: dict) -> None:
         raise CollectRefused(msg)
 
 
+def _walk(top: Path) -> Iterator[tuple[str, list[os.DirEntry]]]:
+    """`os.walk(top)` in its order (top-down, links not followed), each folder's entries.
+
+    The entries are `os.DirEntry`s, which know whether they are links without a
+    system call of their own.
+    """
+    try:
+        with os.scandir(top) as scanned:
+            entries = list(scanned)
+    except OSError:  # as os.walk: an unreadable folder is passed over
+        return
+    yield str(top), entries
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            yield from _walk(Path(entry.path))
+
+
+def sweep_files(sweep_dir: Path) -> tuple[list[Path], list[Path]]:
+    """One pass over a sweep's folder: refuse any link; its jobs' records and Hydra's overrides.
+
+    Args:
+        sweep_dir: The sweep's folder.
+
+    Returns:
+        The `job.json` files and the `.hydra/overrides.yaml` files below it,
+        sorted (what `Path.rglob` finds of each).
+
+    Raises:
+        CollectRefused: A symbolic link in the sweep's folder (`check_no_links`).
+    """
+    records, overrides = [], []
+    for folder, entries in _walk(sweep_dir):
+        for entry in sorted(entries, key=lambda e: e.name):
+            if entry.is_symlink():
+                _refuse_link(Path(entry.path))
+            if entry.name == RECORD_NAME:
+                records.append(Path(entry.path))
+            elif entry.name == "overrides.yaml" and os.path.basename(folder) == ".hydra":
+                overrides.append(Path(entry.path))
+    return sorted(records), sorted(overrides)
+
+
 def check_no_links(sweep_dir: Path) -> None:
     """Refuse a sweep folder holding a symbolic link: a job folder or file is never a link.
 
@@ -206,16 +249,16 @@ def check_no_links(sweep_dir: Path) -> None:
     Raises:
         CollectRefused: Naming the first link found and where it points.
     """
-    for folder, subfolders, files in os.walk(sweep_dir):
-        for name in sorted([*subfolders, *files]):
-            path = Path(folder) / name
-            if path.is_symlink():
-                msg = (
-                    f"{path}: a symbolic link (to {os.readlink(path)}) in the sweep's folder; "
-                    "allowed: job folders and files themselves; replace the link by the job's "
-                    "own folder, or remove it and re-run the sweep"
-                )
-                raise CollectRefused(msg)
+    sweep_files(sweep_dir)
+
+
+def _refuse_link(path: Path) -> NoReturn:
+    msg = (
+        f"{path}: a symbolic link (to {os.readlink(path)}) in the sweep's folder; "
+        "allowed: job folders and files themselves; replace the link by the job's "
+        "own folder, or remove it and re-run the sweep"
+    )
+    raise CollectRefused(msg)
 
 
 def find_jobs(sweep_dir: Path) -> SweepJobs:
@@ -235,10 +278,10 @@ def find_jobs(sweep_dir: Path) -> SweepJobs:
             belongs to another folder, or its dataset is not the one its record
             describes (`jobs.damage`).
     """
-    check_no_links(sweep_dir)
+    record_files, overrides_files = sweep_files(sweep_dir)  # links refused first
     jobs = SweepJobs()
     recorded = set()
-    for record_file in sorted(sweep_dir.rglob(RECORD_NAME)):
+    for record_file in record_files:
         job = record_file.parent
         recorded.add(job)
         record = read_record(job)
@@ -256,7 +299,7 @@ def find_jobs(sweep_dir: Path) -> SweepJobs:
             jobs.failed[job] = _last_error_line(job)
         else:
             jobs.unfinished.append(job)
-    for overrides_file in sorted(sweep_dir.rglob(".hydra/overrides.yaml")):
+    for overrides_file in overrides_files:
         job = overrides_file.parent.parent
         if job in recorded:
             continue

@@ -48,7 +48,10 @@ NC_TYPES = {
     11: ">u8",
 }
 _CODES = {np.dtype(dtype).newbyteorder("="): code for code, dtype in NC_TYPES.items()}
+_DTYPES = {code: np.dtype(dtype) for code, dtype in NC_TYPES.items()}
 _CHAR = 2
+_ATTRIBUTE_LIST = struct.Struct(">iq")  # also an attribute's type and length
+_LENGTH = struct.Struct(">q")
 
 
 @dataclass
@@ -231,18 +234,33 @@ class _Reader:
         return text
 
     def attributes(self) -> dict[str, object]:
-        _, count = self.unpack(">iq")
+        # A run file has about forty global attributes, read twice per run by a merge
+        # (its checksum's header check, then its arrays): one pass, no method calls.
+        data, at = self.data, self.at
+        _, count = _ATTRIBUTE_LIST.unpack_from(data, at)
+        at += _ATTRIBUTE_LIST.size
         attrs = {}
         for _ in range(count):
-            name = self.name()
-            code, length = self.unpack(">iq")
-            raw = self.data[self.at : self.at + length * np.dtype(NC_TYPES[code]).itemsize]
-            self.at += len(raw) + (-len(raw) % 4)
+            (length,) = _LENGTH.unpack_from(data, at)
+            at += 8
+            name = data[at : at + length].decode()
+            at += length + (-length % 4)
+            code, length = _ATTRIBUTE_LIST.unpack_from(data, at)
+            at += _ATTRIBUTE_LIST.size
             if code == _CHAR:
-                attrs[name] = raw.decode()
+                attrs[name] = data[at : at + length].decode()
+                at += length + (-length % 4)
                 continue
-            values = np.frombuffer(raw, NC_TYPES[code]).astype(NC_TYPES[code][1:])
+            dtype = _DTYPES[code]
+            size = length * dtype.itemsize
+            raw = data[at : at + size]
+            if len(raw) < size:
+                msg = "an attribute ends past the end of the file"
+                raise struct.error(msg)
+            at += size + (-size % 4)
+            values = np.frombuffer(raw, dtype).astype(dtype.newbyteorder("="))
             attrs[name] = values[0] if length == 1 else values
+        self.at = at
         return attrs
 
 
