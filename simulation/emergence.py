@@ -16,6 +16,7 @@ from simulation.population import (
     any_true,
     complementarity,
     count_true,
+    numpy_sum,
     pillar_shares,
     sum_components,
 )
@@ -266,7 +267,7 @@ def emerge(
     shares = pillar_shares(pillars)
     pair_complementarity = complementarity(shares[:, :1, :], shares[:, 1:, :])
     mean_complementarity = np.divide(
-        sum_components(pair_complementarity * is_member[:, 1:]),
+        numpy_sum(pair_complementarity * is_member[:, 1:]),
         n_partners,
         out=np.zeros(leads.size),
         where=alliance,
@@ -282,8 +283,8 @@ def emerge(
 
     own_by_member = sum_components(pillars[:, :, :4])
     mobilised_by_member = cfg.production.mobilisation * quality[:, None] * pillars[:, :, 4]
-    own_eur = sum_components(own_by_member)
-    mobilised_eur = sum_components(mobilised_by_member)
+    own_eur = numpy_sum(own_by_member)
+    mobilised_eur = numpy_sum(mobilised_by_member)
     cells = resource_cells(pillars, mobilised_eur, np.zeros(leads.size))
 
     # Each territory's running sums once, then gathered: the same sums row by row.

@@ -151,7 +151,7 @@ def pillar_shares(pillar_eur: np.ndarray) -> np.ndarray:
     Returns:
         Shares, same shape.
     """
-    totals = sum_components(pillar_eur)[..., None]
+    totals = numpy_sum(pillar_eur)[..., None]
     return np.divide(pillar_eur, totals, out=np.zeros_like(pillar_eur), where=totals > 0)
 
 
@@ -172,14 +172,11 @@ def complementarity(shares_a: np.ndarray, shares_b: np.ndarray) -> np.ndarray:
 
 
 def sum_components(x: np.ndarray) -> np.ndarray:
-    """Sum over a short last axis (pillar components, member slots), as numpy adds it.
+    """Sum over a short last axis (pillar components, member slots), adding in order.
 
-    The same numbers as `x.sum(axis=-1)`, bit for bit, without numpy's slow
-    reduction over a short last axis (a few calls on whole columns instead of a
-    loop per row). numpy adds a row of fewer than eight terms in order; from
-    eight to 128 terms, pairwise: eight running sums over the terms in blocks of
-    eight, combined as ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)), then
-    the remaining terms in order. Longer rows are left to numpy.
+    Column by column, without numpy's slow reduction over a short last axis.
+    Below eight terms these are the numbers of `x.sum(axis=-1)` too (numpy adds
+    so few in order); from eight on numpy adds pairwise (`numpy_sum`).
 
     Args:
         x: Array whose last axis is short, shape (..., c).
@@ -188,13 +185,34 @@ def sum_components(x: np.ndarray) -> np.ndarray:
         Shape (...).
     """
     n = x.shape[-1]
+    if n < _UNROLL and _few_rows(x):
+        return x.sum(axis=-1)
+    total = x[..., 0].copy()
+    for component in range(1, n):
+        total += x[..., component]
+    return total
+
+
+def numpy_sum(x: np.ndarray) -> np.ndarray:
+    """`x.sum(axis=-1)` over a short last axis, bit for bit, column by column.
+
+    numpy adds a row of fewer than eight terms in order (`sum_components`); from
+    eight to 128 terms, pairwise: eight running sums over the terms in blocks of
+    eight, combined as ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)), then
+    the remaining terms in order. Longer rows, and arrays of few rows, are left
+    to numpy itself.
+
+    Args:
+        x: Array whose last axis is short and innermost (C order), shape (..., c).
+
+    Returns:
+        Shape (...).
+    """
+    n = x.shape[-1]
     if n > _PAIRWISE_BLOCK or _few_rows(x):
         return x.sum(axis=-1)
     if n < _UNROLL:
-        total = x[..., 0].copy()
-        for component in range(1, n):
-            total += x[..., component]
-        return total
+        return sum_components(x)
     blocks = n - n % _UNROLL
     running = [x[..., j].copy() for j in range(_UNROLL)]
     for start in range(_UNROLL, blocks, _UNROLL):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from simulation.config import PROFILES, ProductionConfig, SurvivalConfig
-from simulation.population import sum_components
+from simulation.population import numpy_sum
 
 
 @dataclass
@@ -72,7 +72,7 @@ def member_shares(contributions: np.ndarray) -> np.ndarray:
         Shares summing to 1 per project, shape (k, slots); equal shares among
         the members (the lead, at least) when nobody commits anything.
     """
-    totals = sum_components(contributions)[:, None]
+    totals = numpy_sum(contributions)[:, None]
     committed = totals > 0
     shares = contributions / np.where(committed, totals, 1.0)
     # Rows where nobody commits anything: the lead's share is 1.
@@ -126,9 +126,9 @@ def diversification(cells: np.ndarray) -> np.ndarray:
     Returns:
         `D` in [0, 1): 0 when one partner brings one kind of resource.
     """
-    totals = sum_components(cells)[..., None]
+    totals = numpy_sum(cells)[..., None]
     shares = np.divide(cells, totals, out=np.zeros_like(cells), where=totals > 0)
-    return 1.0 - sum_components(shares**2)
+    return 1.0 - numpy_sum(shares**2)
 
 
 def hazard(

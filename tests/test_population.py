@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from simulation import population
-from simulation.population import any_true, count_true, sum_components
+from simulation.population import any_true, count_true, numpy_sum, sum_components
 
 
 @pytest.fixture(params=[False, True], ids=["column loop", "numpy's reduction"])
@@ -14,14 +14,18 @@ def few_rows(request, monkeypatch):
 
 
 @pytest.mark.parametrize("terms", [1, 2, 4, 5, 7, 8, 9, 16, 17, 18, 26, 64, 127, 128, 129, 200])
-def test_sum_components_adds_as_numpy_does(terms, few_rows):
+def test_numpy_sum_adds_as_numpy_does_and_sum_components_in_order(terms, few_rows):
     rng = np.random.default_rng(terms)
     for shape in [(4000, terms), (200, 3, terms)]:
         x = rng.random(shape) * 10.0 ** rng.integers(-8, 8, shape)
         x[rng.random(shape) < 0.2] = 0.0
-        np.testing.assert_array_equal(sum_components(x), x.sum(axis=-1))
+        np.testing.assert_array_equal(numpy_sum(x), x.sum(axis=-1))
         squares = x**2
-        np.testing.assert_array_equal(sum_components(squares), squares.sum(axis=-1))
+        np.testing.assert_array_equal(numpy_sum(squares), squares.sum(axis=-1))
+        in_order = x[..., 0].copy()
+        for j in range(1, terms):
+            in_order = in_order + x[..., j]
+        np.testing.assert_array_equal(sum_components(x), in_order)
 
 
 @pytest.mark.parametrize("columns", [1, 3, 4, 16])
