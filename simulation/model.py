@@ -80,6 +80,7 @@ class AllianceModel(mesa.Model):
         self.landmarks = Landmarks()
         self._active = np.empty(0, dtype=np.int64)
         self._first_new_row = 0  # the first row of this step's new projects
+        self._gathered: dict[str, np.ndarray] = {}  # see `active_column`
         # Each active project's hazard per step and the state it was computed in
         # (`_hazard_state`), aligned with `_active`; see `_survive`.
         self._hazard = np.empty(0)
@@ -140,6 +141,7 @@ class AllianceModel(mesa.Model):
         )
         self._change_load(new.members, +1)
         self.fund.back_projects(t)
+        self._gathered = {}  # the active rows and their columns are this step's from here
         if cfg.production.shared_pillars:
             self._share_pillars()
 
@@ -154,6 +156,24 @@ class AllianceModel(mesa.Model):
         self._active = self._active[kept]
         self._hazard = self._hazard[kept]
         self._hazard_state = self._hazard_state[kept]
+
+    def active_column(self, name: str) -> np.ndarray:
+        """A column of the project table at the active rows, gathered once a step.
+
+        For the columns nothing changes between the fund's backing and the end of
+        the step (`deployed`, `alliance`, `territory`, ...): production, survival
+        and recording read them from one gather.
+
+        Args:
+            name: A column of `ProjectTable`.
+
+        Returns:
+            The column's values at `_active` (read only: shared by the step's readers).
+        """
+        column = self._gathered.get(name)
+        if column is None:
+            column = self._gathered[name] = getattr(self.projects, name)[self._active]
+        return column
 
     def _change_load(self, members: np.ndarray, change: int) -> None:
         """Add `change` to the load of every member (slots of -1 are empty); mark them changed."""
@@ -212,7 +232,7 @@ class AllianceModel(mesa.Model):
             projects `resources`, `mobilised`, `grant` (paid) and `paying`.
         """
         p, rows = self.projects, self._active
-        deployed = p.deployed[rows]
+        deployed = self.active_column("deployed")
         scale = np.where(deployed, self.config.model.production.deployment_scale, 1.0)
         paying = p.grant_steps_left[rows] > 0
         # The few paying and new projects are set by index; the others' grant and
@@ -267,8 +287,8 @@ class AllianceModel(mesa.Model):
         """
         p, rows, territories = self.projects, self._active, self.territories
         n_territories, n_domains = territories.fragility.shape
-        cell = p.territory[rows].astype(np.int64) * n_domains + p.domain[rows]
-        alliance = p.alliance[rows]
+        cell = self.active_column("territory") * n_domains + p.domain[rows]
+        alliance = self.active_column("alliance")
         size = n_territories * n_domains
         by_cell = np.bincount(cell, weights=value, minlength=size)
         by_alliances = np.bincount(cell[alliance], weights=value[alliance], minlength=size)
@@ -298,7 +318,7 @@ class AllianceModel(mesa.Model):
         # is paid. It is computed again only for the projects whose state changed
         # since it was last computed (new projects among them), each from its own
         # row alone, so the hazards are the same numbers as computed afresh.
-        deployed = p.deployed[rows]
+        deployed = self.active_column("deployed")
         granted = paying & deployed
         state = deployed.view(np.int8) + 2 * granted.view(np.int8)
         stale = np.flatnonzero(state != self._hazard_state)
@@ -317,7 +337,7 @@ class AllianceModel(mesa.Model):
         p.death[rows[ended]] = t
         age = t - p.birth[rows] + 1
         success_age = self.config.model.trust.success_age_steps
-        alliance = p.alliance[rows]
+        alliance = self.active_column("alliance")
         successes = rows[alliance & (age == success_age)]
         failures = rows[alliance & ended & (age < success_age)]
         return ended, successes, failures

@@ -86,10 +86,11 @@ class Recorder:
         n = territories.trust.size
         n_profiles = self.value_by_profile_eur.shape[1]
         rows = model._active
-        territory = projects.territory[rows]
-        alliance = projects.alliance[rows]
+        territory = model.active_column("territory")
+        alliance = model.active_column("alliance")
         value_rows, value = flows["value_rows"], flows["value"]
-        self.value_eur[t] = np.bincount(projects.territory[value_rows], weights=value, minlength=n)
+        value_territory = territory if value_rows is rows else projects.territory[value_rows]
+        self.value_eur[t] = np.bincount(value_territory, weights=value, minlength=n)
         self.value_by_lead_profile_eur[t] = np.bincount(
             projects.profile[value_rows], weights=value, minlength=n_profiles
         )

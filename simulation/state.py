@@ -176,3 +176,7 @@ class ModelState(Protocol):
     commons: float
     forgone: np.ndarray
     _active: np.ndarray
+
+    def active_column(self, name: str) -> np.ndarray:
+        """A column of `projects` at the active rows (gathered once a step)."""
+        ...
