@@ -131,3 +131,25 @@ def test_a_solo_project_s_shared_resources_are_its_lead_s_over_its_load():
     np.testing.assert_array_equal(solo_own_resources(leads, load, pillars), own)
     np.testing.assert_array_equal(mobilised, 0.0)
     np.testing.assert_array_equal(shares, np.eye(1, 4).repeat(200, axis=0))
+
+
+def test_shared_resources_add_the_slots_in_order_however_many():
+    """The model's numbers from 8 slots on (max_partners >= 7): slots added one by one."""
+    rng = np.random.default_rng(9)
+    pillars = rng.lognormal(size=(40, 5)) * 10.0 ** rng.integers(-3, 4, size=(40, 5))
+    members = rng.integers(0, 40, size=(3000, 9))
+    load = np.bincount(members.ravel(), minlength=40)
+    quality = rng.random(3000)
+    own, mobilised, _ = shared_resources(members, quality, load, pillars, 0.3)
+    brought = pillars[members]
+    own_slots = (
+        ((brought[:, :, 0] + brought[:, :, 1]) + brought[:, :, 2]) + brought[:, :, 3]
+    ) / load[members]
+    mobilised_slots = 0.3 * quality[:, None] * brought[:, :, 4] / load[members]
+    in_order = own_slots[:, 0].copy()
+    mobilised_in_order = mobilised_slots[:, 0].copy()
+    for j in range(1, 9):
+        in_order = in_order + own_slots[:, j]
+        mobilised_in_order = mobilised_in_order + mobilised_slots[:, j]
+    np.testing.assert_array_equal(own, in_order)
+    np.testing.assert_array_equal(mobilised, mobilised_in_order)
