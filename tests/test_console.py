@@ -67,3 +67,26 @@ def test_output_piped_to_a_reader_that_stops_early_ends_quietly(tmp_path):
         stderr = process.stderr.read().decode()
         assert process.wait(timeout=120) == 141, stderr
     assert "Traceback" not in stderr and "BrokenPipeError" not in stderr
+
+
+def test_one_blas_thread_unless_the_user_chose(monkeypatch):
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    console.one_blas_thread([])
+    assert console.os.environ["OPENBLAS_NUM_THREADS"] == "1"
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "4")
+    console.one_blas_thread([])
+    assert console.os.environ["OPENBLAS_NUM_THREADS"] == "4"
+
+
+def test_the_model_calls_no_blas():
+    # One BLAS thread for alliance-run keeps its results the same bits only if the
+    # model, its dataset and the merge multiply no matrices (one_blas_thread).
+    import re
+
+    calls = re.compile(r"np\.(dot|matmul|inner|outer|einsum|tensordot|linalg)|\.dot\(| @ ")
+    folders = [ROOT / "simulation", ROOT / "experiments" / "sweep"]
+    single = ["cli/single.py", "reports/summary.py", "appraisal/flows.py"]
+    files = [p for f in folders for p in f.glob("*.py")]
+    files += [ROOT / "experiments" / name for name in single]
+    found = [f"{p.name}: {m.group()}" for p in files for m in calls.finditer(p.read_text())]
+    assert found == []
