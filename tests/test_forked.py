@@ -32,7 +32,7 @@ def slow(seconds):
 def fails():
     raise ValueError("no such strategy")
 
-forked.start("json")  # after the functions it will be called with: it runs this script no further
+forked.fork_helper("json")  # after the functions it calls: it runs this script no further
 """
 
 
@@ -109,6 +109,8 @@ def test_alliance_run_leaves_the_model_to_its_helper(tmp_path):
         "import sys, atexit\n"
         "atexit.register(lambda: print(sorted({'xarray', 'pandas', 'mesa.model', 'tqdm'} & "
         "set(sys.modules)), file=sys.stderr))\n"
+        "import experiments.process.forked as forked\n"
+        "forked.spare_core = lambda: True  # a busy machine runs alone: not under test here\n"
         f"sys.argv = ['alliance-run', *{SMALL_OVERRIDES!r}, 'hydra.run.dir={tmp_path}/run']\n"
         "from experiments.cli.console import alliance_run\n"
         "alliance_run()\n"
@@ -124,3 +126,15 @@ def test_alliance_run_with_an_option_runs_alone(tmp_path):
     command = [str(BIN / "alliance-run"), "--cfg", "job", *SMALL_OVERRIDES]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert done.returncode == 0 and "scenario:" in done.stdout, done.stderr
+
+
+def test_a_helper_only_beside_a_free_core(monkeypatch):
+    from experiments.process import forked
+
+    monkeypatch.setattr(forked.os, "sched_getaffinity", lambda pid: {0, 1})
+    for load, spare in ((0.2, True), (0.9, True), (1.0, False), (3.5, False)):
+        monkeypatch.setattr(forked.os, "getloadavg", lambda load=load: (load, 0.0, 0.0))
+        assert forked.spare_core() is spare
+    monkeypatch.setattr(forked.os, "sched_getaffinity", lambda pid: {0})
+    monkeypatch.setattr(forked.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert forked.spare_core() is False

@@ -30,7 +30,9 @@ script's first step), and never outlives the command:
   it ends in its one line (`experiments.process.interrupts`);
 - if the command dies, Linux sends the helper SIGTERM (`die_with_parent`).
 
-Only where `os.fork` is safe to call this early (Linux); elsewhere, and in any
+Only where a core is free for it (`spare_core`: on a machine whose cores are
+all busy, the command runs alone, as before) and where `os.fork` is safe to call
+this early (Linux); elsewhere, and in any
 process that did not start one (`python -m`, a launcher's job, the tests),
 `take` returns None and the command runs everything itself, as before.
 """
@@ -48,7 +50,7 @@ import traceback
 
 from experiments.process.startup import die_with_parent, import_quickly
 
-__all__ = ["Helper", "start", "take"]
+__all__ = ["Helper", "fork_helper", "spare_core", "start", "take"]
 INTERRUPTED = 130  # 128 + SIGINT, as a shell reports it
 _started: list[Helper] = []  # the helper this process started, until taken
 
@@ -126,11 +128,21 @@ def start(*modules: str) -> None:
     """Fork the helper, which imports `modules` (`import_quickly`) and waits for its call.
 
     Call it first thing in a process, before any thread starts; `take` hands the
-    helper to the code that calls it. Does nothing where fork is not used (not
-    Linux) or a helper is already started.
+    helper to the code that calls it. Does nothing where no core is free
+    (`spare_core`), fork is not used (not Linux) or a helper is already started.
 
     Args:
         modules: What the call will need, e.g. "simulation.model" and "xarray".
+    """
+    if spare_core():
+        fork_helper(*modules)
+
+
+def fork_helper(*modules: str) -> None:
+    """`start`, whether a core is free or not (for the tests).
+
+    Args:
+        modules: What the call will need.
     """
     if not sys.platform.startswith("linux") or _started:
         return
@@ -149,6 +161,25 @@ def start(*modules: str) -> None:
     helper = Helper(pid, calls_write, results_read)
     _started.append(helper)
     atexit.register(helper.stop)
+
+
+def spare_core() -> bool:
+    """Whether a core is free for the helper: more than one, and the load leaves one idle.
+
+    The helper pays off only beside the command, on a core of its own: on a busy
+    machine the two would take turns, and the imports both make (numpy, the
+    configuration) cost 0.1 s of CPU more than one process alone. The last
+    minute's load average (runnable processes) stands for the load to come.
+
+    Returns:
+        True if the cores this process may use exceed the load by more than one.
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        return cores > 1
+    return cores - load > 1.0
 
 
 def take() -> Helper | None:
