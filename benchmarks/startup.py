@@ -15,7 +15,9 @@ times. Issue 23's target: `alliance-run` within 3x of its floor.
 importtime` (cumulative ms), and where the heavy libraries come in. Both of its
 processes print theirs: the command (Hydra, the configuration) and the helper it
 forks at start (`experiments.process.forked`: Mesa, pandas, xarray, netCDF4), which
-import side by side.
+import side by side. The helper is forked only beside a free core (a load average
+below the cores minus one): run this on an otherwise idle machine; the load
+averages before and after are printed.
 """
 
 from __future__ import annotations
@@ -127,6 +129,7 @@ def main() -> None:
     parser.add_argument("--importtime", action="store_true")
     args = parser.parse_args()
     os.environ.pop("PYTHONPROFILEIMPORTTIME", None)
+    before = os.getloadavg()[0]
     simulate = simulation_seconds(args.repeats)
     runs, numpy = rounds(args.rounds)
     run_s, numpy_s = statistics.median(runs), statistics.median(numpy)
@@ -135,6 +138,7 @@ def main() -> None:
     print(f'python -c "import numpy", median of {args.rounds}:  {numpy_s:.3f} s')
     print(f"run() of the same world, warm, median of {args.repeats}: {simulate:.3f} s")
     print(f"alliance-run / (numpy + run()): {run_s / floor:.2f}x (target: 3x or less)")
+    print(f"load average (1 min): {before:.2f} before, {os.getloadavg()[0]:.2f} after")
     if args.importtime:
         importtime()
 
