@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
+# Lifetimes below this many steps are counted by step rather than sorted.
+_BINS = 1 << 20
+
 
 def kaplan_meier(
     durations: np.ndarray, ended: np.ndarray, weights: np.ndarray | None = None
@@ -30,9 +33,19 @@ def kaplan_meier(
     durations = np.asarray(durations, dtype=float)
     ended = np.asarray(ended, dtype=bool)
     weights = np.ones(durations.size) if weights is None else np.asarray(weights, dtype=float)
-    times, inverse = np.unique(durations, return_inverse=True)
-    events = np.bincount(inverse, weights=ended * weights, minlength=times.size)
-    leaving = np.bincount(inverse, weights=weights, minlength=times.size)
+    steps = durations.astype(np.int64)
+    whole = durations.size > 0 and np.array_equal(steps, durations)
+    if whole and 0 <= steps.min() <= steps.max() < _BINS:
+        # Whole numbers of steps (the model's lifetimes): counted by step, without
+        # sorting. Each step's sums add its lifetimes in the same order as below.
+        present = np.bincount(steps) > 0
+        times = np.flatnonzero(present).astype(float)
+        events = np.bincount(steps, weights=ended * weights)[present]
+        leaving = np.bincount(steps, weights=weights)[present]
+    else:
+        times, inverse = np.unique(durations, return_inverse=True)
+        events = np.bincount(inverse, weights=ended * weights, minlength=times.size)
+        leaving = np.bincount(inverse, weights=weights, minlength=times.size)
     at_risk = weights.sum() - np.concatenate(([0.0], np.cumsum(leaving)[:-1]))
     has_event = events > 0
     factors = 1.0 - events[has_event] / at_risk[has_event]

@@ -41,3 +41,20 @@ def test_kaplan_meier_agrees_with_scipy():
 
 def test_rmst_of_nothing_is_nan():
     assert np.isnan(restricted_mean_survival_time([], [], tau=3.0))
+
+
+def test_whole_step_lifetimes_counted_by_step_give_the_sorted_estimate_bit_for_bit(monkeypatch):
+    import simulation.survival as survival
+
+    rng = np.random.default_rng(0)
+    for trial in range(60):
+        n = int(rng.integers(1, 2000))
+        durations = rng.integers(1, 60, n).astype(float)
+        ended = rng.random(n) < 0.6
+        weights = None if trial % 2 else rng.random(n) * rng.integers(0, 2, n)
+        by_step = kaplan_meier(durations, ended, weights)
+        with monkeypatch.context() as m:
+            m.setattr(survival, "_BINS", 0)  # every lifetime to the sorted path
+            sorted_ = kaplan_meier(durations, ended, weights)
+        for a, b in zip(by_step, sorted_, strict=True):
+            np.testing.assert_array_equal(a, b)
