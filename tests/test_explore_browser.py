@@ -25,6 +25,7 @@ import shutil
 import socket
 import statistics
 import subprocess
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -106,12 +107,26 @@ def browser():
 
 
 def wait(driver, condition, what: str):
-    """Wait until a condition holds; an element re-drawn while read is read again."""
-    from selenium.common.exceptions import StaleElementReferenceException
+    """Wait until a condition holds; an element re-drawn while read is read again.
+
+    The condition is checked every 20 ms, so that times read from it are not those
+    of the polling. If it never holds, the failure says what the page showed, and
+    a screenshot is left in the temporary folder.
+    """
+    from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    waiting = WebDriverWait(driver, WAIT, ignored_exceptions=[StaleElementReferenceException])
-    return waiting.until(lambda d: condition(d), message=what)
+    waiting = WebDriverWait(
+        driver, WAIT, poll_frequency=0.02, ignored_exceptions=[StaleElementReferenceException]
+    )
+    try:
+        return waiting.until(lambda d: condition(d), message=what)
+    except TimeoutException as error:
+        picture = Path(tempfile.gettempdir()) / f"explorer-timeout-{int(time.time())}.png"
+        driver.save_screenshot(str(picture))
+        page = driver.find_element("tag name", "body").text[-1500:]
+        msg = f"{what}: not after {WAIT} s; screenshot {picture}; the page ends with:\n{page}"
+        raise TimeoutException(msg) from error
 
 
 def shown_numbers(driver) -> dict[str, float]:
@@ -143,6 +158,14 @@ def headline(driver) -> dict[str, float]:
 def settled(driver) -> bool:
     """Whether the page shows a result and computes nothing."""
     return bool(command(driver)) and not driver.find_elements("css selector", ".computing")
+
+
+def drawn(driver) -> bool:
+    """Whether plotly.js has drawn every interactive figure with what it now shows."""
+    return driver.execute_script(
+        "return [...document.querySelectorAll('.plotly-figure')]"
+        ".every(f => f.dataset.drawn === f.dataset.digest);"
+    )
 
 
 def figure(driver) -> str:
@@ -413,7 +436,7 @@ def change_limit() -> float:
 
 
 def change_strategy(driver, name: str) -> float:
-    """Pick a strategy; seconds from the click to its result shown, nothing computing.
+    """Pick a strategy; seconds from the click to its result shown and its figures drawn.
 
     Headless Chromium under load sometimes loses the click on an option: if the
     result has not come after `WAIT`, the option is picked once more (and timed
@@ -421,12 +444,15 @@ def change_strategy(driver, name: str) -> float:
     """
     from selenium.common.exceptions import TimeoutException
 
+    def shown(d) -> bool:
+        return f"strategy={name}" in command(d) and settled(d) and drawn(d)
+
     start = choose(driver, "strategy-select", name)
     try:
-        wait(driver, lambda d: f"strategy={name}" in command(d) and settled(d), name)
+        wait(driver, shown, name)
     except TimeoutException:
         start = choose(driver, "strategy-select", name)
-        wait(driver, lambda d: f"strategy={name}" in command(d) and settled(d), name)
+        wait(driver, shown, name)
     return time.perf_counter() - start
 
 

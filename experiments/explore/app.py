@@ -32,6 +32,7 @@ import solara
 import solara.lab
 import traitlets
 import xarray as xr
+from reacton.core import Ref
 
 from experiments.explore import decision, link, plots, shown
 from experiments.explore.choice import (
@@ -355,8 +356,12 @@ class PlotlyFigure(ipyvuetify.VuetifyTemplate):
     """A plotly.js figure (`plots`), drawn in the browser with the script the server serves.
 
     The script is loaded once per page, from `plots.SCRIPT_URL`; a new `figure`
-    is drawn again in place (`Plotly.react`). `alt` is the figure's text for screen
-    readers, `digest` names what it shows (the tests read it).
+    is drawn again in place (`Plotly.react`). The figure travels as JSON text
+    (`plots.as_json`), not as a dictionary: the page's renderer walks every
+    dictionary and list it is given, thousands of numbers on each redraw, and a
+    string it compares at once. `alt` is the figure's text for screen readers,
+    `digest` names what it shows, and the element's `data-drawn` takes the digest
+    once plotly.js has drawn it (the tests read both).
     """
 
     template = traitlets.Unicode(
@@ -385,17 +390,19 @@ module.exports = {
       return window.explorerPlotly;
     },
     show() {
+      const figure = JSON.parse(this.figure);
+      const digest = this.digest;
       this.load().then(() => window.Plotly.react(
-        this.$refs.plot, this.figure.data, this.figure.layout,
+        this.$refs.plot, figure.data, figure.layout,
         {responsive: true, displaylogo: false, modeBarButtonsToRemove: ["select2d", "lasso2d"]}
-      ));
+      )).then(() => { this.$refs.plot.dataset.drawn = digest; });
     },
   },
 };
 </script>
 """
     ).tag(sync=True)
-    figure = traitlets.Dict().tag(sync=True)
+    figure = traitlets.Unicode("{}").tag(sync=True)  # JSON: data and layout
     alt = traitlets.Unicode("").tag(sync=True)
     digest = traitlets.Unicode("").tag(sync=True)
     kind = traitlets.Unicode("").tag(sync=True)  # a CSS class: which figure
@@ -408,7 +415,10 @@ def figure(result: shown.Shown, name: str, alt: str, css: str) -> None:
         image(result.images[name], alt, css)
         return
     PlotlyFigure.element(
-        figure=result.plots[name], alt=alt, kind=css, digest=f"{download_key(result.choice)}-{name}"
+        figure=plots.as_json(result.plots[name]),
+        alt=alt,
+        kind=css,
+        digest=f"{download_key(result.choice)}-{name}",
     )
 
 
@@ -573,11 +583,14 @@ def SideBySide(result: shown.Shown, same: list[tuple[str, shown.Shown]]) -> None
         lambda: shown.png(shown.figures.saved_figure(series)) if result.images else None,
         [choices],
     )
+    drawing = solara.use_memo(
+        lambda: None if result.images else plots.as_json(plots.saved_plot(series)), [choices]
+    )
     if picture is not None:
         image(picture, alt, "saved-figure")
     else:
         PlotlyFigure.element(
-            figure=plots.saved_plot(series), alt=alt, kind="saved-figure", digest=str(hash(choices))
+            figure=drawing, alt=alt, kind="saved-figure", digest=str(hash(choices))
         )
     arms = [(label, item.choice, item.dataset) for label, item in kept]
     key = solara.use_memo(lambda: offer_comparison(arms), [choices])
@@ -726,7 +739,10 @@ def Page() -> None:
     """The explorer."""
     router = solara.use_router()
     session = solara.use_memo(lambda: uuid.uuid4().hex, [])  # this browser tab
-    last = solara.use_reactive(None)  # the last (result, versus) shown, kept while one runs
+    # The last (result, versus) shown, kept while another runs. A reference, not a
+    # reactive value: the task's end draws the page once; setting a reactive value
+    # from the task would draw the whole result a second time.
+    last = solara.use_ref(None)
 
     def load() -> None:  # once, when the tab opens: the link's state
         if opened.value:  # drawn again in the same tab: keep what the user chose since
@@ -758,7 +774,7 @@ def Page() -> None:
             return versus
         # An older request finishing late must not replace what the controls now show.
         if outcome.choice == choice.value and base == baseline.value:
-            last.value = (outcome, versus)
+            last.current = (outcome, versus)
         return outcome
 
     task = solara.lab.use_task(run, dependencies=[current, base, opened.value])
@@ -769,7 +785,7 @@ def Page() -> None:
         with solara.Column(classes=["controls"], gap="2px"):
             Controls()
         with solara.Column():
-            Main(task, last.value, session)
+            Main(task, last, session)
 
 
 @solara.component
@@ -793,8 +809,8 @@ def Progress() -> None:
 
 
 @solara.component
-def Main(task: solara.lab.Task, last: tuple | None, session: str) -> None:
-    """The right-hand side: status, then the latest result."""
+def Main(task: solara.lab.Task, last: Ref, session: str) -> None:
+    """The right-hand side: status, then the latest result (`last.current`, set by the task)."""
     solara.HTML(tag="h2", unsafe_innerHTML="Alliance premium explorer")
     solara.HTML(
         tag="p",
@@ -823,6 +839,6 @@ def Main(task: solara.lab.Task, last: tuple | None, session: str) -> None:
             css = "config-error" if kind == "error" else "cancelled-notice"
             notice(outcome.message, kind, classes=[css])
     stale = task.pending or isinstance(outcome, Problem)
-    if last is not None:
+    if last.current is not None:
         with solara.Div(style={"opacity": 0.45 if stale else 1}):
-            Result(*last)
+            Result(*last.current)

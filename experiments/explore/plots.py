@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import json
 import math
 from pathlib import Path
 
@@ -39,6 +40,11 @@ def javascript() -> Path | None:
         return None
     path = Path(spec.origin).parent / "package_data" / "plotly.min.js"
     return path if path.is_file() else None
+
+
+def as_json(figure: dict) -> str:
+    """A figure as the JSON text the page sends to plotly.js (NaN is refused: use None)."""
+    return json.dumps(figure, allow_nan=False, separators=(",", ":"))
 
 
 def available() -> bool:
