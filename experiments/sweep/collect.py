@@ -198,16 +198,17 @@ def _check_record(job: Path, record: dict) -> None:
 
 
 def _walk(top: Path) -> Iterator[tuple[str, list[os.DirEntry]]]:
-    """`os.walk(top)` in its order (top-down, links not followed), each folder's entries.
+    """`Path.walk(top)` in its order (top-down, links not followed), each folder's entries.
 
     The entries are `os.DirEntry`s, which know whether they are links without a
     system call of their own.
     """
     try:
-        with os.scandir(top) as scanned:
-            entries = list(scanned)
-    except OSError:  # as os.walk: an unreadable folder is passed over
+        scanned = os.scandir(top)
+    except OSError:  # as Path.walk: a folder that cannot be opened is passed over
         return
+    with scanned:  # one that opens but cannot be listed (/proc/1/map_files) is refused
+        entries = list(scanned)
     yield str(top), entries
     for entry in entries:
         if entry.is_dir(follow_symlinks=False):
