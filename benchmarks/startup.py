@@ -16,7 +16,7 @@ importtime` (cumulative ms), and where the heavy libraries come in. Both of its
 processes print theirs: the command (Hydra, the configuration) and the helper it
 forks at start (`experiments.process.forked`: Mesa, pandas, xarray, netCDF4), which
 import side by side. The helper is forked only beside a free core (a load average
-below the cores minus one): run this on an otherwise idle machine; the load
+below the cores minus a half): run this on an otherwise idle machine; the load
 averages before and after are printed.
 """
 

@@ -132,7 +132,7 @@ def test_a_helper_only_beside_a_free_core(monkeypatch):
     from experiments.process import forked
 
     monkeypatch.setattr(forked.os, "sched_getaffinity", lambda pid: {0, 1})
-    for load, spare in ((0.2, True), (0.9, True), (1.0, False), (3.5, False)):
+    for load, spare in ((0.2, True), (1.4, True), (1.5, False), (3.5, False)):
         monkeypatch.setattr(forked.os, "getloadavg", lambda load=load: (load, 0.0, 0.0))
         assert forked.spare_core() is spare
     monkeypatch.setattr(forked.os, "sched_getaffinity", lambda pid: {0})
