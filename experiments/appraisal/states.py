@@ -293,9 +293,12 @@ def outcomes(dataset: xr.Dataset) -> xr.Dataset:
             "never within the horizon)",
         ),
     }
+    # The per-state variables are stacked together, once (the same values as one by one).
+    unstacked = {name: v for name, (v, _, _) in variables.items() if "arm" not in v.dims}
+    together = stacked(xr.Dataset(unstacked), dataset) if unstacked else xr.Dataset()
     result = xr.Dataset(
         {
-            name: (values if "arm" in values.dims else stacked(values, dataset)).assign_attrs(
+            name: (together[name] if name in unstacked else values).assign_attrs(
                 units=unit, description=text
             )
             for name, (values, unit, text) in variables.items()
