@@ -33,6 +33,8 @@ MINE = (
     "alliance-collect",
     "alliance-verify",
     "alliance-publish",
+    "alliance-report",
+    "alliance-explore",
 )
 
 

@@ -13,9 +13,9 @@ def test_defaults_listen_on_localhost():
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--port", "0"], "--port 0: allowed: 1 to 65535"),
-        (["--port", "70000"], "--port 70000: allowed: 1 to 65535"),
-        (["--workers", "0"], "--workers 0: allowed: 1 or more"),
+        (["--port", "0"], "--port 0; allowed: 1 to 65535"),
+        (["--port", "70000"], "--port 70000; allowed: 1 to 65535"),
+        (["--workers", "0"], "--workers 0; allowed: 1 or more"),
         (["--port", "x"], "invalid int value: 'x'"),
     ],
 )
@@ -95,3 +95,10 @@ def test_a_request_for_another_host_name_is_refused(tmp_path):
         server.terminate()
         server.wait(timeout=30)
         server.stdout.close()
+
+
+def test_it_answers_version_like_every_tool(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        parse(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.startswith("alliance-explore (alliance-premium) ")

@@ -28,9 +28,17 @@ import warnings
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line."""
-    parser = argparse.ArgumentParser(
+    from experiments.process.commandline import Parser
+
+    parser = Parser(
         prog="alliance-explore",
-        description="Explore fund strategies against the no-fund world, in the browser.",
+        description="Explore fund strategies against the no-fund world, in the browser:\n"
+        "the figures a decision needs, strategies side by side, a link to share.",
+        examples=[
+            "alliance-explore                      # then open http://localhost:8765",
+            "alliance-explore --port 9000 --workers 1",
+        ],
+        docs=("README.md (The explorer, in the browser)", "docs/explorer.md"),
     )
     parser.add_argument("--host", default="localhost", help="address to listen on")
     parser.add_argument("--port", type=int, default=8765, help="port to listen on")
@@ -46,9 +54,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     )
     args = parser.parse_args(argv)
     if not 0 < args.port < 65536:
-        parser.error(f"--port {args.port}: allowed: 1 to 65535")
+        parser.error(f"--port {args.port}; allowed: 1 to 65535")
     if args.workers is not None and args.workers < 1:
-        parser.error(f"--workers {args.workers}: allowed: 1 or more")
+        parser.error(f"--workers {args.workers}; allowed: 1 or more")
     return args
 
 
