@@ -3,10 +3,10 @@
     python benchmarks/explore.py            # default world, 5 seeds, 2 workers
 
 Measures what stands between a click and the new page: `Explorer.compute` (the
-seeds, in the worker processes) and `shown.prepare` (tables and the four PNG
-figures), for every strategy in turn (the workers keep the no-fund worlds and the
+seeds, in the worker processes) and `shown.prepare` (the tables and the four
+figures' data, which plotly.js draws in the page), for every strategy in turn (the workers keep the no-fund worlds and the
 strategies' configurations are composed ahead, as in the app), then a revisit
-(seeds from the cache, figures drawn again), then one seed of the national world:
+(seeds from the cache, the page prepared again), then one seed of the national world:
 the time to its first progress report and the time a cancel takes to free the
 engine. Prints a Markdown table with the machine.
 """
@@ -92,7 +92,7 @@ def main() -> None:
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}\n"
     )
-    print("| after | compute (s) | figures (s) | total (s) |")
+    print("| after | compute (s) | tables and figures (s) | total (s) |")
     print("|---|---:|---:|---:|")
     print(
         f"| first page, from a cold start ({first:.2f} s with the workers' start) |"
