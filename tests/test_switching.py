@@ -83,3 +83,20 @@ def test_a_lead_that_changes_sign_twice_states_no_single_condition():
     assert row["recommended_stays_best"] == "mixed"
     assert row["switching_value"] == pytest.approx(0.25, abs=0.05)  # the first crossing
     assert switching_condition(table) is None
+
+
+def test_a_parameter_with_tied_values_leaves_no_empty_bin():
+    # A posterior's draws repeat values (a chain that stays put), and each draw's
+    # seeds share them: in a 20-draw x 2-seed appraisal, 40 states held 14 values of
+    # `level_factor`, and two quantile edges fell between the same two values. The
+    # empty bin's mean warned (warnings are errors here) and came out NaN.
+    benefit, parameters = planted(states=40, seed=3)
+    repeats = [2, 2, 2, 2, 4, 2, 2, 2, 2, 6, 2, 6, 2, 4]  # as measured, 40 in all
+    tied = np.repeat(np.linspace(0.05, 0.95, len(repeats)), repeats)
+    parameters = parameters.assign(theta=tied)
+    table = switching_against_arms(benefit, parameters, "R")
+    assert set(table.parameter) == {"theta", "noise"}
+    numbers = table[["advantage_low_eur", "advantage_high_eur", "range_low", "range_high"]]
+    assert np.isfinite(numbers.to_numpy(dtype=float)).all()
+    runner_up = switching_values((benefit.sel(arm="R") - benefit.sel(arm="B")).values, parameters)
+    assert np.isfinite(runner_up["advantage_low_eur"].to_numpy(dtype=float)).all()

@@ -75,10 +75,16 @@ CLEAR_T = 2.0
 
 
 def _bins(x: np.ndarray, bins: int) -> tuple[np.ndarray, int]:
-    """Each state's quantile bin of `x`, and the number of bins."""
+    """Each state's quantile bin of `x`, and the number of bins.
+
+    A bin no state falls in is dropped: with tied values (a draw's parameter is the
+    same in each of its seeds) two quantile edges can fall between the same two
+    values, and an empty bin has no mean.
+    """
     edges = np.unique(np.quantile(x, np.linspace(0, 1, bins + 1)))
     which = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, len(edges) - 2)
-    return which, len(edges) - 1
+    occupied = np.unique(which)
+    return np.searchsorted(occupied, which), occupied.size
 
 
 def _bin_count(states: int, bins: int) -> int:
