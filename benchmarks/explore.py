@@ -4,10 +4,11 @@
 
 Measures what stands between a click and the new page: `Explorer.compute` (the
 seeds, in the worker processes) and `shown.prepare` (the tables and the four
-figures' data, which plotly.js draws in the page), for every strategy in turn (the workers keep the no-fund worlds and the
-strategies' configurations are composed ahead, as in the app), then a revisit
-(seeds from the cache, the page prepared again), then one seed of the national world:
-the time to its first progress report and the time a cancel takes to free the
+figures' data, which plotly.js draws in the page), for every strategy in turn
+(the workers keep the no-fund worlds and the strategies' configurations are
+composed ahead, as in the app), then a revisit (seeds from the cache, the page
+prepared again), then one seed of the national world: the time to its first
+progress report and the time a cancel takes to free the
 engine. Prints a Markdown table with the machine.
 """
 
