@@ -293,14 +293,18 @@ def outcomes(dataset: xr.Dataset) -> xr.Dataset:
             "never within the horizon)",
         ),
     }
-    # The per-state variables are stacked together, once (the same values as one by one).
-    unstacked = {name: v for name, (v, _, _) in variables.items() if "arm" not in v.dims}
-    together = stacked(xr.Dataset(unstacked), dataset) if unstacked else xr.Dataset()
+    # The per-state variables are stacked together, once (the same values as one by
+    # one), under stand-in names: an outcome may share its name with an arm dimension
+    # (`budget_eur` in a budget sweep), which stacking drops.
+    names = [name for name, (v, _, _) in variables.items() if "arm" not in v.dims]
+    unstacked = xr.Dataset({f"v{i}": variables[name][0] for i, name in enumerate(names)})
+    together = stacked(unstacked, dataset) if names else xr.Dataset()
+    stand_in = {name: f"v{i}" for i, name in enumerate(names)}
     result = xr.Dataset(
         {
-            name: (together[name] if name in unstacked else values).assign_attrs(
-                units=unit, description=text
-            )
+            name: (
+                together[stand_in[name]].rename(name) if name in stand_in else values
+            ).assign_attrs(units=unit, description=text)
             for name, (values, unit, text) in variables.items()
         }
     )
