@@ -31,6 +31,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 import xarray as xr
@@ -111,9 +112,8 @@ def browser():
 def wait(driver, condition, what: str):
     """Wait until a condition holds; an element re-drawn while read is read again.
 
-    The condition is checked every 20 ms, so that times read from it are not those
-    of the polling. If it never holds, the failure says what the page showed, and
-    a screenshot is left in the temporary folder.
+    The condition is checked every 20 ms. If it never holds, the failure says what
+    the page showed, and a screenshot is left in the temporary folder (`never_came`).
     """
     from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
     from selenium.webdriver.support.ui import WebDriverWait
@@ -124,11 +124,18 @@ def wait(driver, condition, what: str):
     try:
         return waiting.until(lambda d: condition(d), message=what)
     except TimeoutException as error:
-        picture = Path(tempfile.gettempdir()) / f"explorer-timeout-{int(time.time())}.png"
-        driver.save_screenshot(str(picture))
-        page = driver.find_element("tag name", "body").text[-1500:]
-        msg = f"{what}: not after {WAIT} s; screenshot {picture}; the page ends with:\n{page}"
-        raise TimeoutException(msg) from error
+        never_came(driver, what, error)
+
+
+def never_came(driver, what: str, error: Exception) -> NoReturn:
+    """Fail saying what the page showed instead, with a screenshot in the temporary folder."""
+    from selenium.common.exceptions import TimeoutException
+
+    picture = Path(tempfile.gettempdir()) / f"explorer-timeout-{int(time.time())}.png"
+    driver.save_screenshot(str(picture))
+    page = driver.find_element("tag name", "body").text[-1500:]
+    msg = f"{what}: not after {WAIT} s; screenshot {picture}; the page ends with:\n{page}"
+    raise TimeoutException(msg) from error
 
 
 def shown_numbers(driver) -> dict[str, float]:
@@ -490,15 +497,17 @@ def change_strategy(driver, name: str) -> float:
     from selenium.common.exceptions import TimeoutException
 
     driver.set_script_timeout(WAIT)
-    for attempt in range(2):
+    driver.execute_script(WATCH_CHANGE, name)
+    choose(driver, "strategy-select", name)
+    try:
+        return driver.execute_async_script(AWAIT_CHANGE)
+    except TimeoutException:
         driver.execute_script(WATCH_CHANGE, name)
         choose(driver, "strategy-select", name)
-        try:
-            return driver.execute_async_script(AWAIT_CHANGE)
-        except TimeoutException:
-            if attempt:
-                wait(driver, lambda d: False, f"the result of {name}")  # says what it shows
-    raise AssertionError(name)  # not reached: `wait` raised
+    try:
+        return driver.execute_async_script(AWAIT_CHANGE)
+    except TimeoutException as error:
+        never_came(driver, f"the result of {name}", error)
 
 
 @pytest.mark.slow

@@ -296,10 +296,10 @@ def outcomes(dataset: xr.Dataset) -> xr.Dataset:
     # The per-state variables are stacked together, once (the same values as one by
     # one), under stand-in names: an outcome may share its name with an arm dimension
     # (`budget_eur` in a budget sweep), which stacking drops.
-    names = [name for name, (v, _, _) in variables.items() if "arm" not in v.dims]
-    unstacked = xr.Dataset({f"v{i}": variables[name][0] for i, name in enumerate(names)})
-    together = stacked(unstacked, dataset) if names else xr.Dataset()
-    stand_in = {name: f"v{i}" for i, name in enumerate(names)}
+    per_state = [name for name, (v, _, _) in variables.items() if "arm" not in v.dims]
+    stand_in = {name: f"v{i}" for i, name in enumerate(per_state)}
+    unstacked = xr.Dataset({stand_in[name]: variables[name][0] for name in per_state})
+    together = stacked(unstacked, dataset) if per_state else xr.Dataset()
     result = xr.Dataset(
         {
             name: (

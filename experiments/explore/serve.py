@@ -25,11 +25,11 @@ import threading
 import time
 import warnings
 
+from experiments.process.commandline import Parser
+
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line."""
-    from experiments.process.commandline import Parser
-
     parser = Parser(
         prog="alliance-explore",
         description="Explore fund strategies against the no-fund world, in the browser:\n"
