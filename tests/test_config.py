@@ -1,5 +1,6 @@
 import dataclasses
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,12 @@ def test_fund_yaml_matches_the_dataclass():
 @pytest.mark.parametrize("path", sorted((CONFIGS / "fund/strategy").glob("*.yaml")))
 def test_every_strategy_yaml_is_valid(path):
     StrategyConfig(**yaml.safe_load(path.read_text())).validate()
+
+
+@pytest.mark.parametrize("path", sorted((CONFIGS / "fund/strategy").glob("*.yaml")))
+def test_a_description_that_counts_territories_counts_the_strategys_own(path):
+    # The explorer shows the description to a reader: a number of territories in it
+    # must be the strategy's `top_k`, which a most_mature target keeps.
+    data = yaml.safe_load(path.read_text())
+    counted = re.findall(r"(\d+) most mature territories", data["description"])
+    assert counted in ([], [str(data["top_k"])]), (path.name, data["description"])
