@@ -75,3 +75,32 @@ def test_added_projects_start_unbacked_alive_and_with_nothing_accumulated():
     assert not table.column("backed").any() and not table.column("deployed").any()
     for name in ("cumulative_hazard", "grant_steps_left", "value_pv", "fund_pv", "last_value_eur"):
         assert (table.column(name) == 0).all(), name
+
+
+def _owner(array: np.ndarray) -> object:
+    """The object that owns an array's memory, past its views."""
+    while isinstance(array.base, np.ndarray):
+        array = array.base
+    owner = array.base
+    return owner.obj if isinstance(owner, memoryview) else owner
+
+
+def test_large_columns_are_mapped_without_numpys_huge_page_advice():
+    import mmap
+
+    from simulation.projects import _MAPPED_FROM, ProjectTable, _empty
+
+    large = _empty((_MAPPED_FROM // 8 + 1, 2), np.int64)
+    assert isinstance(_owner(large), mmap.mmap)
+    assert large.flags.writeable and large.flags.c_contiguous
+    assert large.shape == (_MAPPED_FROM // 8 + 1, 2) and large.dtype == np.int64
+    assert _owner(_empty((16,), np.float64)) is None  # small: numpy's own allocation
+
+    table = ProjectTable.empty(max_members=4, capacity=_MAPPED_FROM // 8)
+    assert isinstance(_owner(table.value_pv), mmap.mmap)
+    rows = table.add_blank(3)
+    table.value_pv[rows] = 1.5
+    table._grow(2 * table.capacity)  # the rows in use move to new mapped columns
+    assert isinstance(_owner(table.value_pv), mmap.mmap)
+    np.testing.assert_array_equal(table.column("value_pv"), [1.5, 1.5, 1.5])
+    np.testing.assert_array_equal(table.column("members"), -1)
