@@ -6,6 +6,11 @@
 Each case runs in its own process, pinned to one thread, so that its peak
 resident memory is its own. Figures: best wall time over the repeats, runs per
 second, organisation-steps per second (organisations x steps x worlds / time).
+A case's kernel (`simulation.kernel`) is numpy's unless it says "compiled": the
+compiled default cases are timed as a sweep's worker runs them, once the kernels
+are loaded (`experiments.process.startup.warm_kernels`); the national compiled
+case pays numba's import and the loading in its one timed run, as a single run
+from the command line would.
 """
 
 from __future__ import annotations
@@ -18,22 +23,31 @@ import subprocess
 import sys
 import time
 
+NATIONAL = {"n_territories": 1254, "n_organisations": 1_250_000}
 CASES = {
-    # name: (scenario overrides, repeats, whole run = treated + counterfactual + dataset?)
-    "default, one world": ({}, 7, False),
-    "default, run()": ({}, 5, True),
-    "national, one world": ({"n_territories": 1254, "n_organisations": 1_250_000}, 1, False),
-    "national, run()": ({"n_territories": 1254, "n_organisations": 1_250_000}, 1, True),
+    # name: (scenario overrides, repeats, whole run = treated + counterfactual + dataset?,
+    #        kernel)
+    "default, one world": ({}, 7, False, "numpy"),
+    "default, run()": ({}, 5, True, "numpy"),
+    "default, one world, compiled": ({}, 7, False, "compiled"),
+    "default, run(), compiled": ({}, 5, True, "compiled"),
+    "national, one world": (NATIONAL, 1, False, "numpy"),
+    "national, run()": (NATIONAL, 1, True, "numpy"),
+    "national, run(), compiled": (NATIONAL, 1, True, "compiled"),
 }
 
 
 def measure(name: str) -> dict:
     """Run one case in this process and return its figures."""
+    overrides, repeats, whole, kernel_name = CASES[name]
+    os.environ["ALLIANCE_KERNEL"] = kernel_name
+    from experiments.process.startup import warm_kernels
     from simulation import AllianceModel, RunConfig, run
     from simulation.config import ScenarioConfig
 
-    overrides, repeats, whole = CASES[name]
     config = RunConfig(scenario=ScenarioConfig(**overrides))
+    if repeats > 1:
+        warm_kernels()
     times = []
     for _ in range(repeats):
         start = time.perf_counter()

@@ -91,18 +91,22 @@ def planned(seeds: int, sweep_dir: Path) -> tuple[float, list]:
         return time.perf_counter() - start, plan.to_run
 
 
-def worker_start_seconds() -> float:
-    """Spawning one pool worker and importing what a task needs, on an idle core (median of 3)."""
+def worker_start_seconds(runs: int) -> float:
+    """Spawning one pool worker of a `runs`-run sweep and its set-up, on an idle core (median of 3).
+
+    The set-up is the sweep's (`execute.worker_setup`): the imports a task needs,
+    and, for a sweep of a dozen runs a worker or more, the compiled kernels' loading.
+    """
     import multiprocessing
 
-    from experiments.process.startup import init_worker
-    from experiments.sweep.execute import WORKER_MODULES
+    from experiments.sweep.execute import WORKER_MODULES, worker_setup
 
     context = multiprocessing.get_context("spawn")
+    setup = worker_setup(os.cpu_count() or 1, runs)
     times = []
     for _ in range(3):
         start = time.perf_counter()
-        with context.Pool(1, initializer=init_worker, initargs=WORKER_MODULES) as pool:
+        with context.Pool(1, initializer=setup, initargs=WORKER_MODULES) as pool:
             pool.apply(int)
             times.append(time.perf_counter() - start)
     return sorted(times)[1]
@@ -111,18 +115,21 @@ def worker_start_seconds() -> float:
 def compute_seconds_per_job(jobs: list) -> tuple[float, float]:
     """Compute per job in a pool worker, as in a sweep: jobs sharing counterfactuals, files.
 
+    The worker is set up as the sweep's are (`execute.worker_setup`: on the compiled
+    kernels when each of the cores' workers has a dozen runs or more).
+
     Returns:
         The seconds per job (files included) and, of them, the seconds writing its
         files (`Outcome.write_seconds`: dataset, run.log, job.json).
     """
     import multiprocessing
 
-    from experiments.process.startup import init_worker
-    from experiments.sweep.execute import WORKER_MODULES
+    from experiments.sweep.execute import WORKER_MODULES, worker_setup
     from experiments.sweep.worker import run_task
 
     context = multiprocessing.get_context("spawn")
-    with context.Pool(1, initializer=init_worker, initargs=WORKER_MODULES) as pool:
+    setup = worker_setup(os.cpu_count() or 1, len(jobs))
+    with context.Pool(1, initializer=setup, initargs=WORKER_MODULES) as pool:
         pool.apply(int)  # started
         os.sync()
         start = time.perf_counter()
@@ -142,15 +149,23 @@ def floor_and_pool_seconds(jobs: list) -> tuple[float, float]:
     """The sweep's compute floor and a plain `multiprocessing.Pool.map` of the same runs.
 
     The floor is the in-process compute of every run (`simulation.run`, treated
-    and counterfactual worlds, no files, this process already started) divided by
-    the cores. The `Pool.map` is what a user would write without the project's
-    launcher: a pool of one process a core mapping `run` over the runs' configs.
+    and counterfactual worlds, no files, this process already started, on the
+    kernels the sweep's workers use: `execute.worker_setup`) divided by the cores.
+    The `Pool.map` is what a user would write without the project's launcher: a
+    pool of one process a core mapping `run` over the runs' configs (a plain
+    process: numpy's kernels).
     """
     import multiprocessing
 
+    from experiments.process.startup import init_simulation_worker, warm_kernels
+    from experiments.sweep.execute import worker_setup
+    from simulation import kernel
     from simulation.run import run
 
     configs = [spec.config.run_config() for spec in jobs]
+    if worker_setup(os.cpu_count() or 1, len(jobs)) is init_simulation_worker:
+        kernel.runs_many_worlds()
+        warm_kernels()
     run(configs[0])  # warm
     start = time.perf_counter()
     for config in configs:
@@ -180,7 +195,7 @@ def scaling_profile(
     per_job = (large_seconds - small_seconds) / (runs - 60)
     arms = small_seconds - 60 * per_job
     start_up = rerun_seconds - large_seconds  # A: the re-run only starts and plans
-    workers = worker_start_seconds()
+    workers = worker_start_seconds(runs)
     # 10 seeds x 6 arms: each seed's arms share one counterfactual, as in the sweep
     per_run, writing = compute_seconds_per_job([job for job in jobs if job.config.seed < 10])
 

@@ -152,6 +152,17 @@ def choose_partners(
     """
     em = cfg.emergence
     k, slots, c = leads.size, em.max_partners, em.partner_candidates
+    if streams.kernels is not None:
+        return streams.kernels.choose_partners(
+            leads,
+            streams.bases("partners", step, 1 + slots * (c + 1)),
+            population.territory,
+            population.territory_start,
+            population.territory_count,
+            population.pillar_eur,
+            c,
+            MIN_PARTNER_WEIGHT,
+        )
     t = population.territory[leads]
     start = population.territory_start[t]
     others = population.territory_count[t] - 1
@@ -254,6 +265,10 @@ def emerge(
     u_mode, u_domain, u_lifetime = streams.uniforms(("mode", "domain", "lifetime"), step, leads)
 
     ally = u_mode < ally_probability(leads, population, territories, cfg, profile_offset)
+    if streams.kernels is not None:
+        return _emerge_compiled(
+            step, leads, ally, u_domain, u_lifetime, population, territories, commons, streams, cfg
+        )
     members = np.full((leads.size, 1 + cfg.emergence.max_partners), -1, dtype=np.int64)
     members[:, 0] = leads
     members[ally, 1:] = choose_partners(leads[ally], step, population, streams, cfg)
@@ -313,5 +328,91 @@ def emerge(
         mobilised_eur=mobilised_eur,
         value_per_eur=value_per_eur(quality, territories.fragility[t, domain], cfg.production),
         setup_eur=setup,
+        lifetime_budget=-np.log1p(-u_lifetime),
+    )
+
+
+def _emerge_compiled(
+    step: int,
+    leads: np.ndarray,
+    ally: np.ndarray,
+    u_domain: np.ndarray,
+    u_lifetime: np.ndarray,
+    population: Population,
+    territories: TerritoryState,
+    commons: float,
+    streams: RandomStreams,
+    cfg: ModelConfig,
+) -> NewProjects:
+    """`emerge` after its draws, on the compiled kernels (`streams.kernels`): the same projects.
+
+    Args:
+        step: Current step.
+        leads: The organisations that start a project.
+        ally: Whether each lead's project is an alliance (before partner choice).
+        u_domain: Each lead's "domain" draw.
+        u_lifetime: Each lead's "lifetime" draw.
+        population: The organisations.
+        territories: Territory state.
+        commons: Knowledge commons `K`.
+        streams: Keyed random numbers, with the compiled kernels.
+        cfg: Mechanism parameters.
+
+    Returns:
+        The new projects.
+    """
+    allied = leads[ally]
+    ally_index = np.full(leads.size, -1, dtype=np.int64)
+    ally_index[ally] = np.arange(allied.size)
+    q, production = cfg.quality, cfg.production
+    (
+        members,
+        alliance,
+        quality,
+        own_eur,
+        mobilised_eur,
+        diversification_,
+        member_share,
+        member_profile,
+        domain,
+        value_per_eur_,
+        setup_eur,
+    ) = streams.kernels.emerge_rows(
+        leads,
+        choose_partners(allied, step, population, streams, cfg),
+        ally_index,
+        u_domain,
+        population.territory,
+        population.pillar_eur,
+        population.profile,
+        territories.engineering,
+        territories.trust,
+        territories.fragility,
+        commons,
+        q.weight_engineering,
+        q.weight_trust,
+        q.weight_complementarity,
+        production.mobilisation,
+        cfg.emergence.setup_cost_eur,
+        cfg.commons.setup_cost_reduction,
+        production.productivity,
+        production.frugality_gain,
+        len(PROFILES),
+    )
+    return NewProjects(
+        lead=leads,
+        members=members,
+        territory=population.territory[leads],
+        profile=population.profile[leads],
+        domain=domain,
+        alliance=alliance,
+        quality=quality,
+        diversification=diversification_,
+        member_share=member_share,
+        member_profile=member_profile,
+        own_eur=own_eur,
+        mobilised_eur=mobilised_eur,
+        value_per_eur=value_per_eur_,
+        setup_eur=setup_eur,
         lifetime_budget=-np.log1p(-u_lifetime),
     )

@@ -29,6 +29,7 @@ from simulation.config import PROFILES, RunConfig
 from simulation.discounting import discount_factors
 from simulation.emergence import emerge, profile_ally_offset, starters
 from simulation.fund import Fund
+from simulation.kernel import select as select_kernels
 from simulation.landmarks import Landmarks
 from simulation.population import Population, any_true, update_capital
 from simulation.projects import ProjectTable, hazard
@@ -72,7 +73,10 @@ class AllianceModel(mesa.Model):
         self.population = Population.create(
             scenario, counts, cfg.production.wage_eur_per_fte_step, self.rng
         )
-        self.streams = RandomStreams(self.rng)
+        # The compiled kernels in a process of many worlds (`kernel.select`), numpy's
+        # otherwise: the same numbers either way.
+        self.kernels = select_kernels()
+        self.streams = RandomStreams(self.rng, self.kernels)
         self.projects = ProjectTable.empty(
             max_members=1 + cfg.emergence.max_partners,
             capacity=max(1024, 2 * scenario.n_organisations),
@@ -198,6 +202,21 @@ class AllianceModel(mesa.Model):
         (`solo_own_resources`).
         """
         p, rows = self.projects, self._active
+        if self.kernels is not None:
+            self.kernels.share_pillars(
+                rows,
+                p.members,
+                p.alliance,
+                p.quality,
+                self.load,
+                self._load_changed,
+                self.population.pillar_eur,
+                self.config.model.production.mobilisation,
+                p.own_eur,
+                p.mobilised_eur,
+                p.member_share,
+            )
+            return
         members = np.take(p.members, rows, axis=0)
         affected = any_true(np.take(self._load_changed, members))
         self._load_changed[:] = False

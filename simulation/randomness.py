@@ -14,6 +14,7 @@ the two agree number for number.
 from __future__ import annotations
 
 import functools
+from types import ModuleType
 
 import numpy as np
 
@@ -108,9 +109,12 @@ class RandomStreams:
     Args:
         rng: The model's seeded generator; only its first draws are used, to make
             one key per mechanism.
+        kernels: The compiled kernels (`kernel.select`), or None for numpy's: the
+            same draws either way.
     """
 
-    def __init__(self, rng: np.random.Generator) -> None:
+    def __init__(self, rng: np.random.Generator, kernels: ModuleType | None = None) -> None:
+        self.kernels = kernels
         keys = rng.integers(0, 2**63, size=len(MECHANISMS), dtype=np.uint64)
         self._keys = dict(zip(MECHANISMS, keys, strict=True))
         self._int_keys = {mechanism: int(key) for mechanism, key in self._keys.items()}
@@ -145,9 +149,12 @@ class RandomStreams:
             The entities whose draw is below their probability, ascending.
         """
         n = index.size
-        ids_golden = _ids_times_golden(n)
         thresholds = threshold_bits(probability).ravel()
         base = self._base(mechanism, step)
+        if self.kernels is not None:
+            found = np.empty(n, dtype=np.int64)
+            return found[: self.kernels.draws_below(base, thresholds, index, found)]
+        ids_golden = _ids_times_golden(n)
         below = np.empty(n, dtype=bool)
         x_all, scratch_all = self._scratch
         unit = np.uint64(_UNIT_BITS)
@@ -211,9 +218,21 @@ class RandomStreams:
         Returns:
             Shape (k, slots); column `j` equals `uniform(mechanism, step, entities, j)`.
         """
-        base = np.array([self._base(mechanism, step, slot) for slot in range(slots)], np.uint64)
         ids_golden = np.multiply(np.asarray(entities, dtype=np.uint64), _GOLDEN)
-        return _unit_draws(ids_golden[:, None], base[None, :])
+        return _unit_draws(ids_golden[:, None], self.bases(mechanism, step, slots)[None, :])
+
+    def bases(self, mechanism: str, step: int, slots: int) -> np.ndarray:
+        """The bases (`_base`) of slots 0..slots-1 of one mechanism and step.
+
+        Args:
+            mechanism: One of `MECHANISMS`.
+            step: The step the draws belong to.
+            slots: Number of slots.
+
+        Returns:
+            uint64, shape (slots,).
+        """
+        return np.array([self._base(mechanism, step, slot) for slot in range(slots)], np.uint64)
 
 
 def _unit_draws(ids_golden: np.ndarray, base: np.ndarray) -> np.ndarray:

@@ -1,7 +1,8 @@
 """The model's numbers, bit for bit: a committed fingerprint of several runs.
 
 A change that only makes the code faster (or tidier) must leave every variable of
-every case identical; one that is meant to change the model regenerates the file
+every case identical, on numpy's kernels and on the compiled ones
+(`simulation.kernel`); one that is meant to change the model regenerates the file
 (`python -m tests.fingerprint > tests/data/fingerprint.json`) in the same commit.
 """
 
@@ -19,8 +20,10 @@ def test_the_committed_fingerprint_covers_every_case():
     assert set(EXPECTED) == set(CASES)
 
 
+@pytest.mark.parametrize("kernel", ["numpy", "compiled"])
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_a_run_is_bit_identical_to_its_fingerprint(case):
+def test_a_run_is_bit_identical_to_its_fingerprint(case, kernel, monkeypatch):
+    monkeypatch.setenv("ALLIANCE_KERNEL", kernel)  # simulation.kernel: both give these numbers
     got = fingerprint(CASES[case])
     assert set(got) == set(EXPECTED[case])
     changed = sorted(name for name in got if got[name] != EXPECTED[case][name])

@@ -205,12 +205,15 @@ _COUNTERFACTUALS: OrderedDict[str, object] = OrderedDict()
 
 
 def _init_worker(messages: multiprocessing.Queue) -> None:
-    from experiments.process.startup import init_worker
+    from experiments.process.startup import init_simulation_worker
 
     global _MESSAGES
     # Ctrl-C is the server's; the worker dies with its parent. Warm: the first
-    # request should not pay the imports of the model and the figures.
-    init_worker("experiments.explore.figures", "simulation.model", "simulation.run", "xarray")
+    # request should not pay the imports of the model and the figures, nor the
+    # loading of the compiled kernels it runs its worlds on.
+    init_simulation_worker(
+        "experiments.explore.figures", "simulation.model", "simulation.run", "xarray"
+    )
     _MESSAGES = messages
 
 

@@ -18,13 +18,13 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.pool import Pool
 
 from experiments.process.interrupts import set_exit_status
 from experiments.process.progress import progress_bar
-from experiments.process.startup import init_worker, spawn_pool
+from experiments.process.startup import init_simulation_worker, init_worker, spawn_pool
 from experiments.sweep.jobs import DONE, ERROR_NAME, JobSpec
 from experiments.sweep.plan import Plan
 from experiments.sweep.worker import Outcome, group_by_counterfactual, run_task
@@ -109,8 +109,24 @@ def _processes(n_jobs: int) -> int:
     return (os.cpu_count() or 1) if n_jobs < 1 else n_jobs
 
 
-def _pool(processes: int) -> Pool:
-    return spawn_pool(processes, init_worker, WORKER_MODULES)
+# Runs a worker has ahead of it from which it runs them on the compiled kernels
+# (`simulation.kernel`): loading them costs a worker about 0.6 s, which a default
+# run's 0.05 s saved pays back from about a dozen runs on (docs/performance.md, "Sweeps").
+COMPILED_FROM_RUNS = 12
+
+
+def worker_setup(processes: int, runs: int) -> Callable[..., None]:
+    """The initializer of a pool of `processes` workers for `runs` runs.
+
+    `init_simulation_worker` (the compiled kernels) when each worker has
+    `COMPILED_FROM_RUNS` runs or more ahead of it, `init_worker` (numpy's) otherwise.
+    """
+    return init_simulation_worker if runs >= COMPILED_FROM_RUNS * processes else init_worker
+
+
+def _pool(processes: int, runs: int) -> Pool:
+    """A local pool of `processes` workers for `runs` runs."""
+    return spawn_pool(processes, worker_setup(processes, runs), WORKER_MODULES)
 
 
 def start_workers(backend: Backend, jobs: int) -> Pool | None:
@@ -133,7 +149,7 @@ def start_workers(backend: Backend, jobs: int) -> Pool | None:
     processes = min(jobs, _processes(backend.n_jobs))
     if backend.name != "local" or processes <= 1:
         return None
-    return _pool(processes)
+    return _pool(processes, jobs)
 
 
 def _in_this_process(tasks: list[list[JobSpec]]) -> Iterator[list[Outcome]]:
@@ -156,7 +172,7 @@ def _in_this_process(tasks: list[list[JobSpec]]) -> Iterator[list[Outcome]]:
 def _local(tasks: list[list[JobSpec]], n_jobs: int, pool: Pool | None) -> Iterator[list[Outcome]]:
     try:
         if pool is None and min(len(tasks), _processes(n_jobs)) > 1:
-            pool = _pool(min(len(tasks), _processes(n_jobs)))
+            pool = _pool(min(len(tasks), _processes(n_jobs)), sum(len(task) for task in tasks))
         if pool is None:  # no pool to start for one process
             yield from _in_this_process(tasks)
             return

@@ -1,0 +1,456 @@
+"""Compiled kernels (numba) for the hot loops of a step, the numpy path's numbers bit for bit.
+
+Each kernel computes, in one loop, what a chain of numpy passes computes in the
+model, with the same arithmetic in the same order, so that its numbers are the
+numpy path's, bit for bit (`tests/test_compiled.py` compares them, kernel by
+kernel and whole runs):
+
+- `draws_below`: which organisations start a project (`RandomStreams.draws_below`);
+- `choose_partners`: the partners of new alliances (`emergence.choose_partners`);
+- `emerge_rows`: the new projects' members, quality, resources, diversification,
+  domain, value per euro, set-up cost and shares (`emergence.emerge`);
+- `share_pillars`: the resources of the active projects whose members' loads
+  changed (`AllianceModel._share_pillars`).
+
+No fast-math: every operation rounds as numpy's does (no fused multiply-add, no
+reassociation; sums over a short axis in numpy's own order, `_numpy_sum`), and
+transcendental functions (`exp`, `log1p`) stay in numpy, whose results may differ
+from the C library's in the last bit. Compiled code is cached beside this file
+(`cache=True`; elsewhere when this folder is read-only), so a machine compiles
+once and later processes load it. This module imports numba: reach it through
+`simulation.kernel.select`, which decides when it pays.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+# The constants of `randomness`: the SplitMix64 finaliser and the unit scaling.
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MUL1 = np.uint64(0xBF58476D1CE4E5B9)
+_MUL2 = np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
+_UNIT = np.uint64(11)
+_TO_UNIT = 2.0**-53
+
+_jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+
+
+@_jit
+def _mix(x):  # pragma: no cover - compiled
+    """SplitMix64 finaliser, as `randomness._mix`."""
+    x = (x ^ (x >> _S30)) * _MUL1
+    x = (x ^ (x >> _S27)) * _MUL2
+    return x ^ (x >> _S31)
+
+
+@_jit
+def _bits(entity, base):  # pragma: no cover - compiled
+    """The top 53 bits of a draw, as `randomness._unit_draws` before its scaling."""
+    x = _mix(np.uint64(entity) * _GOLDEN + base)
+    return _mix(x ^ base) >> _UNIT
+
+
+@_jit
+def _unit(entity, base):  # pragma: no cover - compiled
+    """A uniform draw in [0, 1), as `randomness._unit_draws`."""
+    return np.float64(_bits(entity, base)) * _TO_UNIT
+
+
+@_jit
+def _numpy_sum(x, n):
+    """The sum of `x[0:n]` as numpy adds it (`population.numpy_sum`).
+
+    In order below eight terms; from eight on, eight running sums over blocks of
+    eight, combined pairwise, then the remaining terms in order.
+    """
+    if n < 8:
+        total = x[0]
+        for j in range(1, n):
+            total += x[j]
+        return total
+    r0 = x[0]
+    r1 = x[1]
+    r2 = x[2]
+    r3 = x[3]
+    r4 = x[4]
+    r5 = x[5]
+    r6 = x[6]
+    r7 = x[7]
+    blocks = n - n % 8
+    for s in range(8, blocks, 8):
+        r0 += x[s]
+        r1 += x[s + 1]
+        r2 += x[s + 2]
+        r3 += x[s + 3]
+        r4 += x[s + 4]
+        r5 += x[s + 5]
+        r6 += x[s + 6]
+        r7 += x[s + 7]
+    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    for j in range(blocks, n):
+        total += x[j]
+    return total
+
+
+@_jit
+def draws_below(base, thresholds, index, out):  # pragma: no cover - compiled
+    """Entities `0..n-1` whose draw falls below their threshold, in `out`.
+
+    Args:
+        base: The mechanism and step's base (`RandomStreams._base`), uint64.
+        thresholds: Integer thresholds (`randomness.threshold_bits`), flattened.
+        index: Each entity's position in `thresholds`, shape (n,).
+        out: Room for the answer, int64, shape (n,).
+
+    Returns:
+        How many entities were written to `out`, ascending.
+    """
+    count = 0
+    for i in range(index.size):
+        if _bits(i, base) < thresholds[index[i]]:
+            out[count] = i
+            count += 1
+    return count
+
+
+@_jit
+def _shares(pillars, out):  # pragma: no cover - compiled
+    """Pillar shares of one organisation, as `population.pillar_shares`."""
+    total = pillars[0]
+    for j in range(1, pillars.size):
+        total += pillars[j]
+    for j in range(pillars.size):
+        out[j] = pillars[j] / total if total > 0 else 0.0
+
+
+@_jit
+def choose_partners(
+    leads, bases, territory, territory_start, territory_count, pillar_eur, candidates, min_weight
+):  # pragma: no cover - compiled
+    """Partners of new alliances, as `emergence.choose_partners`.
+
+    Args:
+        leads: Lead organisations, shape (k,).
+        bases: The "partners" mechanism's bases of this step, one per draw slot
+            (`1 + slots * (candidates + 1)`).
+        territory: Every organisation's territory.
+        territory_start: First organisation of each territory.
+        territory_count: Organisations in each territory.
+        pillar_eur: Every organisation's pillars, shape (n, 5).
+        candidates: Candidates drawn per partner slot.
+        min_weight: Complementarity floor (`emergence.MIN_PARTNER_WEIGHT`).
+
+    Returns:
+        Partner indices, -1 for empty slots, shape (k, slots).
+    """
+    k = leads.size
+    c = candidates
+    slots = (bases.size - 1) // (c + 1)
+    partners = np.full((k, slots), -1, dtype=np.int64)
+    components = pillar_eur.shape[1]
+    lead_shares = np.empty(components)
+    shares = np.empty(components)
+    cumulative = np.empty(c)
+    # First every candidate, then their pillars in one gathering loop whose reads do
+    # not wait on each other (each is a cache miss: a territory's block is cold),
+    # then the choice from the gathered copy.
+    chosen_rows = np.empty((k, slots, c), dtype=np.int64)
+    for i in range(k):
+        lead = leads[i]
+        t = territory[lead]
+        start = territory_start[t]
+        others = np.float64(territory_count[t] - 1)
+        local_lead = lead - start
+        for s in range(slots):
+            first = 1 + s * (c + 1)
+            for j in range(c):
+                local = np.int64(np.floor(_unit(lead, bases[first + j]) * others))
+                if local >= local_lead:
+                    local += 1
+                chosen_rows[i, s, j] = start + local
+    gathered = np.empty((k, slots, c, components))
+    for i in range(k):
+        for s in range(slots):
+            for j in range(c):
+                row = chosen_rows[i, s, j]
+                for m in range(components):
+                    gathered[i, s, j, m] = pillar_eur[row, m]
+    for i in range(k):
+        lead = leads[i]
+        n_partners = 1 + np.int64(np.floor(_unit(lead, bases[0]) * slots))
+        _shares(pillar_eur[lead], lead_shares)
+        for s in range(slots):
+            first = 1 + s * (c + 1)
+            running = 0.0
+            for j in range(c):
+                _shares(gathered[i, s, j], shares)
+                distance = abs(lead_shares[0] - shares[0])
+                for m in range(1, components):
+                    distance += abs(lead_shares[m] - shares[m])
+                weight = 0.5 * distance + min_weight
+                running = weight if j == 0 else running + weight
+                cumulative[j] = running
+            threshold = _unit(lead, bases[first + c]) * cumulative[c - 1]
+            pick = 0
+            for j in range(c):
+                if cumulative[j] < threshold:
+                    pick += 1
+            chosen = chosen_rows[i, s, pick]
+            duplicate = False
+            for previous in range(s):
+                if partners[i, previous] == chosen:
+                    duplicate = True
+            if s < n_partners and not duplicate:
+                partners[i, s] = chosen
+    return partners
+
+
+@_jit
+def share_pillars(
+    rows,
+    members,
+    alliance,
+    quality,
+    load,
+    load_changed,
+    pillar_eur,
+    mobilisation,
+    own_eur,
+    mobilised_eur,
+    member_share,
+):  # pragma: no cover - compiled
+    """Recompute the resources of active projects with a member whose load changed.
+
+    As `AllianceModel._share_pillars` with `capacity.shared_resources` and
+    `capacity.solo_own_resources`, in place; clears `load_changed`.
+
+    Args:
+        rows: Active rows of the project table.
+        members: The table's members column, -1 for empty slots, shape (rows, slots).
+        alliance: The table's alliance column.
+        quality: The table's quality column.
+        load: Active projects of each organisation.
+        load_changed: Whether each organisation's load changed, with a last
+            entry (read by empty slots) that stays False.
+        pillar_eur: Every organisation's pillars, shape (n, 5).
+        mobilisation: `mu`.
+        own_eur: The table's own resources column, written.
+        mobilised_eur: The table's mobilised resources column, written.
+        member_share: The table's member shares column, written.
+    """
+    slots = members.shape[1]
+    idle = pillar_eur.shape[1] - 1
+    contribution = np.empty(slots)
+    for r in range(rows.size):
+        row = rows[r]
+        affected = False
+        for m in range(slots):
+            if load_changed[members[row, m]]:
+                affected = True
+        if not affected:
+            continue
+        if not alliance[row]:
+            lead = members[row, 0]
+            own = pillar_eur[lead, 0]
+            for j in range(1, idle):
+                own += pillar_eur[lead, j]
+            own_eur[row] = own / np.float64(max(load[lead], 1))
+            continue
+        scaled_quality = mobilisation * quality[row]
+        own_total = 0.0
+        mobilised_total = 0.0
+        for m in range(slots):
+            member = members[row, m]
+            if member >= 0:
+                divisor = np.float64(max(load[member], 1))
+                own = pillar_eur[member, 0]
+                for j in range(1, idle):
+                    own += pillar_eur[member, j]
+                own /= divisor
+                mobilised = scaled_quality * pillar_eur[member, idle] / divisor
+            else:
+                own = 0.0
+                mobilised = 0.0
+            own_total = own if m == 0 else own_total + own
+            mobilised_total = mobilised if m == 0 else mobilised_total + mobilised
+            contribution[m] = own + mobilised
+        total = _numpy_sum(contribution, slots)  # as `projects.member_shares` adds
+        for m in range(slots):
+            if total > 0:
+                member_share[row, m] = contribution[m] / total
+            else:
+                member_share[row, m] = 1.0 if m == 0 else 0.0
+        own_eur[row] = own_total
+        mobilised_eur[row] = mobilised_total
+    load_changed[:] = False
+
+
+@_jit
+def emerge_rows(
+    leads,
+    partners_of,
+    ally_index,
+    u_domain,
+    territory,
+    pillar_eur,
+    profile,
+    engineering,
+    trust,
+    fragility,
+    commons,
+    wE,
+    wT,
+    wC,
+    mobilisation,
+    setup_cost,
+    setup_reduction,
+    productivity,
+    frugality_gain,
+    n_profiles,
+):  # pragma: no cover - compiled
+    """The new projects of a step, as `emergence.emerge` computes them after its draws.
+
+    Args:
+        leads: The organisations starting a project, shape (k,).
+        partners_of: Partners of the alliances (`choose_partners`), shape (a, slots - 1).
+        ally_index: Each lead's row in `partners_of`, -1 for a solo project.
+        u_domain: Each lead's "domain" draw.
+        territory: Every organisation's territory.
+        pillar_eur: Every organisation's pillars, shape (n, 5).
+        profile: Every organisation's profile.
+        engineering: Each territory's engineering capacity `E`.
+        trust: Each territory's trust `T`.
+        fragility: Each territory's fragilities, shape (t, domains).
+        commons: The knowledge commons `K`.
+        wE: Quality weight of engineering.
+        wT: Quality weight of trust.
+        wC: Quality weight of complementarity.
+        mobilisation: `mu`.
+        setup_cost: Set-up cost per member, EUR.
+        setup_reduction: Reduction of the set-up cost per unit of `K`.
+        productivity: Value per EUR of resources `pi`.
+        frugality_gain: `phi`.
+        n_profiles: The profile code of an empty member slot.
+
+    Returns:
+        The `NewProjects` columns `members`, `alliance`, `quality`, `own_eur`,
+        `mobilised_eur`, `diversification`, `member_share`, `member_profile`,
+        `domain`, `value_per_eur` and `setup_eur`, in that order.
+    """
+    k = leads.size
+    slots = partners_of.shape[1] + 1
+    comps = pillar_eur.shape[1]
+    members = np.full((k, slots), -1, dtype=np.int64)
+    alliance = np.zeros(k, dtype=np.bool_)
+    quality = np.zeros(k)
+    own_eur = np.empty(k)
+    mobilised_eur = np.empty(k)
+    div = np.empty(k)
+    member_share = np.empty((k, slots))
+    member_profile = np.empty((k, slots), dtype=np.int8)
+    domain = np.empty(k, dtype=np.int16)
+    vpe = np.empty(k)
+    setup = np.empty(k)
+    pillars = np.zeros((slots, comps))
+    shares = np.zeros((slots, comps))
+    n_cells = 4 * slots + 2
+    cells = np.empty(n_cells)
+    sq = np.empty(n_cells)
+    own_m = np.empty(slots)
+    mob_m = np.empty(slots)
+    contrib = np.empty(slots)
+    pair = np.empty(slots - 1)
+    n_domains = fragility.shape[1]
+    cum = np.empty(n_domains)
+    for i in range(k):
+        lead = leads[i]
+        t = territory[lead]
+        members[i, 0] = lead
+        a = ally_index[i]
+        n_partners = 0
+        if a >= 0:
+            for s in range(1, slots):
+                m = partners_of[a, s - 1]
+                members[i, s] = m
+                if m >= 0:
+                    n_partners += 1
+        is_alliance = n_partners > 0
+        alliance[i] = is_alliance
+        # Members' pillars (zeros for empty slots) and their shares.
+        for s in range(slots):
+            m = members[i, s]
+            for c in range(comps):
+                pillars[s, c] = pillar_eur[m, c] if m >= 0 else 0.0
+            total = pillars[s, 0]
+            for c in range(1, comps):
+                total += pillars[s, c]
+            for c in range(comps):
+                shares[s, c] = pillars[s, c] / total if total > 0 else 0.0
+        # Quality: engineering, trust and the partners' mean complementarity with the lead.
+        for s in range(1, slots):
+            d = abs(shares[0, 0] - shares[s, 0])
+            for c in range(1, comps):
+                d += abs(shares[0, c] - shares[s, c])
+            pair[s - 1] = (0.5 * d) * (1.0 if members[i, s] >= 0 else 0.0)
+        q = 0.0
+        if is_alliance:
+            mean_c = _numpy_sum(pair, slots - 1) / n_partners
+            q = (wE * engineering[t] + wT * trust[t]) + wC * mean_c
+        quality[i] = q
+        # Own and mobilised resources, by member and in all.
+        for s in range(slots):
+            own_m[s] = ((pillars[s, 0] + pillars[s, 1]) + pillars[s, 2]) + pillars[s, 3]
+            mob_m[s] = (mobilisation * q) * pillars[s, 4]
+        own_eur[i] = _numpy_sum(own_m, slots)
+        mob = _numpy_sum(mob_m, slots)
+        mobilised_eur[i] = mob
+        # Diversification over the (member, source) cells, mobilised and grant (0).
+        for s in range(slots):
+            for c in range(4):
+                cells[4 * s + c] = pillars[s, c]
+        cells[4 * slots] = mob
+        cells[4 * slots + 1] = 0.0
+        tot = _numpy_sum(cells, n_cells)
+        for j in range(n_cells):
+            share = cells[j] / tot if tot > 0 else 0.0
+            sq[j] = share * share
+        div[i] = 1.0 - _numpy_sum(sq, n_cells)
+        # The domain answered, drawn in proportion to the territory's fragilities.
+        running = 0.0
+        for d in range(n_domains):
+            running = fragility[t, 0] if d == 0 else running + fragility[t, d]
+            cum[d] = running
+        threshold = u_domain[i] * cum[n_domains - 1]
+        dom = 0
+        for d in range(n_domains):
+            if cum[d] < threshold:
+                dom += 1
+        domain[i] = dom
+        vpe[i] = (productivity * (1.0 + frugality_gain * q)) * (0.5 + fragility[t, dom])
+        setup[i] = (setup_cost * np.float64(1 + n_partners)) * (1.0 - setup_reduction * commons)
+        # Members' shares of the value, in proportion to what each commits.
+        for s in range(slots):
+            contrib[s] = own_m[s] + mob_m[s]
+        ctot = _numpy_sum(contrib, slots)
+        for s in range(slots):
+            if ctot > 0:
+                member_share[i, s] = contrib[s] / ctot
+            else:
+                member_share[i, s] = 1.0 if s == 0 else 0.0
+            m = members[i, s]
+            member_profile[i, s] = profile[m] if m >= 0 else n_profiles
+    return (
+        members,
+        alliance,
+        quality,
+        own_eur,
+        mobilised_eur,
+        div,
+        member_share,
+        member_profile,
+        domain,
+        vpe,
+        setup,
+    )

@@ -1,0 +1,97 @@
+"""The compiled kernels give the numpy path's numbers, bit for bit; `kernel.select` chooses them.
+
+`tests/test_fingerprint.py` runs every fingerprinted case on both kernels. Here:
+the mechanisms and shapes those cases leave out (one and eight partners, so that
+numpy's pairwise sums of more than eight and sixteen terms are exercised; no
+shared pillars; no project capacity; one candidate; the profile term and
+fragility relief of the candidate calibration), each run on both kernels and
+compared whole; then the choice of kernel.
+"""
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from experiments.config.schema import load_config
+from experiments.process.startup import warm_kernels
+from simulation import compiled, kernel, run
+from simulation.model import AllianceModel
+
+CASES = {
+    "one partner": ["model.emergence.max_partners=1", "seed=3"],
+    "eight partners, seven candidates": [
+        "model.emergence.max_partners=8",
+        "model.emergence.partner_candidates=7",
+    ],
+    "one candidate, no capacity limit": [
+        "model.emergence.partner_candidates=1",
+        "model.emergence.project_capacity=0",
+    ],
+    "pillars not shared": ["model.production.shared_pillars=false", "seed=4"],
+    "candidate calibration (profile term, relief)": [
+        "calibrated=evidence",
+        "fund/strategy=small_territories",
+    ],
+}
+
+
+@pytest.fixture(autouse=True)
+def _one_world_at_a_time(monkeypatch):
+    monkeypatch.setattr(kernel, "_many_worlds", False)
+
+
+def _run_on(kernel_name: str, overrides: list[str], monkeypatch) -> xr.Dataset:
+    monkeypatch.setenv(kernel.ENVIRONMENT, kernel_name)
+    return run(load_config(overrides))
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_compiled_kernels_give_numpys_numbers_bit_for_bit(case, monkeypatch):
+    numpy_run = _run_on("numpy", CASES[case], monkeypatch)
+    compiled_run = _run_on("compiled", CASES[case], monkeypatch)
+    xr.testing.assert_identical(numpy_run, compiled_run)
+
+
+def test_a_worlds_arrays_are_the_same_on_both_kernels(monkeypatch):
+    # Beyond the dataset: every project's row and every organisation's state.
+    config = load_config(["model.emergence.max_partners=5", "seed=11"])
+    worlds = {}
+    for name in ("numpy", "compiled"):
+        monkeypatch.setenv(kernel.ENVIRONMENT, name)
+        worlds[name] = AllianceModel(config).run()
+    assert worlds["numpy"].kernels is None and worlds["compiled"].kernels is compiled
+    a, b = worlds["numpy"], worlds["compiled"]
+    assert a.projects.size == b.projects.size > 1000
+    for name in ("members", "member_share", "own_eur", "diversification", "value_pv", "death"):
+        np.testing.assert_array_equal(a.projects.column(name), b.projects.column(name), name)
+    np.testing.assert_array_equal(a.population.capital, b.population.capital)
+    np.testing.assert_array_equal(a.load, b.load)
+
+
+def test_auto_compiles_in_a_process_of_many_worlds_only(monkeypatch):
+    monkeypatch.delenv(kernel.ENVIRONMENT, raising=False)
+    assert kernel.select() is None  # one run: numpy, no numba to import
+    assert warm_kernels() is False
+    kernel.runs_many_worlds()
+    assert kernel.select() is compiled
+    assert kernel.select("numpy") is None
+    assert warm_kernels() is True
+    assert AllianceModel(load_config([])).kernels is compiled
+
+
+def test_the_environment_chooses_for_the_process(monkeypatch):
+    monkeypatch.setenv(kernel.ENVIRONMENT, "compiled")
+    assert kernel.select() is compiled
+    monkeypatch.setenv(kernel.ENVIRONMENT, " NumPy ")
+    kernel.runs_many_worlds()
+    assert kernel.select() is None
+    monkeypatch.setenv(kernel.ENVIRONMENT, "")
+    assert kernel.choice() == "auto"
+
+
+def test_an_unknown_kernel_is_refused_naming_the_allowed_values(monkeypatch):
+    monkeypatch.setenv(kernel.ENVIRONMENT, "fortran")
+    with pytest.raises(ValueError, match=r"ALLIANCE_KERNEL='fortran'.*auto, numpy, compiled"):
+        kernel.select()
+    with pytest.raises(ValueError, match=r"'gpu' is not one of: auto, numpy, compiled"):
+        kernel.select("gpu")
