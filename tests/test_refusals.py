@@ -291,3 +291,25 @@ def test_a_folder_collect_cannot_read_is_not_called_unwritable(tmp_path):
         "folders this user can read"
     )
     assert not list(tmp_path.iterdir())
+
+
+def test_a_bad_kernel_in_the_environment_is_one_line_and_leaves_nothing(tmp_path):
+    # simulation.kernel reads ALLIANCE_KERNEL when a world is made; the tools check it first.
+    import os
+
+    environment = {**os.environ, "ALLIANCE_KERNEL": "fortran"}
+    for tool, args in (("alliance-run", SMALL_OVERRIDES), ("alliance-collect", ["x"])):
+        result = subprocess.run(
+            [str(Path(sys.executable).parent / tool), *args],
+            cwd=tmp_path,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.strip() == (
+            f"{tool}: ALLIANCE_KERNEL='fortran' is not a kernel; "
+            "allowed values: auto, numpy, compiled"
+        )
+    assert list(tmp_path.iterdir()) == []

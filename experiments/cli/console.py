@@ -17,7 +17,7 @@ import os
 import sys
 from collections.abc import Callable
 
-from experiments.process.commandline import HYDRA_TOOLS, answer_help_or_version
+from experiments.process.commandline import HYDRA_TOOLS, answer_help_or_version, refuse
 from experiments.process.interrupts import guarded
 from experiments.process.startup import imported_quickly
 
@@ -54,6 +54,7 @@ def _script(
             with guarded(name, sys.argv[1:], deep):
                 if prepare is not None:
                     prepare(sys.argv[1:])
+                _check_environment(name)
                 return imported_quickly(module, function)()
         except BrokenPipeError:  # `alliance-run --help-config | head`: the reader is gone
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
@@ -62,6 +63,21 @@ def _script(
     script.__name__ = script.__qualname__ = name.replace("-", "_")
     script.__doc__ = f"`{name}`: `{module}.{function}`."
     return script
+
+
+def _check_environment(name: str) -> None:
+    """Refuse, in one line and before any work, an environment variable the model reads.
+
+    `ALLIANCE_KERNEL` (`simulation.kernel.choice`) is read when a world is made,
+    which in a run comes after the output folder: checked here, a bad value
+    leaves nothing behind.
+    """
+    from simulation.kernel import choice
+
+    try:
+        choice()
+    except ValueError as error:
+        refuse(name, str(error))
 
 
 def one_blas_thread(arguments: list[str]) -> None:
