@@ -206,12 +206,22 @@ def write_zarr_zip(dataset: xr.Dataset, path: Path) -> Path:
     Returns:
         The path written.
     """
+    import logging
     import tempfile
     import zipfile
 
     with tempfile.TemporaryDirectory(dir=path.parent) as folder:
         store = Path(folder) / "store.zarr"
+        # zarr writes chunks in concurrent asyncio tasks: when one fails (a full disk),
+        # the others fail too, unawaited, and asyncio logs each one's traceback when it
+        # is collected, after the command's one-line error. The first failure is
+        # raised; theirs are the same and stay quiet (for the rest of the process,
+        # which is ending).
+        asyncio_log = logging.getLogger("asyncio")
+        level = asyncio_log.level
+        asyncio_log.setLevel(logging.CRITICAL)
         dataset.to_zarr(store, zarr_format=2, consolidated=True)
+        asyncio_log.setLevel(level)
         with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
             for file in sorted(p for p in store.rglob("*") if p.is_file()):
                 info = zipfile.ZipInfo(file.relative_to(store).as_posix(), (1980, 1, 1, 0, 0, 0))
