@@ -34,7 +34,6 @@ import gc
 import importlib
 import os
 import signal
-import typing
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
@@ -42,7 +41,7 @@ if TYPE_CHECKING:
     import multiprocessing.pool
 
 __all__ = [
-    "ctrl_c_ignored",
+    "ctrl_c_held",
     "die_with_parent",
     "import_quickly",
     "imported_quickly",
@@ -99,6 +98,7 @@ def init_worker(*modules: str) -> None:
             "simulation.model" and "xarray" (which `simulation` imports on use).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # held back until now
     die_with_parent()
     try:
         import_quickly(*modules)
@@ -177,44 +177,36 @@ def die_with_parent() -> None:
 
 
 @contextlib.contextmanager
-def ctrl_c_ignored() -> Iterator[None]:
-    """Within the block, this process ignores SIGINT; the processes it starts keep ignoring it.
+def ctrl_c_held() -> Iterator[None]:
+    """Within the block, this thread holds SIGINT back; the processes it starts keep holding it.
 
-    An ignored signal stays ignored across `exec`, and Python keeps SIGINT ignored
-    when it starts so (it installs its `KeyboardInterrupt` handler only over the
-    default): a spawned pool worker ignores Ctrl-C from its first instruction,
-    while it still imports, before its initializer runs. `signal.signal` may be
-    called from the main thread only, and the explorer starts its pool in a thread
-    of its own, so the disposition is set with `sigaction` (Linux, glibc; elsewhere
-    the block changes nothing) and the previous one, Python's handler, restored
-    exactly. A Ctrl-C in the few milliseconds the block lasts is lost; the next one
-    is not.
+    A thread's signal mask is inherited by the threads and the processes it
+    starts, across `exec`, and Python does not change it when it starts: a pool
+    worker spawned here holds Ctrl-C back from its first instruction, while it
+    still imports, until its initializer ignores SIGINT for good (`init_worker`;
+    ignoring a signal discards it if pending). The mask is this thread's only: a
+    Ctrl-C while the block lasts goes to another thread of the process, which
+    takes it as usual (Python runs its handler in the main thread), or, if every
+    thread holds it, waits until the block ends. Nothing is lost. The pool's own
+    threads, started here, keep holding it too, so a worker the pool restarts
+    after a crash starts the same way.
+
+    An earlier version ignored SIGINT process-wide while the workers started: a
+    Ctrl-C in that window was lost, and `alliance-explore` went on serving.
 
     Yields:
         Nothing.
     """
-    import ctypes
+    from multiprocessing import resource_tracker
 
-    class SigAction(ctypes.Structure):  # glibc's struct sigaction (x86-64, AArch64)
-        _fields_: typing.ClassVar = [
-            ("handler", ctypes.c_void_p),
-            ("mask", ctypes.c_ulong * 16),
-            ("flags", ctypes.c_int),
-            ("restorer", ctypes.c_void_p),
-        ]
-
-    previous = SigAction()
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        ignore = SigAction(handler=int(signal.SIG_IGN))
-        changed = libc.sigaction(signal.SIGINT, ctypes.byref(ignore), ctypes.byref(previous)) == 0
-    except (OSError, AttributeError):  # not glibc: the workers' initializer still ignores it
-        changed = False
+    # The first spawn of a process starts multiprocessing's resource tracker, and
+    # unblocks SIGINT in the calling thread once it has: start it first.
+    resource_tracker.ensure_running()
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        if changed:
-            libc.sigaction(signal.SIGINT, ctypes.byref(previous), None)
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def spawn_pool(
@@ -225,8 +217,8 @@ def spawn_pool(
     A spawned worker spends its first seconds importing, before its initializer
     (`init_worker`) can ignore SIGINT: a Ctrl-C sent to the terminal's process
     group printed a worker's `KeyboardInterrupt` traceback. The workers are
-    started within `ctrl_c_ignored`: they inherit SIGINT ignored. The main process
-    takes Ctrl-C again at once, and ends the workers.
+    started within `ctrl_c_held`: they start with SIGINT held back. The main
+    process takes Ctrl-C as usual, and ends the workers.
 
     Args:
         processes: Worker processes.
@@ -238,8 +230,15 @@ def spawn_pool(
     """
     import multiprocessing
 
-    with ctrl_c_ignored():
-        return multiprocessing.get_context("spawn").Pool(processes, initializer, initargs)
+    pool = None
+    try:
+        with ctrl_c_held():
+            pool = multiprocessing.get_context("spawn").Pool(processes, initializer, initargs)
+    except BaseException:  # a Ctrl-C held back while they started arrives as the block ends
+        if pool is not None:
+            pool.terminate()
+        raise
+    return pool
 
 
 def calibration_worker_setup() -> None:

@@ -210,7 +210,8 @@ def write_zarr_zip(dataset: xr.Dataset, path: Path) -> Path:
     import tempfile
     import zipfile
 
-    with tempfile.TemporaryDirectory(dir=path.parent) as folder:
+    # The folder is removed here, not by TemporaryDirectory: see `_remove_settling`.
+    with tempfile.TemporaryDirectory(dir=path.parent, ignore_cleanup_errors=True) as folder:
         store = Path(folder) / "store.zarr"
         # zarr writes chunks in concurrent asyncio tasks: when one fails (a full disk),
         # the others fail too, unawaited, and asyncio logs each one's traceback when it
@@ -220,13 +221,35 @@ def write_zarr_zip(dataset: xr.Dataset, path: Path) -> Path:
         asyncio_log = logging.getLogger("asyncio")
         level = asyncio_log.level
         asyncio_log.setLevel(logging.CRITICAL)
-        dataset.to_zarr(store, zarr_format=2, consolidated=True)
+        try:
+            dataset.to_zarr(store, zarr_format=2, consolidated=True)
+        except BaseException:
+            _remove_settling(Path(folder))
+            raise
         asyncio_log.setLevel(level)
         with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
             for file in sorted(p for p in store.rglob("*") if p.is_file()):
                 info = zipfile.ZipInfo(file.relative_to(store).as_posix(), (1980, 1, 1, 0, 0, 0))
                 archive.writestr(info, file.read_bytes())
     return path
+
+
+def _remove_settling(folder: Path, attempts: int = 50, pause: float = 0.02) -> None:
+    """Remove a folder that other threads may still be writing into.
+
+    When one of zarr's chunk writes fails, `to_zarr` raises at once while its sibling
+    writes, on zarr's own event-loop thread, may still create files: a single
+    `rmtree` then fails with "Directory not empty" and its traceback would replace
+    the command's one-line error. Removal is retried until the writes have settled
+    (one second at most); whatever is left is then left quietly.
+    """
+    import time
+
+    for _ in range(attempts):
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            return
+        time.sleep(pause)
 
 
 def open_zarr_zip(path: Path) -> xr.Dataset:
