@@ -15,6 +15,8 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 	@echo "make: installing the project and its dependencies into $(VENV) (first time only;"
 	@echo "      about 1-3 minutes on a good connection, pip shows what it fetches)"
 	$(BIN)/python -m pip install --progress-bar on -e ".[test]"
+	@echo "make: compiling the kernels ahead (about 5 s, once), so no command pays it later"
+	ALLIANCE_KERNEL=compiled $(BIN)/python -c "from experiments.process.startup import warm_kernels; warm_kernels()"
 	touch $@
 
 run: $(VENV)/.installed

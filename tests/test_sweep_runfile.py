@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from experiments.sweep import runfile
 from experiments.sweep.collect import collect_dataset
 from experiments.sweep.jobs import DATASET_NAME, RECORD_NAME
 from experiments.sweep.runfile import (
@@ -72,6 +73,59 @@ def test_a_run_file_opens_as_the_same_dataset_as_xarrays_netcdf4(tmp_path_factor
     for name, variable in expected.variables.items():
         if variable.dtype.kind in "iuf":
             assert open_run(folder / DATASET_NAME)[name].dtype == variable.dtype
+
+
+def _other_values(dataset: xr.Dataset) -> xr.Dataset:
+    """The same variables, names, dtypes and attributes, other values (NaN among floats)."""
+    other = dataset.copy(deep=True)
+    for name, variable in other.data_vars.items():
+        if variable.dtype.kind in "iuf" and variable.size:
+            values = (
+                variable.values[::-1].copy() if variable.ndim else np.ones_like(variable.values)
+            )
+            if variable.dtype.kind == "f":
+                values.flat[0] = np.nan
+            other[name] = (variable.dims, values, variable.attrs)
+    return other
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(datasets())
+def test_xarrays_encoding_reused_by_signature_gives_xarrays_bytes(dataset):
+    """A variable encoded as xarray would, from an earlier one of its signature, not by xarray."""
+    dataset = dataset.assign(flag=(("x",), np.arange(dataset.sizes["x"]) % 2 == 0, {"u": "-"}))
+    other = _other_values(dataset)
+    runfile._PLAIN_ENCODINGS.clear()
+    cold = run_file_bytes(other)
+    run_file_bytes(dataset)  # the signatures, learnt from other values
+    assert runfile._PLAIN_ENCODINGS  # the boolean's at least
+    assert run_file_bytes(other) == cold
+
+
+def test_a_run_file_names_non_dimension_coordinates_as_xarray_does(tmp_path):
+    dataset = xr.Dataset(
+        {"v": (("x", "y"), np.arange(6.0).reshape(3, 2)), "w": ("y", [1, 2])},
+        coords={"x": [0, 1, 2], "label": ("x", ["a", "b", "c"]), "scale": 2.5},
+    )
+    dataset.to_netcdf(tmp_path / "xarray.nc", engine="netcdf4")
+    write_run_file(dataset, tmp_path / DATASET_NAME)
+    assert read_raw((tmp_path / DATASET_NAME).read_bytes()).var_attrs["v"]["coordinates"] == (
+        "label scale"
+    )
+    with xr.open_dataset(tmp_path / "xarray.nc", engine="netcdf4") as expected:
+        xr.testing.assert_identical(open_run_file(tmp_path / DATASET_NAME), expected.load())
+
+
+def test_a_variable_xarray_would_mask_or_scale_is_encoded_by_xarray_every_time():
+    plain = xr.Dataset({"v": ("x", np.array([1.5, np.nan, 3.0]), {"units": "EUR"})})
+    masked = plain.copy(deep=True)
+    masked["v"].encoding = {"_FillValue": -9.0, "dtype": "f4"}
+    runfile._PLAIN_ENCODINGS.clear()
+    run_file_bytes(plain)
+    assert len(runfile._PLAIN_ENCODINGS) == 1
+    with_mask = read_raw(run_file_bytes(masked))
+    assert with_mask.arrays["v"].dtype == np.float32
+    np.testing.assert_array_equal(with_mask.arrays["v"], np.array([1.5, -9.0, 3.0], "f4"))
 
 
 @settings(max_examples=40, deadline=None)

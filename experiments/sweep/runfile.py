@@ -123,18 +123,85 @@ def _attributes(attrs: dict) -> bytes:
     return encoded
 
 
+# How xarray's CF encoder changes a numeric variable of a given signature (name,
+# dimensions, dtype, attributes), for the signatures where it only casts the values
+# and sets attributes: the encoded dtype and attributes. A sweep's jobs write the
+# same variables every time, so each signature is encoded by xarray once per worker,
+# the cast checked, and later reused (bounded: cleared when full).
+_PLAIN_ENCODINGS: dict[tuple, tuple[np.dtype, dict]] = {}
+# Attributes that xarray's coders may move into the encoding and act on (masking,
+# scaling): a variable with one goes through xarray each time. Units and calendars
+# act on datetimes only, which are not numeric here.
+_CODED_ATTRIBUTES = frozenset(
+    {"_FillValue", "missing_value", "scale_factor", "add_offset", "_Unsigned", "dtype"}
+)
+
+
+def _plain_signature(name: str, variable: xr.Variable) -> tuple | None:
+    """A numeric, unencoded variable's signature for `_PLAIN_ENCODINGS`; None for others."""
+    if variable.encoding or variable.dtype.kind not in "fiub":
+        return None
+    if not _CODED_ATTRIBUTES.isdisjoint(variable.attrs):
+        return None
+    attrs = tuple((k, type(v).__name__, _exact(v)) for k, v in variable.attrs.items())
+    return name, variable.dims, variable.dtype.str, attrs
+
+
+def _cf_encoded(variables: dict, conventions) -> dict:
+    """The variables as xarray's `cf_encoder` encodes them, cast where it only casts."""
+    from xarray import Variable
+
+    if any("bounds" in v.attrs for v in variables.values()):
+        return conventions.cf_encoder(variables, {})[0]
+    encoded = {}
+    for name, variable in variables.items():
+        signature = _plain_signature(name, variable)
+        known = _PLAIN_ENCODINGS.get(signature) if signature is not None else None
+        if known is not None:
+            dtype, attrs = known
+            values = np.asarray(variable.values).astype(dtype, copy=False)
+            encoded[name] = Variable(variable.dims, values, dict(attrs), fastpath=True)
+            continue
+        result = conventions.encode_cf_variable(variable, name=name)
+        encoded[name] = result
+        if signature is None or result.encoding or result.dims != variable.dims:
+            continue
+        cast = np.asarray(variable.values).astype(result.dtype)
+        if np.array_equal(np.asarray(result.values), cast, equal_nan=result.dtype.kind == "f"):
+            if len(_PLAIN_ENCODINGS) >= 4096:
+                _PLAIN_ENCODINGS.clear()
+            _PLAIN_ENCODINGS[signature] = (result.dtype, dict(result.attrs))
+    return encoded
+
+
+def _with_coordinates(dataset: xr.Dataset, conventions) -> tuple[dict, dict]:
+    """The variables and attributes with coordinates named as xarray's encoder names them.
+
+    A run's coordinates are all dimensions, which xarray names nowhere: the
+    variables and attributes are then the dataset's own, as its encoder would
+    return them (it only names non-dimension coordinates, in `coordinates`
+    attributes), without its pass over every pair of coordinate and variable.
+    """
+    if set(dataset.coords) <= set(dataset.dims) and not any(
+        "coordinates" in v.attrs or "coordinates" in v.encoding for v in dataset.variables.values()
+    ):
+        return {k: v.copy(deep=False) for k, v in dataset.variables.items()}, dataset.attrs
+    return conventions.encode_dataset_coordinates(dataset)
+
+
 def encoded_variables(dataset: xr.Dataset) -> tuple[dict, dict]:
     """The dataset's variables and attributes as xarray writes them to NetCDF-3.
 
     Coordinates named in `coordinates` attributes, CF encoding (fill values,
     booleans), text as UTF-8 characters along a `string<N>` dimension; 64-bit
-    integers stay 64-bit (CDF-5 stores them).
+    integers stay 64-bit (CDF-5 stores them). A numeric variable whose encoding
+    xarray has shown to be a cast is cast without it (`_PLAIN_ENCODINGS`).
     """
     from xarray import conventions
     from xarray.coding.strings import CharacterArrayCoder, EncodedStringCoder
 
-    variables, attrs = conventions.encode_dataset_coordinates(dataset)
-    variables, attrs = conventions.cf_encoder(variables, attrs)
+    variables, attrs = _with_coordinates(dataset, conventions)
+    variables = _cf_encoded(variables, conventions)
     for name, variable in variables.items():
         if variable.dtype.kind in "OUS":
             if variable.dtype.kind == "O":  # text read back from a file
