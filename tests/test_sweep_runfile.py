@@ -108,7 +108,12 @@ def test_a_run_file_names_non_dimension_coordinates_as_xarray_does(tmp_path):
         coords={"x": [0, 1, 2], "label": ("x", ["a", "b", "c"]), "scale": 2.5},
     )
     dataset.to_netcdf(tmp_path / "xarray.nc", engine="netcdf4")
-    write_run_file(dataset, tmp_path / DATASET_NAME)
+    runfile._COORDINATE_NAMES.clear()
+    cold = run_file_bytes(dataset)
+    assert runfile._COORDINATE_NAMES  # the names xarray gave, by the layout
+    write_run_file(dataset, tmp_path / DATASET_NAME)  # with those names
+    assert (tmp_path / DATASET_NAME).read_bytes() == cold
+    assert "coordinates" not in dataset["v"].attrs  # the dataset itself is left as it was
     assert read_raw((tmp_path / DATASET_NAME).read_bytes()).var_attrs["v"]["coordinates"] == (
         "label scale"
     )

@@ -174,19 +174,65 @@ def _cf_encoded(variables: dict, conventions) -> dict:
     return encoded
 
 
+# Where xarray's coordinate encoder names a dataset's non-dimension coordinates, by
+# the dataset's layout (`_layout`): each variable's `coordinates` attribute and the
+# global one. Every job of a sweep has the same layout (bounded: cleared when full).
+_COORDINATE_NAMES: dict[tuple, tuple[dict[str, str], str | None]] = {}
+
+
+def _layout(dataset: xr.Dataset, conventions) -> tuple | None:
+    """What xarray's coordinate encoder reads of a dataset; None where it reads more.
+
+    It reads the variables' names and dimensions and the non-dimension coordinates,
+    unless a variable names its coordinates itself or relates to others through
+    its encoding (`CF_RELATED_DATA`), or the dataset already has a global
+    `coordinates` attribute: those go through xarray every time.
+    """
+    related = ("coordinates", *conventions.CF_RELATED_DATA)
+    variables = dataset.variables
+    if "coordinates" in dataset.attrs or any(
+        "coordinates" in v.attrs or any(a in v.encoding for a in related)
+        for v in variables.values()
+    ):
+        return None
+    non_dimension = tuple(sorted(str(c) for c in set(dataset.coords) - set(dataset.dims)))
+    return tuple((k, v.dims) for k, v in variables.items()), non_dimension
+
+
 def _with_coordinates(dataset: xr.Dataset, conventions) -> tuple[dict, dict]:
     """The variables and attributes with coordinates named as xarray's encoder names them.
 
-    A run's coordinates are all dimensions, which xarray names nowhere: the
-    variables and attributes are then the dataset's own, as its encoder would
-    return them (it only names non-dimension coordinates, in `coordinates`
-    attributes), without its pass over every pair of coordinate and variable.
+    xarray's encoder names each non-dimension coordinate in the `coordinates`
+    attribute of the variables that span its dimensions (or in a global one),
+    in a pass over every pair of coordinate and variable. A sweep's jobs share a
+    layout: the names found by xarray for the first are set on the others.
     """
-    if set(dataset.coords) <= set(dataset.dims) and not any(
-        "coordinates" in v.attrs or "coordinates" in v.encoding for v in dataset.variables.values()
-    ):
-        return {k: v.copy(deep=False) for k, v in dataset.variables.items()}, dataset.attrs
-    return conventions.encode_dataset_coordinates(dataset)
+    layout = _layout(dataset, conventions)
+    known = _COORDINATE_NAMES.get(layout) if layout is not None else None
+    if known is None:
+        variables, attrs = conventions.encode_dataset_coordinates(dataset)
+        if layout is not None:
+            named = {
+                k: v.attrs["coordinates"] for k, v in variables.items() if "coordinates" in v.attrs
+            }
+            if len(_COORDINATE_NAMES) >= 256:
+                _COORDINATE_NAMES.clear()
+            _COORDINATE_NAMES[layout] = (named, attrs.get("coordinates"))
+        return variables, attrs
+    from xarray import Variable
+
+    named, global_names = known
+    variables = dict(dataset.variables)  # not changed below: only read, or replaced
+    for name, coordinates in named.items():
+        variable = variables[name]
+        attrs = {**variable.attrs, "coordinates": coordinates}
+        variables[name] = Variable(
+            variable.dims, variable.data, attrs, variable.encoding, fastpath=True
+        )
+    attrs = (
+        dataset.attrs if global_names is None else {**dataset.attrs, "coordinates": global_names}
+    )
+    return variables, attrs
 
 
 def encoded_variables(dataset: xr.Dataset) -> tuple[dict, dict]:
