@@ -116,9 +116,14 @@ def in_thread(target, *args) -> tuple[threading.Thread, dict]:
 
 
 def test_a_newer_request_supersedes_an_older_one_whose_seeds_still_reach_the_cache(explorer):
-    older = Choice(strategy="small_territories", n_seeds=6)
+    # 24 seeds: about 1 s on two compiled workers, time for the newer request to come
+    # once the older one runs (6 seeds finished before it, once in a CI).
+    older = Choice(strategy="small_territories", n_seeds=24)
     thread, outcome = in_thread(explorer.compute, older)
-    time.sleep(0.4)  # composed and sent to the workers (6 seeds take about a second)
+    deadline = time.monotonic() + 30
+    while not explorer._started:  # composed, and a worker has said which seed it runs
+        assert time.monotonic() < deadline, "the older request never started"
+        time.sleep(0.01)
     newer = explorer.compute(Choice(strategy="maturity_matched", n_seeds=1))
     thread.join(timeout=30)
     assert isinstance(outcome.get("error"), Cancelled)
