@@ -3,7 +3,8 @@
 Builds the sdist and, from it, the wheel (`python -m build`, as a packager would),
 installs the wheel (with its dependencies from the package index) into
 a new virtual environment, and runs `alliance-run` on the default scenario and a
-small sweep from a folder outside the checkout. About a minute and a half.
+small sweep from a folder outside the checkout. About a minute and a half: a slow
+check (`pytest -m slow`, which CI runs), to keep the default suite within 10 minutes.
 """
 
 import subprocess
@@ -11,6 +12,8 @@ import sys
 import tarfile
 import venv
 from pathlib import Path
+
+import pytest
 
 from .conftest import SMALL_OVERRIDES
 
@@ -21,6 +24,7 @@ def run(*command: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=900)
 
 
+@pytest.mark.slow
 def test_the_wheel_installs_and_runs_outside_the_checkout(tmp_path):
     # The wheel is built from the sdist, so a file missing from the sdist fails here too.
     built = run(sys.executable, "-m", "build", "--outdir", str(tmp_path), str(ROOT), cwd=ROOT)
