@@ -14,6 +14,7 @@ import yaml
 
 from calibration.config import MOMENTS, PRIMARY_MOMENTS, CalibrationConfig, sampled_bounds
 from calibration.fit import FitResult
+from calibration.jacobian import peel, responses
 from calibration.loss import loss
 from experiments.storage.files import write_text_atomically
 from simulation.dataset import package_version
@@ -551,6 +552,7 @@ def write_report(config: CalibrationConfig, result: FitResult, folder: Path) -> 
         "",
         "![sensitivity](sensitivity.png)",
         "",
+        *jacobian_lines(config, result),
     ]
     for extra, title in (
         ("coverage.md", "Coverage of the credible intervals (simulation-based calibration)"),
@@ -564,6 +566,64 @@ def write_report(config: CalibrationConfig, result: FitResult, folder: Path) -> 
     path = folder / "calibration.md"
     write_text_atomically(path, text)
     return path
+
+
+def jacobian_lines(config: CalibrationConfig, result: FitResult) -> list[str]:
+    """The moments' Jacobian on the free parameters, and which moments fit which.
+
+    Args:
+        config: The calibration config (which sampled parameters are free).
+        result: The fit, with its sensitivity matrix.
+
+    Returns:
+        Markdown lines: a table of the changes of each log moment per full bound
+        range of each free parameter, then the parameters each moment fits on its
+        own (`calibration.jacobian.peel`) and those fitted jointly.
+    """
+    free = len(config.calibration.parameters)
+    names = result.names[:free]
+    short = [name.rsplit(".", 1)[-1] for name in names]
+    matrix = np.asarray(result.sensitivity)[:, :free]
+    pattern = responses(matrix, MIN_SENSITIVITY)
+    lines = [
+        "### The Jacobian on the fitted parameters",
+        "",
+        "Change of each log moment per full bound range of each free parameter, at the "
+        f"calibrated set; in bold where it exceeds {MIN_SENSITIVITY:g}, a response "
+        "(`calibration/jacobian.py`).",
+        "",
+        "| moment | " + " | ".join(f"`{n}`" for n in short) + " |",
+        "|---|" + "---:|" * free,
+    ]
+    for k, moment in enumerate(MOMENTS):
+        cells = [f"**{v:.2f}**" if pattern[k, j] else f"{v:.2f}" for j, v in enumerate(matrix[k])]
+        lines.append(f"| {moment} | " + " | ".join(cells) + " |")
+    fixed, left = peel(pattern)
+    own = [f"{MOMENTS[k]} by `{short[j]}`" for k, j in fixed]
+    joint = [moment for k, moment in enumerate(MOMENTS) if pattern[k, left].sum() > 1]
+    lines += [
+        "",
+        (
+            "Fitted one at a time, each by a moment that responds to no other free parameter "
+            "not yet fixed: " + ("; ".join(own) if own else "none") + "."
+        ),
+        (
+            "Fitted jointly (moments that respond to several of the rest): "
+            + (
+                f"{', '.join(f'`{short[j]}`' for j in left)} by {', '.join(joint)}."
+                if joint
+                else "none"
+                + (
+                    f"; no moment responds to {', '.join(f'`{short[j]}`' for j in left)}."
+                    if left
+                    else ": the Jacobian is triangular, so each figure is fitted by a "
+                    "parameter of its own and none tests another's mechanism."
+                )
+            )
+        ),
+        "",
+    ]
+    return lines
 
 
 def _read(config: CalibrationConfig, path: str) -> float:
