@@ -607,6 +607,7 @@ def jacobian_lines(config: CalibrationConfig, result: FitResult) -> list[str]:
             "Fitted one at a time, each by a moment that responds to no other free parameter "
             "not yet fixed: " + ("; ".join(own) if own else "none") + "."
         ),
+        "",
         (
             "Fitted jointly (moments that respond to several of the rest): "
             + (
