@@ -2,7 +2,9 @@
 
 For each synthetic truth (Talts et al. 2018):
 
-1. draw parameters from the prior (a Latin hypercube over the bounds);
+1. draw parameters from the prior (a Latin hypercube over the sampled space:
+   the free parameters and, with `joint_priors`, the priors sampled jointly, in
+   log coordinates for a log-uniform prior; `calibration.space`);
 2. simulate the field's data: the moments of *one* world at those parameters (a
    seed of its own), each figure then rounded as the field rounds it;
 3. measure the likelihood's covariance (single worlds at the truth: the real
@@ -28,6 +30,7 @@ from calibration.evaluation import Checkpoint, Evaluator, fingerprint
 from calibration.likelihood import SyntheticLikelihood
 from calibration.moments import simulate_moments
 from calibration.posterior import likelihood_of, sample_posterior
+from calibration.space import SampledSpace
 
 
 @dataclass
@@ -79,11 +82,10 @@ def simulation_based_calibration(
         The coverage.
     """
     s = config.calibration
-    names = list(s.parameters)
-    lower = np.array([s.parameters[n].lower for n in names])
-    upper = np.array([s.parameters[n].upper for n in names])
+    space = SampledSpace.of(s)
+    names = space.names
     unit = qmc.LatinHypercube(d=len(names), seed=s.optimiser_seed).random(truths)
-    thetas = lower + unit * (upper - lower)
+    thetas = space.from_unit(unit)
     base = config.run_config()
     covered, ranks = [], []
     for k, theta in enumerate(thetas):
@@ -111,15 +113,18 @@ def simulation_based_calibration(
                 single, targets, len(s.seeds), s.share_floor
             )
             posterior = sample_posterior(
-                likelihood_of(lambda t: ev.moments(t, s.seeds), likelihood, s.share_floor),
-                lower,
-                upper,
+                likelihood_of(
+                    lambda z: ev.moments(space.natural(z), s.seeds), likelihood, s.share_floor
+                ),
+                space.sampling(space.lower),
+                space.sampling(space.upper),
                 names,
                 particles=s.posterior_particles,
                 moves=s.posterior_moves,
                 seed=s.optimiser_seed + k,
                 progress=lambda _: None,
             )
+        posterior.draws = space.natural(posterior.draws)
         low, high = posterior.interval(mass).T
         covered.append((low <= theta) & (theta <= high))
         ranks.append((posterior.draws < theta).mean(axis=0))

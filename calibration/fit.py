@@ -40,11 +40,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import OptimizeResult, differential_evolution
 
-from calibration.config import MOMENTS, CalibrationConfig, Target, get_parameter, sampled_bounds
+from calibration.config import MOMENTS, CalibrationConfig, Target, get_parameter
 from calibration.evaluation import Evaluator
 from calibration.likelihood import JTest, SyntheticLikelihood, j_test
 from calibration.loss import loss
 from calibration.posterior import Posterior, likelihood_of, sample_posterior
+from calibration.space import SampledSpace
 
 Progress = Callable[[str], None]
 
@@ -109,11 +110,9 @@ class Calibration:
         self.names = list(self.settings.parameters)
         self.lower = np.array([self.settings.parameters[n].lower for n in self.names])
         self.upper = np.array([self.settings.parameters[n].upper for n in self.names])
-        bounds = sampled_bounds(self.settings)
-        self.sampled = list(bounds)
-        self.sampled_lower = np.array([b[0] for b in bounds.values()])
-        self.sampled_upper = np.array([b[1] for b in bounds.values()])
-        self.log_scale = np.array([b[2] for b in bounds.values()], dtype=bool)
+        self.space = SampledSpace.of(self.settings)
+        self.sampled = self.space.names
+        self.sampled_lower, self.sampled_upper = self.space.lower, self.space.upper
         # The uncertain parameters' defaults, where the first stage holds them.
         self.held = np.array(
             [float(get_parameter(config, n)) for n in self.sampled[len(self.names) :]]
@@ -124,18 +123,6 @@ class Calibration:
         thetas = np.atleast_2d(thetas)
         held = np.broadcast_to(self.held, (thetas.shape[0], self.held.size))
         return np.hstack([thetas, held])
-
-    def natural(self, z: np.ndarray) -> np.ndarray:
-        """Sampled coordinates (log for log-uniform priors) to parameter values."""
-        x = np.array(z, dtype=float)
-        x[..., self.log_scale] = np.exp(x[..., self.log_scale])
-        return x
-
-    def sampling(self, x: np.ndarray) -> np.ndarray:
-        """Parameter values to sampled coordinates (the inverse of `natural`)."""
-        z = np.array(x, dtype=float)
-        z[..., self.log_scale] = np.log(z[..., self.log_scale])
-        return z
 
     def loss_of(
         self, thetas: np.ndarray, seeds: list[int], targets: dict[str, Target]
@@ -228,12 +215,14 @@ class Calibration:
         """Tempered SMC from the prior (flat on the sampled box) to the posterior."""
         s = self.settings
         log_likelihood = likelihood_of(
-            lambda z: self.evaluator.moments(self.natural(z), s.seeds), likelihood, s.share_floor
+            lambda z: self.evaluator.moments(self.space.natural(z), s.seeds),
+            likelihood,
+            s.share_floor,
         )
         posterior = sample_posterior(
             log_likelihood,
-            self.sampling(self.sampled_lower),
-            self.sampling(self.sampled_upper),
+            self.space.sampling(self.sampled_lower),
+            self.space.sampling(self.sampled_upper),
             self.sampled,
             particles=s.posterior_particles,
             moves=s.posterior_moves,
@@ -241,7 +230,7 @@ class Calibration:
             progress=self.progress,
             draws=s.posterior_draws,
         )
-        posterior.draws = self.natural(posterior.draws)
+        posterior.draws = self.space.natural(posterior.draws)
         return posterior
 
     def run(self, uncertainty: bool = True) -> FitResult:

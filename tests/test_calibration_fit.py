@@ -164,10 +164,10 @@ def test_joint_priors_add_the_uncertain_parameters_to_the_sampled_vector():
     # The first stage holds the uncertain parameters at their defaults.
     np.testing.assert_array_equal(joint.full(np.array([[1.0]])), [[1.0, 0.3, 200.0]])
     # A log-uniform prior is sampled in log coordinates, where it is flat.
-    z = joint.sampling(np.array([1.0, 0.2, 100.0]))
+    z = joint.space.sampling(np.array([1.0, 0.2, 100.0]))
     np.testing.assert_allclose(z, [1.0, 0.2, np.log(100.0)])
-    np.testing.assert_allclose(joint.natural(z), [1.0, 0.2, 100.0])
-    np.testing.assert_allclose(joint.sampling(joint.sampled_lower), [0.0, 0.05, np.log(50.0)])
+    np.testing.assert_allclose(joint.space.natural(z), [1.0, 0.2, 100.0])
+    np.testing.assert_allclose(joint.space.sampling(joint.sampled_lower), [0.0, 0.05, np.log(50.0)])
     # A prior marked joint: false is left to be drawn after the fit.
     config = joint_config(joint_priors=True)
     config.calibration.priors["model.emergence.setup_cost_eur"].joint = False

@@ -1,13 +1,18 @@
-"""Check the posterior's coverage by simulation-based calibration; write coverage.md.
+r"""Check the posterior's coverage by simulation-based calibration; write coverage.md.
 
     python -m experiments.calibrating.coverage          # 24 truths, the small world below
     python -m experiments.calibrating.coverage --truths 40 scenario.n_organisations=10000
+    python -m experiments.calibrating.coverage calibration=evidence \
+        calibration.posterior_particles=128          # the candidate, all 25 jointly
 
 The default calibration on the default world costs about 15 minutes, so the check
 runs on a small world (27 territories, 1,500 organisations, 5 years, a 2-year
 fund), with fewer particles (48) and seeds (4) than the real calibration and no
 extra draws beyond the particles, unless overridden. It checks the method (the
-likelihood and the sampler), not the default world's particular posterior.
+likelihood and the sampler), not the default world's particular posterior. With
+`calibration=evidence` every parameter the candidate samples jointly (25) is drawn
+as a truth and covered by an interval. The report goes to the calibration's
+`report_dir` (`docs/calibration`, or `docs/calibration/evidence`).
 """
 
 from __future__ import annotations
@@ -19,7 +24,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
-import numpy as np
 from scipy import stats
 
 from calibration.coverage import simulation_based_calibration
@@ -40,7 +44,8 @@ REDUCED = [
     "calibration.seeds=[1000,1001,1002,1003]",
     "calibration.covariance_seeds=[3000,3001,3002,3003,3004,3005,3006,3007,3008,3009,3010,3011]",
 ]
-FOLDER = PROJECT_ROOT / "docs" / "calibration"
+# Rank histograms a row of the figure.
+PANELS_PER_ROW = 6
 
 
 def main() -> None:
@@ -51,6 +56,7 @@ def main() -> None:
     args = parser.parse_args()
     overrides = [*REDUCED, *args.overrides]
     config = load_calibration_config(overrides)
+    folder = PROJECT_ROOT / config.calibration.report_dir
     start = time.perf_counter()
     result = simulation_based_calibration(
         config,
@@ -63,15 +69,22 @@ def main() -> None:
     low, high = stats.binom.interval(0.95, n, result.mass)
     short = [name.split(".")[-1] for name in result.names]
 
-    fig, axes = plt.subplots(1, len(short), figsize=(2.6 * len(short), 2.6), sharey=True)
-    for j, ax in enumerate(np.atleast_1d(axes)):
+    columns = min(PANELS_PER_ROW, len(short))
+    rows = -(-len(short) // columns)
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(2.6 * columns, 2.4 * rows), sharey=True, squeeze=False
+    )
+    for j, ax in enumerate(axes.ravel()):
+        if j >= len(short):
+            ax.set_axis_off()
+            continue
         ax.hist(result.ranks[:, j], bins=5, range=(0, 1), color="tab:blue", alpha=0.7)
         ax.axhline(len(result.ranks) / 5, color="black", lw=1)
         ax.set_title(short[j], fontsize=8)
         ax.set_xlabel("rank of the truth", fontsize=7)
     fig.suptitle("Simulation-based calibration: ranks should be uniform (line)", fontsize=9)
     fig.tight_layout()
-    fig.savefig(FOLDER / "coverage.png", dpi=100)
+    fig.savefig(folder / "coverage.png", dpi=100)
     plt.close(fig)
 
     lines = [
@@ -97,7 +110,7 @@ def main() -> None:
     for j, name in enumerate(result.names):
         lines.append(f"| `{name}` | {result.covered[:, j].mean():.0%} |")
     lines += ["", "![ranks](coverage.png)", ""]
-    write_text_atomically(FOLDER / "coverage.md", "\n".join(lines))
+    write_text_atomically(folder / "coverage.md", "\n".join(lines))
     print("\n".join(lines))
 
 
