@@ -13,9 +13,10 @@ figure would be surprising for the model, whatever the rounding.
 `v` is the expected moment plus one world's noise (standard deviation `s`, measured
 here as the spread of a draw's worlds over seeds) plus rounding (`p / sqrt(12)`).
 The synthetic likelihood says exactly that (`calibration/likelihood.py`), so where
-this figure is the only evidence on its moment (each headline figure moves with one
-fitted parameter of its own: the sensitivity matrix of the calibration report), a
-posterior that is right puts the expected moment at `v` give or take
+the model can move this moment without moving the others (frugality, durability,
+leverage and sroi are four figures for four fitted parameters, with a Jacobian of
+full rank in the calibration report), a posterior that is right puts the expected
+moment at `v` give or take
 `sqrt(s^2 (1 + 1/R) + p^2 / 12)`, `R` the seeds each likelihood evaluation
 averages, and a draw's mean over `n` seeds adds `s^2 / n`. The share of draws that
 round to `v` is then
