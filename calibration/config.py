@@ -125,6 +125,8 @@ class CalibrationSettings:
         posterior_particles: Particles of the posterior sampler, and its draws (0:
             no posterior; the calibrated set is then the optimum).
         posterior_moves: Most Metropolis steps after each tempering stage.
+        posterior_moved_times: Accepted steps that count a particle as moved: the
+            steps stop once 90 % have moved this often (or `posterior_moves`).
         posterior_draws: Posterior draws written for `calibrated=posterior`; more
             than the particles are made by resampling and Metropolis moves at the
             posterior.
@@ -154,6 +156,7 @@ class CalibrationSettings:
     workers: int = -1
     posterior_particles: int = 64
     posterior_moves: int = 3
+    posterior_moved_times: int = 1
     posterior_draws: int = 100
     joint_priors: bool = False
     sensitivity_step: float = 0.05
@@ -234,7 +237,13 @@ class CalibrationConfig(RunConfig):
                 f"{settings.maturity_observation_year}; allowed: within the horizon"
             )
             raise ConfigError(msg)
-        for name in ("popsize", "maxiter", "posterior_moves", "optimiser_replicates"):
+        for name in (
+            "popsize",
+            "maxiter",
+            "posterior_moves",
+            "posterior_moved_times",
+            "optimiser_replicates",
+        ):
             if getattr(settings, name) < 1:
                 msg = f"invalid config: calibration.{name}; allowed: an integer >= 1"
                 raise ConfigError(msg)

@@ -121,6 +121,7 @@ def simulation_based_calibration(
                 names,
                 particles=s.posterior_particles,
                 moves=s.posterior_moves,
+                moved_times=s.posterior_moved_times,
                 seed=s.optimiser_seed + k,
                 progress=lambda _: None,
             )

@@ -226,6 +226,7 @@ class Calibration:
             self.sampled,
             particles=s.posterior_particles,
             moves=s.posterior_moves,
+            moved_times=s.posterior_moved_times,
             seed=s.optimiser_seed,
             progress=self.progress,
             draws=s.posterior_draws,

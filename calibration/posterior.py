@@ -13,9 +13,13 @@ model's own likelihood, which has no closed form):
    random-walk Metropolis steps, the proposal scaled to the particles' covariance
    (`2.38 / sqrt(p)`, Roberts and Rosenthal 2001) and reflected at the bounds (a
    symmetric proposal on the box, so the uniform prior needs no correction); the
-   steps repeat until 90 % of the particles have moved at least once since the
-   resampling, or `moves` steps were made. Resampling leaves copies of the same
-   particles; too few moves leave them copies, and the posterior too narrow.
+   steps repeat until 90 % of the particles have moved at least `moved_times`
+   times since the resampling, or `moves` steps were made. Resampling leaves
+   copies of the same particles; too few moves leave them copies, and the
+   posterior too narrow. In many dimensions one accepted step moves a copy a
+   fraction of the posterior's width in each (the proposal shrinks as
+   `1 / sqrt(p)`), so the joint calibration of 25 parameters asks for several
+   (docs/model.md 9.9, its coverage check).
 
 Every likelihood evaluation averages the moments over the calibration's fixed
 seeds (common random numbers): the likelihood is then a repeatable function of
@@ -140,6 +144,7 @@ def sample_posterior(
     seed: int = 0,
     progress: Progress = print,
     draws: int | None = None,
+    moved_times: int = 1,
 ) -> Posterior:
     """Tempered SMC from the uniform prior on the bounds to the posterior.
 
@@ -156,6 +161,8 @@ def sample_posterior(
             particles are resampled to this many and moved by Metropolis steps at
             the posterior (which leave it invariant) until 90 % have moved.
         progress: Called with one line per stage.
+        moved_times: Accepted steps that count a particle as moved (module
+            docstring, step 3).
 
     Returns:
         The posterior.
@@ -169,23 +176,18 @@ def sample_posterior(
     evaluations = particles
     beta, temperatures, acceptance = 0.0, [0.0], []
     scale = 2.38 / np.sqrt(p)
+
+    def move(theta: np.ndarray, loglik: np.ndarray, weights: np.ndarray, count: int, beta: float):
+        return _resample_and_move(
+            theta, loglik, weights, count, beta, lower, upper, moves, scale, rng,
+            log_likelihood, moved_times,
+        )  # fmt: skip
+
     while beta < 1.0:
         new_beta = next_temperature(loglik, beta, particles / 2)
         weights = _normalised((new_beta - beta) * loglik)
         beta = new_beta
-        theta, loglik, rate, used = _resample_and_move(
-            theta,
-            loglik,
-            weights,
-            particles,
-            beta,
-            lower,
-            upper,
-            moves,
-            scale,
-            rng,
-            log_likelihood,
-        )
+        theta, loglik, rate, used = move(theta, loglik, weights, particles, beta)
         evaluations += used
         temperatures.append(beta)
         acceptance.append(rate)
@@ -198,9 +200,7 @@ def sample_posterior(
         )
     if draws is not None and draws > particles:
         uniform = np.full(particles, 1.0 / particles)
-        theta, loglik, rate, used = _resample_and_move(
-            theta, loglik, uniform, draws, 1.0, lower, upper, moves, scale, rng, log_likelihood
-        )
+        theta, loglik, rate, used = move(theta, loglik, uniform, draws, 1.0)
         evaluations += used
         acceptance.append(rate)
         progress(f"posterior: {draws} draws, acceptance {rate:.2f}, evaluations {evaluations}")
@@ -219,6 +219,7 @@ def _resample_and_move(
     scale: float,
     rng: np.random.Generator,
     log_likelihood: LogLikelihood,
+    moved_times: int = 1,
 ) -> tuple[np.ndarray, np.ndarray, float, int]:
     """Resample `count` particles, then move them at temperature `beta`.
 
@@ -231,8 +232,8 @@ def _resample_and_move(
     theta, loglik = theta[chosen].copy(), loglik[chosen].copy()
     covariance = np.atleast_2d(np.cov(theta, rowvar=False)) + 1e-12 * np.eye(p)
     accepted, steps = 0, 0
-    moved = np.zeros(count, dtype=bool)
-    while steps < moves and moved.mean() < MOVED_SHARE:
+    moved = np.zeros(count, dtype=int)
+    while steps < moves and np.mean(moved >= moved_times) < MOVED_SHARE:
         step = scale * rng.multivariate_normal(np.zeros(p), covariance, count)
         proposal = reflect(theta + step, lower, upper)
         proposed = log_likelihood(proposal)
@@ -240,7 +241,7 @@ def _resample_and_move(
             log_ratio = beta * (proposed - loglik)
         accept = np.log(rng.random(count)) < log_ratio
         theta[accept], loglik[accept] = proposal[accept], proposed[accept]
-        moved |= accept
+        moved += accept
         accepted += int(accept.sum())
         steps += 1
     return theta, loglik, accepted / max(steps * count, 1), steps * count

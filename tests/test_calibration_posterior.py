@@ -75,3 +75,31 @@ def test_more_draws_than_particles_are_moved_at_the_posterior():
     assert posterior.draws.shape == (150, 1)
     assert len(np.unique(posterior.draws)) > 100  # not copies of 64 particles
     assert abs(posterior.mean[0] - 0.5) < 0.03
+
+
+def test_particles_count_as_moved_after_the_steps_asked():
+    from calibration.posterior import _resample_and_move
+
+    rng = np.random.default_rng(0)
+    theta = rng.random((50, 3))
+    flat = np.zeros(50)
+    every = np.full(50, 1 / 50)
+    steps = {}
+    for times in (1, 3):
+        _, _, rate, used = _resample_and_move(
+            theta,
+            flat,
+            every,
+            50,
+            1.0,
+            np.zeros(3),
+            np.ones(3),
+            10,
+            0.5,
+            rng,
+            lambda t: np.zeros(len(t)),
+            times,
+        )
+        assert rate == 1.0  # a flat likelihood accepts every step
+        steps[times] = used // 50
+    assert steps == {1: 1, 3: 3}
