@@ -29,8 +29,7 @@ from calibration.config import MOMENTS, CalibrationConfig, Target, with_paramete
 from calibration.evaluation import Checkpoint, Evaluator, fingerprint
 from calibration.likelihood import SyntheticLikelihood
 from calibration.moments import simulate_moments
-from calibration.posterior import likelihood_of, sample_posterior
-from calibration.space import SampledSpace
+from calibration.space import SampledSpace, posterior_over
 
 
 @dataclass
@@ -112,20 +111,14 @@ def simulation_based_calibration(
             likelihood = SyntheticLikelihood.from_single_seeds(
                 single, targets, len(s.seeds), s.share_floor
             )
-            posterior = sample_posterior(
-                likelihood_of(
-                    lambda z: ev.moments(space.natural(z), s.seeds), likelihood, s.share_floor
-                ),
-                space.sampling(space.lower),
-                space.sampling(space.upper),
-                names,
-                particles=s.posterior_particles,
-                moves=s.posterior_moves,
-                moved_times=s.posterior_moved_times,
+            posterior = posterior_over(
+                space,
+                lambda x: ev.moments(x, s.seeds),
+                likelihood,
+                s,
                 seed=s.optimiser_seed + k,
                 progress=lambda _: None,
             )
-        posterior.draws = space.natural(posterior.draws)
         low, high = posterior.interval(mass).T
         covered.append((low <= theta) & (theta <= high))
         ranks.append((posterior.draws < theta).mean(axis=0))

@@ -44,8 +44,8 @@ from calibration.config import MOMENTS, CalibrationConfig, Target, get_parameter
 from calibration.evaluation import Evaluator
 from calibration.likelihood import JTest, SyntheticLikelihood, j_test
 from calibration.loss import loss
-from calibration.posterior import Posterior, likelihood_of, sample_posterior
-from calibration.space import SampledSpace
+from calibration.posterior import Posterior
+from calibration.space import SampledSpace, posterior_over
 
 Progress = Callable[[str], None]
 
@@ -214,25 +214,14 @@ class Calibration:
     def posterior(self, likelihood: SyntheticLikelihood) -> Posterior:
         """Tempered SMC from the prior (flat on the sampled box) to the posterior."""
         s = self.settings
-        log_likelihood = likelihood_of(
-            lambda z: self.evaluator.moments(self.space.natural(z), s.seeds),
+        return posterior_over(
+            self.space,
+            lambda x: self.evaluator.moments(x, s.seeds),
             likelihood,
-            s.share_floor,
+            s,
+            s.optimiser_seed,
+            self.progress,
         )
-        posterior = sample_posterior(
-            log_likelihood,
-            self.space.sampling(self.sampled_lower),
-            self.space.sampling(self.sampled_upper),
-            self.sampled,
-            particles=s.posterior_particles,
-            moves=s.posterior_moves,
-            moved_times=s.posterior_moved_times,
-            seed=s.optimiser_seed,
-            progress=self.progress,
-            draws=s.posterior_draws,
-        )
-        posterior.draws = self.space.natural(posterior.draws)
-        return posterior
 
     def run(self, uncertainty: bool = True) -> FitResult:
         """Fit, then the posterior, and at its mode: J test, sensitivity, hold-out moments.

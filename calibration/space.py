@@ -9,11 +9,14 @@ exactly as the calibration samples.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from calibration.config import CalibrationSettings, sampled_bounds
+from calibration.likelihood import SyntheticLikelihood
+from calibration.posterior import Posterior, Progress, likelihood_of, sample_posterior
 
 
 @dataclass(frozen=True)
@@ -66,3 +69,44 @@ class SampledSpace:
         """
         low, high = self.sampling(self.lower), self.sampling(self.upper)
         return self.natural(low + np.asarray(unit, dtype=float) * (high - low))
+
+
+def posterior_over(
+    space: SampledSpace,
+    moments_of: Callable[[np.ndarray], np.ndarray],
+    likelihood: SyntheticLikelihood,
+    settings: CalibrationSettings,
+    seed: int,
+    progress: Progress,
+) -> Posterior:
+    """Sample the posterior over `space` with a calibration's sampler settings.
+
+    The sampler works in sampled coordinates (flat priors); the draws come back
+    in parameter values.
+
+    Args:
+        space: The sampled parameters.
+        moments_of: Parameter values (n, p) -> moments over the replicate seeds
+            (n, seeds, moments).
+        likelihood: The synthetic likelihood.
+        settings: Particles, moves, moved times, draws and share floor.
+        seed: Seed of the sampler's own random choices.
+        progress: Called with one line per stage.
+
+    Returns:
+        The posterior, draws in parameter values.
+    """
+    posterior = sample_posterior(
+        likelihood_of(lambda z: moments_of(space.natural(z)), likelihood, settings.share_floor),
+        space.sampling(space.lower),
+        space.sampling(space.upper),
+        space.names,
+        particles=settings.posterior_particles,
+        moves=settings.posterior_moves,
+        moved_times=settings.posterior_moved_times,
+        seed=seed,
+        progress=progress,
+        draws=settings.posterior_draws,
+    )
+    posterior.draws = space.natural(posterior.draws)
+    return posterior
