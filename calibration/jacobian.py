@@ -13,7 +13,7 @@ log units, the report's `MIN_SENSITIVITY`). The matrix is *triangular* when its
 rows and columns can be ordered so that every response lies on or below the
 diagonal: then some moment responds to one parameter only, which fixes it; once
 that parameter is removed another moment responds to one parameter only; and so
-on (`peel`, `is_triangular`). A full block, such as two maturity rates that all
+on (`peel`: nothing left). A full block, such as two maturity rates that all
 four maturity shares respond to, is not: its moments test the parameters jointly.
 """
 
@@ -66,15 +66,3 @@ def peel(pattern: np.ndarray) -> tuple[list[tuple[int, int]], list[int]]:
         fixed.append((row, column))
         used[row] = True
         columns[column] = False
-
-
-def is_triangular(pattern: np.ndarray) -> bool:
-    """Whether rows and columns can be ordered into a lower triangle of responses.
-
-    Args:
-        pattern: Boolean array (moments, parameters), as `responses` gives.
-
-    Returns:
-        True when `peel` fixes every parameter, each by a moment of its own.
-    """
-    return not peel(pattern)[1]

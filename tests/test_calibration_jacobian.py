@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from calibration.config import MOMENTS
-from calibration.jacobian import is_triangular, peel, responses
+from calibration.jacobian import peel, responses
 from experiments.calibrating.calibration_report import jacobian_lines
 from experiments.config.schema import load_calibration_config
 
@@ -33,15 +33,15 @@ def test_figures_fitted_one_by_one_make_a_triangle():
     # sroi fixes productivity before leverage, which then fixes the money scale.
     assert fixed == [(0, 0), (1, 1), (3, 2), (2, 3), (6, 5)]
     assert left == [4]  # no moment responds to base_rate above 0.1
-    assert not is_triangular(pattern)
+    assert peel(pattern)[1]  # not triangular: a parameter is left
     pattern[6] = [False] * 4 + [True, False]  # maturity_3 moved by base_rate alone:
-    assert is_triangular(pattern)  # it fixes base_rate, maturity_4 level_factor
+    assert peel(pattern)[1] == []  # triangular: base_rate by maturity_3, level_factor by maturity_4
 
 
 def test_a_full_block_is_fitted_jointly():
     block = np.ones((3, 2), dtype=bool)
     assert peel(block) == ([], [0, 1])
-    assert not is_triangular(block)
+    assert peel(block)[1] == [0, 1]
     # Frugality, durability and leverage all moved by two mechanisms: no figure alone fixes one.
     cross = np.array([[0.5, 0.3], [0.2, 0.4], [0.0, 0.6]])
     fixed, left = peel(responses(cross, 0.1))
