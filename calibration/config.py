@@ -130,6 +130,9 @@ class CalibrationSettings:
         posterior_draws: Posterior draws written for `calibrated=posterior`; more
             than the particles are made by resampling and Metropolis moves at the
             posterior.
+        debias_precision: Whether the likelihood's sampling covariance is scaled by
+            the Hartlap factor, so that its inverse, the precision the posterior
+            uses, is unbiased (`calibration.likelihood.hartlap_factor`).
         joint_priors: Whether the posterior samples the uncertain parameters
             (`priors`) jointly with the free ones, each from its prior, so that the
             moments constrain them where they can; otherwise they are drawn from
@@ -158,6 +161,7 @@ class CalibrationSettings:
     posterior_moves: int = 3
     posterior_moved_times: int = 1
     posterior_draws: int = 100
+    debias_precision: bool = False
     joint_priors: bool = False
     sensitivity_step: float = 0.05
     output: str = "configs/calibrated/default.yaml"
@@ -228,7 +232,7 @@ class CalibrationConfig(RunConfig):
         if settings.posterior_particles and len(settings.covariance_seeds) < 10:
             msg = (
                 "invalid config: calibration.covariance_seeds; allowed: at least 10 seeds "
-                "(they estimate a covariance of six moments)"
+                "(they estimate a covariance of seven moments, and its inverse needs at least ten)"
             )
             raise ConfigError(msg)
         if not 0 < settings.maturity_observation_year <= self.scenario.years:

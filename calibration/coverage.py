@@ -109,7 +109,7 @@ def simulation_based_calibration(
         with evaluator as ev:
             single = ev.moments(theta[None, :], s.covariance_seeds)[0]
             likelihood = SyntheticLikelihood.from_single_seeds(
-                single, targets, len(s.seeds), s.share_floor
+                single, targets, len(s.seeds), s.share_floor, s.debias_precision
             )
             posterior = posterior_over(
                 space,

@@ -208,7 +208,7 @@ class Calibration:
         s = self.settings
         single = self.evaluator.moments(reference[None, :], s.covariance_seeds)[0]
         return SyntheticLikelihood.from_single_seeds(
-            single, self.config.targets, len(s.seeds), s.share_floor
+            single, self.config.targets, len(s.seeds), s.share_floor, s.debias_precision
         )
 
     def posterior(self, likelihood: SyntheticLikelihood) -> Posterior:

@@ -6,6 +6,7 @@ from calibration.config import MOMENTS, Target
 from calibration.likelihood import (
     INDEPENDENT_MOMENTS,
     SyntheticLikelihood,
+    hartlap_factor,
     j_test,
     rounding_sd,
 )
@@ -37,13 +38,17 @@ def test_rounding_of_a_reported_integer_is_uniform_on_half_a_unit():
 
 
 def test_covariance_adds_seed_average_noise_and_rounding():
-    likelihood = SyntheticLikelihood.from_single_seeds(single_seeds(), TARGETS, 4, 0.005)
+    likelihood = SyntheticLikelihood.from_single_seeds(
+        single_seeds(), TARGETS, 4, 0.005, debias=False
+    )
     expected = 0.01 * (1 + 1 / 4) + rounding_sd(TARGETS) ** 2
     np.testing.assert_allclose(np.diag(likelihood.omega), expected, rtol=0.2)
 
 
 def test_likelihood_peaks_at_the_targets_and_refuses_undefined_moments():
-    likelihood = SyntheticLikelihood.from_single_seeds(single_seeds(), TARGETS, 4, 0.005)
+    likelihood = SyntheticLikelihood.from_single_seeds(
+        single_seeds(), TARGETS, 4, 0.005, debias=False
+    )
     assert likelihood.log_likelihood(AT_TARGET, 0.005) == 0.0
     off = AT_TARGET.copy()
     off[0] *= 1.3
@@ -55,7 +60,9 @@ def test_likelihood_peaks_at_the_targets_and_refuses_undefined_moments():
 def test_j_is_chi_squared_with_moments_minus_parameters_degrees_of_freedom():
     """Under a correct model, J computed on fresh data is chi2(k - p): its mean is k - p."""
     exact = {name: Target(t.value, t.tolerance, precision=1e-9) for name, t in TARGETS.items()}
-    likelihood = SyntheticLikelihood.from_single_seeds(single_seeds(4000), exact, 10**9, 0.005)
+    likelihood = SyntheticLikelihood.from_single_seeds(
+        single_seeds(4000), exact, 10**9, 0.005, debias=True
+    )
     draws = single_seeds(2000, seed=1)
     statistics = [j_test(likelihood, row, 6, 0.005).statistic for row in draws]
     # with 7 moments and no parameter fitted to this data, J ~ chi2(7); the test reports 1 dof
@@ -63,3 +70,35 @@ def test_j_is_chi_squared_with_moments_minus_parameters_degrees_of_freedom():
     result = j_test(likelihood, draws[0], 6, 0.005)
     assert result.dof == 1
     assert result.p_value == pytest.approx(stats.chi2.sf(result.statistic, 1))
+
+
+def test_precision_from_few_worlds_is_unbiased_after_the_hartlap_factor():
+    """Averaged over many 12-world estimates, Omega^-1 matches the true precision.
+
+    Without the factor its mean would be 11 / 3 of the truth (7 moments, 12 worlds).
+    """
+    exact = {name: Target(t.value, t.tolerance, precision=1e-9) for name, t in TARGETS.items()}
+    rng = np.random.default_rng(2)
+    precisions = [
+        np.linalg.inv(
+            SyntheticLikelihood.from_single_seeds(
+                single_seeds(12, seed=int(rng.integers(2**31))), exact, 10**9, 0.005, debias=True
+            ).omega
+        )
+        for _ in range(2000)
+    ]
+    ratio = np.trace(np.mean(precisions, axis=0) * 0.01) / len(INDEPENDENT_MOMENTS)
+    assert ratio == pytest.approx(1.0, abs=0.05)
+
+
+def test_hartlap_factor_and_its_refusal():
+    assert hartlap_factor(24, 7) == pytest.approx(23 / 15)
+    with pytest.raises(ValueError, match="at least 10 worlds"):
+        hartlap_factor(9, 7)
+
+
+def test_debias_scales_the_sampling_part_only():
+    plain = SyntheticLikelihood.from_single_seeds(single_seeds(24), TARGETS, 4, 0.005, debias=False)
+    scaled = SyntheticLikelihood.from_single_seeds(single_seeds(24), TARGETS, 4, 0.005, debias=True)
+    rounding = np.diag(rounding_sd(TARGETS) ** 2)
+    np.testing.assert_allclose(scaled.omega - rounding, (plain.omega - rounding) * 23 / 15)

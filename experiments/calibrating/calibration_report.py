@@ -409,7 +409,13 @@ def write_report(config: CalibrationConfig, result: FitResult, folder: Path) -> 
         f"{settings.popsize}, at most {settings.maxiter} generations, seed "
         f"{settings.optimiser_seed}). Stage 2, the posterior: a Gaussian synthetic "
         "likelihood of the reported figures (sampling covariance of single worlds at the "
-        f"stage-1 optimum over {len(settings.covariance_seeds)} seeds, plus the rounding "
+        f"stage-1 optimum over {len(settings.covariance_seeds)} seeds"
+        + (
+            ", scaled by the Hartlap factor `(n - 1) / (n - k - 2)` so that its inverse is unbiased"
+            if settings.debias_precision
+            else ""
+        )
+        + ", plus the rounding "
         "of each reported figure; `calibration/likelihood.py`), sampled by tempered "
         f"sequential Monte Carlo ({settings.posterior_particles} particles, "
         f"at most {settings.posterior_moves} Metropolis move(s) per stage, until 90 % of "
