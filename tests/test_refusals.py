@@ -313,3 +313,20 @@ def test_a_bad_kernel_in_the_environment_is_one_line_and_leaves_nothing(tmp_path
             "allowed values: auto, numpy, compiled"
         )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_coverage_check_refuses_a_bad_override_in_one_line(tmp_path):
+    """A research command that takes overrides refuses them as the console scripts do."""
+    result = subprocess.run(
+        [sys.executable, "-m", "experiments.calibrating.coverage", "calibration.workers=two"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("python -m experiments.calibrating.coverage: invalid config")
+    assert "calibration.workers" in lines[0] and "Traceback" not in result.stderr
+    assert not list(tmp_path.iterdir())

@@ -26,7 +26,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from scipy import stats
 
+from calibration.config import CalibrationConfig
 from calibration.coverage import simulation_based_calibration
+from experiments.config.refusal import is_config_error, schema_keys
+from experiments.config.run_checks import exit_refused
 from experiments.config.schema import PROJECT_ROOT, load_calibration_config
 from experiments.process.startup import calibration_worker_setup
 from experiments.storage.files import write_text_atomically
@@ -44,6 +47,7 @@ REDUCED = [
     "calibration.seeds=[1000,1001,1002,1003]",
     "calibration.covariance_seeds=[3000,3001,3002,3003,3004,3005,3006,3007,3008,3009,3010,3011]",
 ]
+PROGRAM = "python -m experiments.calibrating.coverage"
 # Rank histograms a row of the figure.
 PANELS_PER_ROW = 6
 
@@ -55,7 +59,12 @@ def main() -> None:
     parser.add_argument("overrides", nargs="*", help="alliance-calibrate overrides")
     args = parser.parse_args()
     overrides = [*REDUCED, *args.overrides]
-    config = load_calibration_config(overrides)
+    try:
+        config = load_calibration_config(overrides)
+    except Exception as error:
+        if not is_config_error(error):
+            raise
+        exit_refused(PROGRAM, error, args.overrides, schema_keys(CalibrationConfig))
     folder = PROJECT_ROOT / config.calibration.report_dir
     start = time.perf_counter()
     result = simulation_based_calibration(
