@@ -111,11 +111,9 @@ class Calibration:
         self.lower = np.array([self.settings.parameters[n].lower for n in self.names])
         self.upper = np.array([self.settings.parameters[n].upper for n in self.names])
         self.space = SampledSpace.of(self.settings)
-        self.sampled = self.space.names
-        self.sampled_lower, self.sampled_upper = self.space.lower, self.space.upper
         # The uncertain parameters' defaults, where the first stage holds them.
         self.held = np.array(
-            [float(get_parameter(config, n)) for n in self.sampled[len(self.names) :]]
+            [float(get_parameter(config, n)) for n in self.space.names[len(self.names) :]]
         )
 
     def full(self, thetas: np.ndarray) -> np.ndarray:
@@ -179,7 +177,7 @@ class Calibration:
         Returns:
             Shape (moments, sampled parameters).
         """
-        lower, upper = self.sampled_lower, self.sampled_upper
+        lower, upper = self.space.lower, self.space.upper
         span = upper - lower
         step = self.settings.sensitivity_step * span
         points = []
@@ -251,7 +249,7 @@ class Calibration:
             test = j_test(likelihood, moments.mean(axis=0), len(self.names), s.share_floor)
         self.progress("sensitivity and hold-out moments at the calibrated set")
         return FitResult(
-            names=self.sampled,
+            names=self.space.names,
             best=best,
             loss=loss(moments.mean(axis=0), self.config.targets, s.share_floor),
             moments=moments,

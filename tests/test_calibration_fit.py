@@ -149,11 +149,11 @@ def test_joint_priors_add_the_uncertain_parameters_to_the_sampled_vector():
     from calibration.config import sampled_bounds
 
     alone = Calibration(joint_config(joint_priors=False), evaluator=None)
-    assert alone.sampled == alone.names == ["model.production.frugality_gain"]
+    assert alone.space.names == alone.names == ["model.production.frugality_gain"]
     np.testing.assert_array_equal(alone.full(np.array([[1.0]])), [[1.0]])
     joint = Calibration(joint_config(joint_priors=True), evaluator=None)
     assert (
-        joint.sampled
+        joint.space.names
         == list(sampled_bounds(joint.settings))
         == [
             "model.production.frugality_gain",
@@ -167,7 +167,7 @@ def test_joint_priors_add_the_uncertain_parameters_to_the_sampled_vector():
     z = joint.space.sampling(np.array([1.0, 0.2, 100.0]))
     np.testing.assert_allclose(z, [1.0, 0.2, np.log(100.0)])
     np.testing.assert_allclose(joint.space.natural(z), [1.0, 0.2, 100.0])
-    np.testing.assert_allclose(joint.space.sampling(joint.sampled_lower), [0.0, 0.05, np.log(50.0)])
+    np.testing.assert_allclose(joint.space.sampling(joint.space.lower), [0.0, 0.05, np.log(50.0)])
     # A prior marked joint: false is left to be drawn after the fit.
     config = joint_config(joint_priors=True)
     config.calibration.priors["model.emergence.setup_cost_eur"].joint = False
