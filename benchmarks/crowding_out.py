@@ -6,7 +6,7 @@ Runs the calibrated set (as `alliance-run` composes it) for `uniform` and
 `concentrated`, once with the rule of earlier versions (an organisation brings all
 of its pillars to each of its projects, no capacity:
 `model.production.shared_pillars=false model.emergence.project_capacity=0`) and once
-with the default (pillars shared, a capacity of 4),
+with the calibrated set's rule (pillars shared, its capacity, printed in the row),
 and prints, averaged over seeds: the extra social value per fund euro (gross),
 the net social benefit (extra value minus fund money paid minus extra private
 resources, present values), the extra projects the fund's world starts and the
@@ -24,7 +24,7 @@ RULES = {
         "model.production.shared_pillars=false",
         "model.emergence.project_capacity=0",
     ],
-    "shared, C = 4 (default)": [],
+    "shared, C = {capacity:.1f} (calibrated set)": [],
 }
 
 
@@ -58,9 +58,10 @@ def main() -> None:
                     )
                 )
             mean = np.mean(rows, axis=0)
+            capacity = load_config(overrides).model.emergence.project_capacity
             print(
-                f"| {label} | {strategy} | {mean[0]:.2f} | {mean[1]:.2f} | {mean[2]:.1f} "
-                f"| {mean[3]:.1f} |"
+                f"| {label.format(capacity=capacity)} | {strategy} | {mean[0]:.2f} "
+                f"| {mean[1]:.2f} | {mean[2]:.1f} | {mean[3]:.1f} |"
             )
 
 

@@ -36,7 +36,7 @@ def assert_refused(result: subprocess.CompletedProcess, *words: str) -> None:
         ("calibration.maxiter=-3", ["calibration.maxiter", "allowed: an integer >= 1"]),
         (
             "calibration=nonexistent",
-            ["calibration = nonexistent; allowed: default, evidence, targets"],
+            ["calibration = nonexistent; allowed: default, targets"],
         ),
         ("scenario=nope", ["scenario = nope; allowed: default, national"]),
         ("seed=abc", ["seed = 'abc'", "allowed: an integer"]),

@@ -48,23 +48,28 @@ def test_the_calibrated_header_reports_moments_a_fresh_simulation_reproduces():
 
 
 @pytest.mark.skipif(not CALIBRATED.exists(), reason="no calibrated set committed yet")
-def test_the_calibrated_model_hits_the_primary_targets_on_unseen_seeds():
-    """On seeds no fit saw: within 10 % of 2x and 7x and of the anchor; durability short.
+def test_the_calibrated_model_hits_its_targets_on_unseen_seeds_as_the_report_says():
+    """On seeds no fit saw, the headline figures within tolerance, every moment as reported.
 
-    Durability misses: 2.68 against 3 on the hold-out seeds since the organisations'
-    pillars are shared (docs/model.md 9.4). The test pins that miss to what the
-    calibration report says, so that a better fit, or a worse one, shows here.
+    The report says all eight moments are within tolerance on its 40 hold-out seeds
+    (docs/model.md 9.4). Eight other seeds must put the field's three figures and
+    the SROI anchor within their tolerance, and every moment, the noisy maturity
+    shares included, within three standard errors of the report's hold-out mean, so
+    that a better fit, or a worse one, shows here.
     """
     config, header = calibrated_config()
     unseen = list(range(5000, 5008))
     assert not set(unseen) & set(header["seeds"])
-    simulated = replicate_moments(config, unseen, 4.0).mean(axis=0)
-    for name in ("frugality", "leverage", "sroi"):
-        target = header["moments"][name]["target"]
-        assert simulated[MOMENTS.index(name)] == pytest.approx(target, rel=0.10), name
-    durability = simulated[MOMENTS.index("durability")]
-    assert durability == pytest.approx(header["moments"]["durability"]["holdout_mean"], rel=0.10)
-    assert durability < 0.9 * header["moments"]["durability"]["target"]
+    worlds = replicate_moments(config, unseen, 4.0)
+    simulated = worlds.mean(axis=0)
+    standard_error = worlds.std(axis=0, ddof=1) / np.sqrt(len(unseen))
+    for k, name in enumerate(MOMENTS):
+        moment = header["moments"][name]
+        if name in ("frugality", "durability", "leverage", "sroi"):
+            # Within a factor 1 + tolerance of the target (calibration.config.Target).
+            ratio = abs(np.log(simulated[k] / moment["target"]))
+            assert ratio <= np.log1p(moment["tolerance"]), name
+        assert abs(simulated[k] - moment["holdout_mean"]) <= 3 * standard_error[k], name
 
 
 def test_sroi_moves_with_productivity_and_leverage_with_the_organisations_money():

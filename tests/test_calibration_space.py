@@ -9,15 +9,16 @@ from experiments.config.schema import load_calibration_config
 HALF_SATURATION = "model.engineering.grant_half_saturation_eur_per_organisation"
 
 
-def test_the_default_calibration_samples_its_free_parameters_only():
-    space = SampledSpace.of(load_calibration_config([]).calibration)
+def test_without_joint_priors_only_the_free_parameters_are_sampled():
+    overrides = ["calibration.joint_priors=false"]
+    space = SampledSpace.of(load_calibration_config(overrides).calibration)
     assert len(space.names) == 6 and not space.log_scale.any()
     middle = space.from_unit(np.full(6, 0.5))
     np.testing.assert_allclose(middle, (space.lower + space.upper) / 2)
 
 
-def test_the_candidate_samples_every_prior_and_log_uniform_ones_in_logs():
-    space = SampledSpace.of(load_calibration_config(["calibration=evidence"]).calibration)
+def test_the_default_samples_every_prior_and_log_uniform_ones_in_logs():
+    space = SampledSpace.of(load_calibration_config([]).calibration)
     assert len(space.names) == 25  # 6 free, 19 priors, all jointly
     j = space.names.index(HALF_SATURATION)
     assert space.log_scale[j] and (space.lower[j], space.upper[j]) == (75.0, 1200.0)

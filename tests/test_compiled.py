@@ -28,8 +28,8 @@ CASES = {
         "model.emergence.project_capacity=0",
     ],
     "pillars not shared": ["model.production.shared_pillars=false", "seed=4"],
-    "candidate calibration (profile term, relief)": [
-        "calibrated=evidence",
+    "calibrated set (profile term, relief)": [
+        "calibrated=default",
         "fund/strategy=small_territories",
     ],
 }

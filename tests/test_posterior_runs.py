@@ -16,10 +16,12 @@ from .conftest import SMALL_OVERRIDES, cli, small_sweep
 RECORD = json.loads(POSTERIOR_DRAWS.read_text())
 
 
-def test_a_draw_sets_calibrated_and_uncertain_parameters_from_the_draws_file():
+def test_a_draw_sets_every_sampled_and_uncertain_parameter_from_the_draws_file():
     config = load_config(["calibrated=posterior", "draw=3"])
+    # Priors sampled jointly are among the posterior's draws; the others are drawn apart.
+    assert set(RECORD["priors"]) <= set(RECORD["calibrated"]) | set(RECORD["uncertain"])
+    assert "model.engineering.grant_effect" in RECORD["calibrated"]  # joint_priors: true
     for kind in ("calibrated", "uncertain"):
-        assert RECORD[kind]
         for path, values in RECORD[kind].items():
             assert get_parameter(config, path) == values[3], path
     other = load_config(["calibrated=posterior", "draw=4"])

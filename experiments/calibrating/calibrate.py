@@ -75,9 +75,10 @@ def calibrate(cfg: DictConfig) -> None:
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     config = validated_or_exit(cfg, CalibrationConfig, PROGRAM)
     settings = config.calibration
-    # What the checkpoint's evaluations do not depend on: where outputs go, and how
-    # many extra draws are made from a finished posterior.
-    kept = ("output", "report_dir", "posterior_draws")
+    # What the checkpoint's evaluations do not depend on: the set's name (the
+    # checkpoint's folder), where outputs go, and how many extra draws are made from a
+    # finished posterior.
+    kept = ("name", "output", "report_dir", "posterior_draws")
     resumable = {k: v for k, v in vars(settings).items() if k not in kept}
     checkpoint_path = run_dir / "checkpoint.json"
     try:

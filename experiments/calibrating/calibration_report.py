@@ -348,12 +348,18 @@ def write_posterior_set(config: CalibrationConfig, result: FitResult, folder: Pa
         _nested({path: f"${{posterior_draw:{path},${{draw}}}}" for path in paths}),
         sort_keys=False,
     )
+    which = (
+        "# runs calibrated parameters of posterior draw N and, for the parameters no moment\n"
+        f"# pins down, prior sample N; values in {POSTERIOR_DRAWS_NAME}.\n"
+        if uncertain
+        else "# runs posterior draw N of every sampled parameter (the free ones and the\n"
+        f"# uncertain ones, sampled jointly); values in {POSTERIOR_DRAWS_NAME}.\n"
+    )
     text = (
         "# @package _global_\n"
         "# Posterior draws, written by alliance-calibrate: do not edit by hand.\n"
         f"# alliance-run calibrated=posterior draw=N (N in 0..{len(result.posterior.draws) - 1})\n"
-        "# runs calibrated parameters of posterior draw N and, for the parameters no moment\n"
-        f"# pins down, prior sample N; values in {POSTERIOR_DRAWS_NAME}.\n"
+        f"{which}"
         "draw: 0\n"
         f"{body}"
     )

@@ -2,17 +2,18 @@ r"""Check the posterior's coverage by simulation-based calibration; write covera
 
     python -m experiments.calibrating.coverage          # 24 truths, the small world below
     python -m experiments.calibrating.coverage --truths 40 scenario.n_organisations=10000
-    python -m experiments.calibrating.coverage calibration=evidence \
-        calibration.posterior_particles=128          # the candidate, all 25 jointly
+    python -m experiments.calibrating.coverage --truths 20 \
+        calibration.posterior_particles=128 'calibration.covariance_seeds=[3000,...,3023]'
 
-The default calibration on the default world costs about 15 minutes, so the check
+The default calibration on the default world costs about an hour, so the check
 runs on a small world (27 territories, 1,500 organisations, 5 years, a 2-year
-fund), with fewer particles (48) and seeds (4) than the real calibration and no
-extra draws beyond the particles, unless overridden. It checks the method (the
-likelihood and the sampler), not the default world's particular posterior. With
-`calibration=evidence` every parameter the candidate samples jointly (25) is drawn
-as a truth and covered by an interval. The report goes to the calibration's
-`report_dir` (`docs/calibration`, or `docs/calibration/evidence`).
+fund), with fewer particles (48), seeds (4) and covariance worlds (12) than the
+real calibration and no extra draws beyond the particles, unless overridden (the
+third command restores the calibration's particles and covariance worlds: about
+30 minutes). It checks the method (the likelihood and the sampler), not the
+default world's particular posterior. Every parameter the calibration samples
+jointly (25) is drawn as a truth and covered by an interval. The report goes to
+the calibration's `report_dir` (`docs/calibration`).
 """
 
 from __future__ import annotations
