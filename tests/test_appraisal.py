@@ -319,3 +319,17 @@ def test_robustness_compares_arms_only_where_every_arm_ran():
     missing = synthetic(np.array([[1.0], [np.nan]]), np.zeros((2, 1)), ["A", "B"])
     with pytest.raises(ValueError, match="no state of the world holds a run of every strategy"):
         robustness(missing)
+
+
+def test_states_that_share_a_few_worlds_are_named_on_the_page():
+    from experiments.appraisal.appraise import MIN_WORLDS, _world_warnings
+
+    def sweep(seeds: int, draws: int) -> xr.Dataset:
+        return xr.Dataset(coords={"seed": np.arange(seeds), "draw": np.arange(draws)})
+
+    (warning,) = _world_warnings(sweep(2, 100), states=200)
+    assert "200 states of the world share 2 world(s) (seed 0, 1)" in warning
+    assert f"seed=range(0,{MIN_WORLDS})" in warning
+    assert _world_warnings(sweep(MIN_WORLDS, 100), states=100 * MIN_WORLDS) == []
+    assert _world_warnings(sweep(5, 1), states=5) == []  # each state its own world
+    assert _world_warnings(xr.Dataset(coords={"draw": np.arange(4)}), states=4) == []

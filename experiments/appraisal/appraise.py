@@ -26,6 +26,9 @@ from experiments.appraisal.value_map import value_map
 from experiments.appraisal.voi import MIN_DRAWS, draws_needed, value_of_information
 from experiments.wording.formats import money
 
+# Fewer seeds than this under parameter draws: the page says the states share few worlds.
+MIN_WORLDS = 10
+
 # Above this share of the budget left unpaid, an arm is flagged.
 UNSPENT_WARNING_SHARE = 0.10
 
@@ -110,6 +113,7 @@ def appraise(
             f"Only {result.sizes['state']} state(s) of the world: intervals and choices are "
             f"not reliable below {MIN_STATES}."
         )
+    appraisal.warnings += _world_warnings(as_sweep(dataset), result.sizes["state"])
     parameters = state_parameters(dataset)
     if not parameters.empty:
         parameters = parameters.iloc[kept].reset_index(drop=True)
@@ -183,6 +187,27 @@ def complete_states(
         "missing jobs."
     )
     return result.isel(state=kept), kept, warning
+
+
+def _world_warnings(sweep: xr.Dataset, states: int) -> list[str]:
+    """Say when many states of the world share a few worlds (seeds).
+
+    A sweep of parameter draws crossed with two seeds has 200 states but only two
+    worlds: the territories, organisations and chance events of those two seeds.
+    A strategy's lead can hang on them (docs/model.md 8.5), so the page says how
+    many worlds its states span when they are fewer than `MIN_WORLDS`.
+    """
+    if "seed" not in sweep.dims or sweep.sizes["seed"] >= MIN_WORLDS:
+        return []
+    worlds = sweep.sizes["seed"]
+    if states <= worlds:
+        return []
+    return [
+        f"The {states} states of the world share {worlds} world(s) (seed "
+        f"{', '.join(str(s) for s in sweep['seed'].values)}): a strategy's lead can depend on "
+        f"those worlds' territories and chance events. Check it in other worlds, or run at "
+        f"least {MIN_WORLDS} seeds (for example seed=range(0,{MIN_WORLDS}))."
+    ]
 
 
 def _voi_warnings(appraisal: Appraisal) -> list[str]:
