@@ -61,3 +61,19 @@ def test_a_bad_config_file_is_one_line_and_leaves_nothing(broken_configs, tmp_pa
     result = calibrate_in(tmp_path, f"--config-path={broken_configs}", f"fund={option}")
     assert_refused(result, *words)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_checkpoint_depends_on_what_its_evaluations_depend_on_only():
+    from experiments.calibrating.calibrate import checkpoint_fingerprint
+    from experiments.config.schema import load_calibration_config
+
+    base = checkpoint_fingerprint(load_calibration_config([]))
+    elsewhere = [
+        "calibration.name=other",
+        "calibration.output=/tmp/x.yaml",
+        "calibration.report_dir=/tmp/report",
+        "calibration.posterior_draws=7",
+    ]
+    assert checkpoint_fingerprint(load_calibration_config(elsewhere)) == base
+    for changed in ("calibration.posterior_moves=2", "scenario.n_organisations=5000"):
+        assert checkpoint_fingerprint(load_calibration_config([changed])) != base, changed

@@ -65,6 +65,26 @@ def main() -> None:
         calibrate()
 
 
+# What a checkpoint's evaluations do not depend on: the set's name (the checkpoint's
+# folder), where outputs go, and how many extra draws are made from a finished posterior.
+NOT_IN_CHECKPOINT = ("name", "output", "report_dir", "posterior_draws")
+
+
+def checkpoint_fingerprint(config: CalibrationConfig) -> str:
+    """What a checkpoint must match to be resumed: every setting its evaluations depend on.
+
+    Args:
+        config: The calibration config.
+
+    Returns:
+        A fingerprint of the run configuration and of the calibration settings but
+        `NOT_IN_CHECKPOINT`.
+    """
+    settings = vars(config.calibration)
+    resumable = {k: v for k, v in settings.items() if k not in NOT_IN_CHECKPOINT}
+    return fingerprint(config_json(config.run_config()), repr(resumable))
+
+
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="calibrate")
 def calibrate(cfg: DictConfig) -> None:
     """Calibrate, then write the calibrated set and the report.
@@ -75,16 +95,9 @@ def calibrate(cfg: DictConfig) -> None:
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     config = validated_or_exit(cfg, CalibrationConfig, PROGRAM)
     settings = config.calibration
-    # What the checkpoint's evaluations do not depend on: the set's name (the
-    # checkpoint's folder), where outputs go, and how many extra draws are made from a
-    # finished posterior.
-    kept = ("name", "output", "report_dir", "posterior_draws")
-    resumable = {k: v for k, v in vars(settings).items() if k not in kept}
     checkpoint_path = run_dir / "checkpoint.json"
     try:
-        checkpoint = Checkpoint(
-            checkpoint_path, fingerprint(config_json(config.run_config()), repr(resumable))
-        )
+        checkpoint = Checkpoint(checkpoint_path, checkpoint_fingerprint(config))
     except ValueError as error:
         print(f"alliance-calibrate: {error}", file=sys.stderr)
         sys.exit(2)
