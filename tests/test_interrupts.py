@@ -260,3 +260,33 @@ def test_ctrl_c_during_the_pdf_ends_the_browser_and_removes_its_profile(tmp_path
     while not all(finished(pid) for pid in browsers) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert all(finished(pid) for pid in browsers), browsers
+
+
+def test_ctrl_c_inside_a_weakref_callback_is_not_lost(tmp_path):
+    # Python prints an exception raised in a weak-reference callback ("Exception
+    # ignored") and carries on; the import system's module locks use such callbacks,
+    # so a Ctrl-C during imports can land there. It must still end the program in one
+    # line, at once, not after the grace period.
+    body = """
+    import weakref
+
+    class Thing:
+        pass
+
+    def callback(reference):
+        os.kill(os.getpid(), signal.SIGINT)
+        for _ in range(10**6):  # the handler runs here, inside the callback
+            pass
+
+    interrupts.GRACE = 30.0
+    thing = Thing()
+    reference = weakref.ref(thing, callback)
+    del thing
+    time.sleep(20)
+    """
+    started = time.monotonic()
+    result = guarded_script(tmp_path, body)
+    assert result.returncode == 130
+    assert one_line(result).startswith("prog: interrupted;")
+    assert time.monotonic() - started < 15  # not the watchdog's 30 s
+    assert list(tmp_path.iterdir()) == []

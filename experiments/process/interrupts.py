@@ -32,6 +32,7 @@ from types import FrameType
 from experiments.storage.cleanup import folders_named_by, remove_own, remove_stale
 
 GRACE = 10.0  # seconds an interrupted program has to end by itself
+REDELIVERY = 0.05  # seconds before a Ctrl-C lost in a callback is delivered again
 INTERRUPTED = 130  # 128 + SIGINT, as a shell reports it
 DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 NOT_WRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)
@@ -109,12 +110,34 @@ def set_exit_status(status: int) -> None:
 
 
 class _Interrupts:
-    """The SIGINT handler: raise once, then end for good after a grace or a second Ctrl-C."""
+    """The SIGINT handler: raise once, then end for good after a grace or a second Ctrl-C.
+
+    A `KeyboardInterrupt` raised while Python runs a weak-reference callback or a
+    `__del__` (the import system's module locks use such callbacks, so a Ctrl-C
+    during imports can land there) is printed as "Exception ignored" and lost.
+    `unraisable`, installed as `sys.unraisablehook`, catches that case, prints
+    nothing and delivers the Ctrl-C again once the callback is over.
+    """
 
     def __init__(self, program: str, folders: list[Path]) -> None:
         self.program = program
         self.folders = folders
         self.pending = False
+        self.lost = False
+        self.previous_hook = sys.unraisablehook
+
+    def unraisable(self, unraisable: sys.UnraisableHookArgs) -> None:
+        if self.pending and isinstance(unraisable.exc_value, KeyboardInterrupt):
+            # Sent to the main thread again a moment later, from another thread: from
+            # here, inside the callback's machinery, it would be raised and lost again.
+            # A real signal, so that it also ends a sleep or a wait.
+            self.lost = True
+            main = threading.main_thread().ident
+            again = threading.Timer(REDELIVERY, signal.pthread_kill, args=(main, signal.SIGINT))
+            again.daemon = True
+            again.start()
+            return
+        self.previous_hook(unraisable)
 
     def end_now(self) -> None:
         remove_own(self.folders)
@@ -123,6 +146,9 @@ class _Interrupts:
         os._exit(INTERRUPTED)
 
     def __call__(self, signum: int, frame: FrameType | None) -> None:
+        if self.lost:  # the first Ctrl-C again, its KeyboardInterrupt having been lost
+            self.lost = False
+            raise KeyboardInterrupt
         if self.pending:
             self.end_now()
         self.pending = True
@@ -153,8 +179,11 @@ def guarded(program: str, arguments: list[str], deep: bool = False) -> Iterator[
     remove_stale(folders)
     if deep:  # below the folders given, not their parents
         remove_stale([f for f in folders if str(f) in map(_absolute, arguments)], recursive=True)
+    previous_hook = sys.unraisablehook
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, _Interrupts(program, folders))
+        handler = _Interrupts(program, folders)
+        signal.signal(signal.SIGINT, handler)
+        sys.unraisablehook = handler.unraisable
     try:
         yield
     except KeyboardInterrupt:
@@ -170,5 +199,7 @@ def guarded(program: str, arguments: list[str], deep: bool = False) -> Iterator[
         remove_own(folders)
         print(refusal[0], file=sys.stderr, flush=True)
         sys.exit(refusal[1])
+    finally:
+        sys.unraisablehook = previous_hook
     if _deferred["status"]:
         sys.exit(_deferred["status"])
