@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import xarray as xr
 import yaml
@@ -307,3 +308,23 @@ def test_a_sweep_with_a_failed_job_exits_1(tmp_path, command):
     assert result.returncode == 1, (result.returncode, result.stdout, result.stderr)
     assert (tmp_path / "multi" / "seed1" / "dataset.nc").is_file()  # the other job went on
     assert "1 failed" in result.stdout or "1 of 2 jobs failed" in result.stderr
+
+
+def test_priors_left_out_of_the_posterior_are_drawn_apart_in_a_latin_hypercube():
+    """The draws file's `uncertain` part, written when joint_priors is false."""
+    from experiments.calibrating.calibration_report import prior_samples
+    from experiments.config.schema import load_calibration_config
+
+    assert prior_samples(load_calibration_config([]), 12) == {}  # all sampled jointly
+    config = load_calibration_config(["calibration.joint_priors=false"])
+    samples = prior_samples(config, 12)
+    assert list(samples) == list(config.calibration.priors)
+    for name, values in samples.items():
+        prior = config.calibration.priors[name]
+        assert len(values) == 12 and all(prior.lower <= v <= prior.upper for v in values), name
+        # A Latin hypercube: one draw in each twelfth of the prior's probability.
+        if prior.shape == "log_uniform":
+            u = np.log(np.array(values) / prior.lower) / np.log(prior.upper / prior.lower)
+        else:
+            u = (np.array(values) - prior.lower) / (prior.upper - prior.lower)
+        assert sorted(np.floor(12 * u).astype(int)) == list(range(12)), name

@@ -21,6 +21,7 @@ def test_a_draw_sets_every_sampled_and_uncertain_parameter_from_the_draws_file()
     # Priors sampled jointly are among the posterior's draws; the others are drawn apart.
     assert set(RECORD["priors"]) <= set(RECORD["calibrated"]) | set(RECORD["uncertain"])
     assert "model.engineering.grant_effect" in RECORD["calibrated"]  # joint_priors: true
+    assert RECORD["calibrated"]
     for kind in ("calibrated", "uncertain"):
         for path, values in RECORD[kind].items():
             assert get_parameter(config, path) == values[3], path
@@ -62,3 +63,17 @@ def test_draws_sweep_like_any_key_and_collect_gives_a_draw_dimension(tmp_path):
     np.testing.assert_allclose(
         productivity, RECORD["calibrated"]["model.production.productivity"][:3]
     )
+
+
+def test_a_draw_reads_a_prior_drawn_after_the_fit_from_the_uncertain_draws(monkeypatch):
+    """With joint_priors false, priors are drawn apart: the resolver reads them there."""
+    from experiments.config import schema
+
+    record = {
+        "draws": 4,
+        "calibrated": {"model.production.frugality_gain": [1.0, 2.0, 3.0, 4.0]},
+        "uncertain": {"model.engineering.grant_effect": [0.2, 0.25, 0.3, 0.35]},
+    }
+    monkeypatch.setitem(schema._DRAWS_CACHE, "record", record)
+    assert schema.posterior_draw("model.engineering.grant_effect", 3) == 0.35
+    assert schema.posterior_draw("model.production.frugality_gain", 1) == 2.0

@@ -311,8 +311,9 @@ def prior_samples(config: CalibrationConfig, draws: int) -> dict[str, list[float
 def write_posterior_set(config: CalibrationConfig, result: FitResult, folder: Path) -> Path:
     """Write `calibrated=posterior`: its draws, and the config option that reads them.
 
-    Draw `i` holds the calibrated parameters of posterior draw `i` and, for every
-    uncertain parameter, row `i` of a Latin hypercube over its prior.
+    Draw `i` holds every parameter the posterior sampled (the free ones, and the
+    uncertain ones with joint priors) at posterior draw `i` and, for every uncertain
+    parameter it did not sample, row `i` of a Latin hypercube over its prior.
 
     Args:
         config: The calibration config.
