@@ -43,6 +43,7 @@ def main() -> None:
     )
     print("|---|---|---:|---:|---:|---:|")
     for label, overrides in RULES.items():
+        rule = label.format(capacity=load_config(overrides).model.emergence.project_capacity)
         for strategy in ("uniform", "concentrated"):
             rows = []
             for seed in range(args.seeds):
@@ -58,9 +59,8 @@ def main() -> None:
                     )
                 )
             mean = np.mean(rows, axis=0)
-            capacity = load_config(overrides).model.emergence.project_capacity
             print(
-                f"| {label.format(capacity=capacity)} | {strategy} | {mean[0]:.2f} "
+                f"| {rule} | {strategy} | {mean[0]:.2f} "
                 f"| {mean[1]:.2f} | {mean[2]:.1f} | {mean[3]:.1f} |"
             )
 
