@@ -108,3 +108,28 @@ def test_a_ctrl_c_while_a_thread_starts_workers_is_not_lost():
     finally:
         leave.set()
         thread.join()
+
+
+def test_a_ctrl_c_before_uvicorn_serves_leaves_no_unawaited_coroutine_warning():
+    """CI saw it once: Ctrl-C between `serve()` created and run printed a RuntimeWarning."""
+    import gc
+    import warnings
+
+    import uvicorn
+
+    from experiments.explore.serve import hide_interrupted_start
+
+    async def other() -> None:
+        pass
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        hide_interrupted_start()
+        server = uvicorn.Server(uvicorn.Config("solara.server.starlette:app"))
+        coroutine = server.serve()  # what Server.run creates before the loop runs it
+        del coroutine
+        unrelated = other()  # any other unawaited coroutine is still reported
+        del unrelated
+        gc.collect()
+    messages = [str(w.message) for w in caught]
+    assert len(messages) == 1 and "coroutine" in messages[0] and "other" in messages[0]

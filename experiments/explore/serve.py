@@ -160,6 +160,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"alliance-explore: open {url} in a browser (Ctrl-C stops it)", flush=True)
 
     threading.Thread(target=announce, name="announce", daemon=True).start()
+    hide_interrupted_start()
     try:
         server.run()
     except SystemExit:  # uvicorn's way of saying it could not start
@@ -173,6 +174,19 @@ def main(argv: list[str] | None = None) -> None:
 
 
 STOPPED = "alliance-explore: stopped (Ctrl-C); the server and its workers have ended"
+
+
+def hide_interrupted_start() -> None:
+    """Keep a Ctrl-C during uvicorn's start to the one line `entry` prints.
+
+    `uvicorn.Server.run` creates its `serve()` coroutine before the event loop runs
+    it; a Ctrl-C in between leaves the coroutine unawaited, and Python warns of it
+    (with a hint about tracemalloc) as the interrupt unwinds. Nothing was lost: the
+    server had not started.
+    """
+    warnings.filterwarnings(
+        "ignore", message="coroutine 'Server.serve' was never awaited", category=RuntimeWarning
+    )
 
 
 def entry() -> None:
