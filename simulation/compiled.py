@@ -454,3 +454,205 @@ def emerge_rows(
         vpe,
         setup,
     )
+
+
+@_jit
+def produce(
+    rows,
+    deployed,
+    born,
+    grant_steps_left,
+    grant_eur_per_step,
+    own_eur,
+    mobilised_eur,
+    value_per_eur,
+    setup_eur,
+    deployment_scale,
+    df,
+    value_pv,
+    resources_pv,
+    private_pv,
+    mobilised_pv,
+    fund_pv,
+    last_value_eur,
+):  # pragma: no cover - compiled
+    """A step's production of the active projects, as `AllianceModel._produce` computes it.
+
+    Updates the present values, the last value and the instalments left of the
+    project table in place.
+
+    Args:
+        rows: The active rows, ascending.
+        deployed: Whether each active project is deployed.
+        born: Index in `rows` of the first project born this step.
+        grant_steps_left: Instalments left, every project (updated).
+        grant_eur_per_step: Grant instalment, every project.
+        own_eur: Own resources, every project.
+        mobilised_eur: Mobilised resources, every project.
+        value_per_eur: Value per EUR of resources, every project.
+        setup_eur: Set-up cost, every project.
+        deployment_scale: Factor on a deployed project's own resources.
+        df: This step's discount factor.
+        value_pv: Present value of value, every project (updated).
+        resources_pv: Present value of all resources (updated).
+        private_pv: Present value of members' resources and set-up (updated).
+        mobilised_pv: Present value of mobilised resources (updated).
+        fund_pv: Present value of grants paid (updated).
+        last_value_eur: Value of the last step produced (updated).
+
+    Returns:
+        The active projects' `value`, `resources`, `mobilised`, `grant` and
+        `paying` of the step, in that order.
+    """
+    k = rows.size
+    value = np.empty(k)
+    resources = np.empty(k)
+    mobilised = np.empty(k)
+    grant = np.empty(k)
+    paying = np.empty(k, dtype=np.bool_)
+    for i in range(k):
+        r = rows[i]
+        pays = grant_steps_left[r] > 0
+        paying[i] = pays
+        g = grant_eur_per_step[r] if pays else 0.0
+        grant[i] = g
+        scale = deployment_scale if deployed[i] else 1.0
+        m = mobilised_eur[r]
+        mobilised[i] = m
+        private = own_eur[r] * scale + m
+        productive = private + (g if deployed[i] else 0.0)
+        v = value_per_eur[r] * productive
+        value[i] = v
+        setup = setup_eur[r] if i >= born else 0.0
+        used = productive + setup
+        resources[i] = used
+        if pays:
+            grant_steps_left[r] -= 1
+            fund_pv[r] = fund_pv[r] + g * df
+        value_pv[r] = value_pv[r] + v * df
+        resources_pv[r] = resources_pv[r] + used * df
+        private_pv[r] = private_pv[r] + (private + setup) * df
+        mobilised_pv[r] = mobilised_pv[r] + m * df
+        last_value_eur[r] = v
+    return value, resources, mobilised, grant, paying
+
+
+@_jit
+def survive(
+    rows, hazard, alliance, cumulative_hazard, lifetime_budget, birth, death, t, success_age
+):  # pragma: no cover - compiled
+    """Which active projects end this step, as `AllianceModel._survive` finds them.
+
+    Adds each project's hazard to its cumulative hazard and sets the death step of
+    those that reached their lifetime budget, in place.
+
+    Args:
+        rows: The active rows, ascending.
+        hazard: Each active project's hazard this step.
+        alliance: Whether each active project is an alliance.
+        cumulative_hazard: Cumulative hazard, every project (updated).
+        lifetime_budget: Lifetime budget, every project.
+        birth: Birth step, every project.
+        death: Death step, every project (updated).
+        t: This step.
+        success_age: Age in steps at which an alliance is a success.
+
+    Returns:
+        The mask of active rows that ended, then the rows of the alliances that
+        became a success and of those that failed, ascending.
+    """
+    k = rows.size
+    ended = np.empty(k, dtype=np.bool_)
+    successes = np.empty(k, dtype=rows.dtype)
+    failures = np.empty(k, dtype=rows.dtype)
+    n_successes = 0
+    n_failures = 0
+    for i in range(k):
+        r = rows[i]
+        cumulative = cumulative_hazard[r] + hazard[i]
+        cumulative_hazard[r] = cumulative
+        ends = cumulative >= lifetime_budget[r]
+        ended[i] = ends
+        if ends:
+            death[r] = t
+        if alliance[i]:
+            age = t - birth[r] + 1
+            if age == success_age:
+                successes[n_successes] = r
+                n_successes += 1
+            if ends and age < success_age:
+                failures[n_failures] = r
+                n_failures += 1
+    return ended, successes[:n_successes], failures[:n_failures]
+
+
+@_jit
+def record_flows(
+    territory,
+    alliance,
+    resources,
+    mobilised,
+    value_rows,
+    value_territory,
+    value,
+    profile,
+    member_profile,
+    member_share,
+    value_eur,
+    resources_eur,
+    mobilised_eur,
+    active_projects,
+    active_alliances,
+    value_by_lead_profile_eur,
+    value_by_profile_eur,
+):  # pragma: no cover - compiled
+    """A step's sums by territory and by profile, as `Recorder.record`'s `bincount`s make them.
+
+    Each sum adds its terms in the order of the rows, from zero, as `np.bincount`
+    does; the outputs (this step's row of each recorded array) are overwritten.
+
+    Args:
+        territory: Each active project's territory.
+        alliance: Whether each active project is an alliance.
+        resources: Each active project's resources this step.
+        mobilised: Each active project's mobilised resources this step.
+        value_rows: The rows that produced value (active, then ended ones persisting).
+        value_territory: The territory of each of `value_rows`.
+        value: The value of each of `value_rows`.
+        profile: The lead's profile, every project.
+        member_profile: Members' profiles, every project, shape (rows, slots);
+            an empty slot holds the number of profiles.
+        member_share: Members' shares of the value, every project.
+        value_eur: Value by territory (out).
+        resources_eur: Resources by territory (out).
+        mobilised_eur: Mobilised resources by territory (out).
+        active_projects: Active projects by territory (out).
+        active_alliances: Active alliances by territory (out).
+        value_by_lead_profile_eur: Value by the lead's profile (out).
+        value_by_profile_eur: Value by member profile, in proportion to shares (out).
+    """
+    value_eur[:] = 0.0
+    resources_eur[:] = 0.0
+    mobilised_eur[:] = 0.0
+    active_projects[:] = 0
+    active_alliances[:] = 0
+    value_by_lead_profile_eur[:] = 0.0
+    n_profiles = value_by_profile_eur.size
+    by_member = np.zeros(n_profiles + 1)  # the last bin takes the empty slots
+    for i in range(value_rows.size):
+        value_eur[value_territory[i]] += value[i]
+    for i in range(value_rows.size):
+        value_by_lead_profile_eur[profile[value_rows[i]]] += value[i]
+    slots = member_profile.shape[1]
+    for i in range(value_rows.size):
+        r = value_rows[i]
+        for s in range(slots):
+            by_member[member_profile[r, s]] += value[i] * member_share[r, s]
+    value_by_profile_eur[:] = by_member[:n_profiles]
+    for i in range(territory.size):
+        c = territory[i]
+        resources_eur[c] += resources[i]
+        mobilised_eur[c] += mobilised[i]
+        active_projects[c] += 1
+        if alliance[i]:
+            active_alliances[c] += 1

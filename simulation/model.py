@@ -252,6 +252,30 @@ class AllianceModel(mesa.Model):
         """
         p, rows = self.projects, self._active
         deployed = self.active_column("deployed")
+        # Projects born this step are the last active rows (`step` appends them).
+        born = np.searchsorted(rows, self._first_new_row)
+        df = self.discount[t]
+        if self.kernels is not None:
+            value, resources, mobilised, grant, paying = self.kernels.produce(
+                rows,
+                deployed,
+                born,
+                p.grant_steps_left,
+                p.grant_eur_per_step,
+                p.own_eur,
+                p.mobilised_eur,
+                p.value_per_eur,
+                p.setup_eur,
+                self.config.model.production.deployment_scale,
+                df,
+                p.value_pv,
+                p.resources_pv,
+                p.private_pv,
+                p.mobilised_pv,
+                p.fund_pv,
+                p.last_value_eur,
+            )
+            return self._with_legacy(t, value, resources, mobilised, grant, paying)
         scale = np.where(deployed, self.config.model.production.deployment_scale, 1.0)
         paying = p.grant_steps_left[rows] > 0
         # The few paying and new projects are set by index; the others' grant and
@@ -263,14 +287,11 @@ class AllianceModel(mesa.Model):
         private = p.own_eur[rows] * scale + mobilised
         productive = private + np.where(deployed, grant, 0.0)
         value = p.value_per_eur[rows] * productive
-        # Projects born this step are the last active rows (`step` appends them).
-        born = np.searchsorted(rows, self._first_new_row)
         setup = np.zeros(rows.size)
         setup[born:] = p.setup_eur[rows[born:]]
         resources = productive + setup
         p.grant_steps_left[rows[paid]] -= 1
 
-        df = self.discount[t]
         # Rows are distinct: `add.at` adds once per row, as `+=` would, in half the time.
         np.add.at(p.value_pv, rows, value * df)
         np.add.at(p.resources_pv, rows, resources * df)
@@ -279,7 +300,23 @@ class AllianceModel(mesa.Model):
         # The others add a grant of zero: their present value stays as it is.
         np.add.at(p.fund_pv, rows[paid], grant[paid] * df)
         p.last_value_eur[rows] = value
+        return self._with_legacy(t, value, resources, mobilised, grant, paying)
 
+    def _with_legacy(
+        self,
+        t: int,
+        value: np.ndarray,
+        resources: np.ndarray,
+        mobilised: np.ndarray,
+        grant: np.ndarray,
+        paying: np.ndarray,
+    ) -> dict[str, np.ndarray]:
+        """The production's flows, with the persisting value of ended projects added.
+
+        With `value_persistence_per_step` above 0, an ended project's last value
+        persists at that rate per step, into its present value and the flows.
+        """
+        p, rows, df = self.projects, self._active, self.discount[t]
         value_rows = rows
         persistence = self.config.accounting.value_persistence_per_step
         if persistence > 0:
@@ -350,13 +387,25 @@ class AllianceModel(mesa.Model):
                 p.quality[changed], diversification, deployed[stale], self.config.model.survival
             )
             self._hazard_state[stale] = state[stale]
+        success_age = self.config.model.trust.success_age_steps
+        alliance = self.active_column("alliance")
+        if self.kernels is not None:
+            return self.kernels.survive(
+                rows,
+                self._hazard,
+                alliance,
+                p.cumulative_hazard,
+                p.lifetime_budget,
+                p.birth,
+                p.death,
+                t,
+                success_age,
+            )
         cumulative = p.cumulative_hazard[rows] + self._hazard
         p.cumulative_hazard[rows] = cumulative
         ended = cumulative >= p.lifetime_budget[rows]
         p.death[rows[ended]] = t
         age = t - p.birth[rows] + 1
-        success_age = self.config.model.trust.success_age_steps
-        alliance = self.active_column("alliance")
         successes = rows[alliance & (age == success_age)]
         failures = rows[alliance & ended & (age < success_age)]
         return ended, successes, failures

@@ -84,12 +84,60 @@ class Recorder:
         territories = model.territories
         projects = model.projects
         n = territories.trust.size
-        n_profiles = self.value_by_profile_eur.shape[1]
         rows = model._active
         territory = model.active_column("territory")
         alliance = model.active_column("alliance")
         value_rows, value = flows["value_rows"], flows["value"]
         value_territory = territory if value_rows is rows else projects.territory[value_rows]
+        if model.kernels is not None:
+            model.kernels.record_flows(
+                territory,
+                alliance,
+                flows["resources"],
+                flows["mobilised"],
+                value_rows,
+                value_territory,
+                value,
+                projects.profile,
+                projects.member_profile,
+                projects.member_share,
+                self.value_eur[t],
+                self.resources_eur[t],
+                self.mobilised_eur[t],
+                self.active_projects[t],
+                self.active_alliances[t],
+                self.value_by_lead_profile_eur[t],
+                self.value_by_profile_eur[t],
+            )
+        else:
+            self._record_flows(t, model, flows, territory, alliance, value_territory)
+        self.starts_forgone[t] = np.bincount(model.population.territory[model.forgone], minlength=n)
+        self.engineering[t] = territories.engineering
+        self.trust[t] = territories.trust
+        self.maturity[t] = territories.maturity
+        counts = np.bincount(territories.maturity, minlength=len(MATURITY_LEVELS) + 1)[1:]
+        self.maturity_share[t] = counts / n
+        self.commons[t] = model.commons
+        self.fund_spending_eur[t] = (
+            allocation.engineering_eur.sum(),
+            flows["grant"].sum(),
+            allocation.structural_eur,
+        )
+
+    def _record_flows(
+        self,
+        t: int,
+        model: ModelState,
+        flows: dict[str, np.ndarray],
+        territory: np.ndarray,
+        alliance: np.ndarray,
+        value_territory: np.ndarray,
+    ) -> None:
+        """Store step `t`'s sums by territory and by profile (numpy; `compiled.record_flows`)."""
+        projects = model.projects
+        n = model.territories.trust.size
+        n_profiles = self.value_by_profile_eur.shape[1]
+        value_rows, value = flows["value_rows"], flows["value"]
         self.value_eur[t] = np.bincount(value_territory, weights=value, minlength=n)
         self.value_by_lead_profile_eur[t] = np.bincount(
             projects.profile[value_rows], weights=value, minlength=n_profiles
@@ -105,18 +153,6 @@ class Recorder:
         self.mobilised_eur[t] = np.bincount(territory, weights=flows["mobilised"], minlength=n)
         self.active_projects[t] = np.bincount(territory, minlength=n)
         self.active_alliances[t] = np.bincount(territory[alliance], minlength=n)
-        self.starts_forgone[t] = np.bincount(model.population.territory[model.forgone], minlength=n)
-        self.engineering[t] = territories.engineering
-        self.trust[t] = territories.trust
-        self.maturity[t] = territories.maturity
-        counts = np.bincount(territories.maturity, minlength=len(MATURITY_LEVELS) + 1)[1:]
-        self.maturity_share[t] = counts / n
-        self.commons[t] = model.commons
-        self.fund_spending_eur[t] = (
-            allocation.engineering_eur.sum(),
-            flows["grant"].sum(),
-            allocation.structural_eur,
-        )
 
     def as_dict(self) -> dict[str, np.ndarray]:
         """The recorded arrays by name."""

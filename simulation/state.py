@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 if TYPE_CHECKING:
+    from types import ModuleType
+
     from simulation.config import EngineeringConfig, ScenarioConfig, TrustConfig
     from simulation.landmarks import Landmarks
     from simulation.population import Population
@@ -167,6 +169,8 @@ class ModelState(Protocol):
         commons: Knowledge commons `K`.
         forgone: Organisations that forwent a start this step.
         _active: Rows of `projects` still running.
+        kernels: The compiled kernels the world runs on (`simulation.compiled`),
+            or None for numpy's (`simulation.kernel.select`).
     """
 
     territories: TerritoryState
@@ -176,6 +180,7 @@ class ModelState(Protocol):
     commons: float
     forgone: np.ndarray
     _active: np.ndarray
+    kernels: ModuleType | None
 
     def active_column(self, name: str) -> np.ndarray:
         """A column of `projects` at the active rows (gathered once a step)."""

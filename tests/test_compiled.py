@@ -3,7 +3,8 @@
 `tests/test_fingerprint.py` runs every fingerprinted case on both kernels. Here:
 the mechanisms and shapes those cases leave out (one and eight partners, so that
 numpy's pairwise sums of more than eight and sixteen terms are exercised; no
-shared pillars; no project capacity; one candidate; the profile term and
+shared pillars; no project capacity; one candidate; value persisting after a
+project ends, which ended projects add to the recorded flows; the profile term and
 fragility relief of the candidate calibration), each run on both kernels and
 compared whole; then the choice of kernel.
 """
@@ -28,6 +29,10 @@ CASES = {
         "model.emergence.project_capacity=0",
     ],
     "pillars not shared": ["model.production.shared_pillars=false", "seed=4"],
+    "value that persists after a project ends": [
+        "accounting.value_persistence_per_step=0.5",
+        "seed=6",
+    ],
     "calibrated set (profile term, relief)": [
         "calibrated=default",
         "fund/strategy=small_territories",
