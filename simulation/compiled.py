@@ -6,6 +6,7 @@ numpy path's, bit for bit (`tests/test_compiled.py` compares them, kernel by
 kernel and whole runs):
 
 - `draws_below`: which organisations start a project (`RandomStreams.draws_below`);
+- `unit_draws`: the draws of a few entities (`RandomStreams.uniforms`);
 - `choose_partners`: the partners of new alliances (`emergence.choose_partners`);
 - `emerge_rows`: the new projects' members, quality, resources, diversification,
   domain, value per euro, set-up cost and shares (`emergence.emerge`);
@@ -113,6 +114,25 @@ def draws_below(base, thresholds, index, out):  # pragma: no cover - compiled
             out[count] = i
             count += 1
     return count
+
+
+@_jit
+def unit_draws(entities, bases):  # pragma: no cover - compiled
+    """Uniform draws of every entity under every base, as `randomness._unit_draws`.
+
+    Args:
+        entities: Integer ids, shape (k,).
+        bases: Per-(mechanism, step, slot) bases (`RandomStreams._base`), shape (m,).
+
+    Returns:
+        float64, shape (m, k): row `j` holds the draws under `bases[j]`.
+    """
+    out = np.empty((bases.size, entities.size))
+    for j in range(bases.size):
+        base = bases[j]
+        for i in range(entities.size):
+            out[j, i] = _unit(entities[i], base)
+    return out
 
 
 @_jit

@@ -103,6 +103,14 @@ def _base_bits(key: int, step: int, slot: int) -> np.uint64:
     return np.uint64(_mix_int((key + step * int(_GOLDEN) + slot * int(_SLOT)) & _MASK64))
 
 
+@functools.lru_cache(maxsize=256)
+def _bases_array(key: int, step: int, slots: int) -> np.ndarray:
+    """`RandomStreams.bases` of one mechanism's key, remembered (read only)."""
+    bases = np.array([_base_bits(key, step, slot) for slot in range(slots)], np.uint64)
+    bases.flags.writeable = False
+    return bases
+
+
 class RandomStreams:
     """Counter-based uniform draws, one independent stream per mechanism.
 
@@ -200,6 +208,8 @@ class RandomStreams:
             `uniform(mechanisms[i], step, entities, slot)`.
         """
         base = np.array([self._base(m, step, slot) for m in mechanisms], dtype=np.uint64)[:, None]
+        if self.kernels is not None and np.ndim(entities) == 1:
+            return self.kernels.unit_draws(entities, base[:, 0])
         ids = np.asarray(entities, dtype=np.uint64)
         ids_golden = np.multiply(ids.ravel(), _GOLDEN)
         return _unit_draws(ids_golden[None, :], base).reshape(len(mechanisms), *ids.shape)
@@ -232,7 +242,7 @@ class RandomStreams:
         Returns:
             uint64, shape (slots,).
         """
-        return np.array([self._base(mechanism, step, slot) for slot in range(slots)], np.uint64)
+        return _bases_array(self._int_keys[mechanism], step, slots)
 
 
 def _unit_draws(ids_golden: np.ndarray, base: np.ndarray) -> np.ndarray:
