@@ -676,3 +676,64 @@ def record_flows(
         active_projects[c] += 1
         if alliance[i]:
             active_alliances[c] += 1
+
+
+@_jit
+def relieve(
+    rows,
+    territory,
+    domain,
+    alliance,
+    value,
+    organisations,
+    fragility,
+    fragility_initial,
+    alliance_relief,
+    relief_rate,
+    half_saturation,
+    recovery,
+):  # pragma: no cover - compiled
+    """Fragilities after a step's relief, as `AllianceModel._relieve` and `relieve_fragility`.
+
+    The value of the step is summed by (territory, domain) cell in the order of
+    the rows, all projects and alliances apart, as `np.bincount` sums it; then each
+    cell is relieved and recovers. The alliances' relief is added to
+    `alliance_relief` in place.
+
+    Args:
+        rows: The active rows.
+        territory: Each active project's territory.
+        domain: Every project's domain.
+        alliance: Whether each active project is an alliance.
+        value: Each active project's value this step.
+        organisations: Organisations per territory.
+        fragility: Fragilities, shape (t, domains).
+        fragility_initial: Fragilities at the start, same shape.
+        alliance_relief: Fragility relieved by alliances so far (updated).
+        relief_rate: Share of a need met per step at saturation `rho`.
+        half_saturation: Value per organisation at half the relief rate.
+        recovery: Rate at which fragilities return to their initial level.
+
+    Returns:
+        The new fragilities.
+    """
+    n_territories, n_domains = fragility.shape
+    by_cell = np.zeros((n_territories, n_domains))
+    by_alliances = np.zeros((n_territories, n_domains))
+    for i in range(rows.size):
+        c, d = territory[i], domain[rows[i]]
+        by_cell[c, d] += value[i]
+        if alliance[i]:
+            by_alliances[c, d] += value[i]
+    out = np.empty_like(fragility)
+    for c in range(n_territories):
+        for d in range(n_domains):
+            f = fragility[c, d]
+            v = by_cell[c, d]
+            per_organisation = v / organisations[c]
+            relief = (relief_rate * per_organisation / (per_organisation + half_saturation)) * f
+            share = by_alliances[c, d] / v if v > 0 else 0.0
+            alliance_relief[c, d] += relief * share
+            x = (f - relief) + recovery * (fragility_initial[c, d] - f)
+            out[c, d] = 0.0 if x < 0.0 else (1.0 if x > 1.0 else x)
+    return out

@@ -342,6 +342,23 @@ class AllianceModel(mesa.Model):
                 production's `value` flow).
         """
         p, rows, territories = self.projects, self._active, self.territories
+        if self.kernels is not None:
+            cfg = self.config.model.fragility
+            territories.fragility = self.kernels.relieve(
+                rows,
+                self.active_column("territory"),
+                p.domain,
+                self.active_column("alliance"),
+                value,
+                self.population.territory_count,
+                territories.fragility,
+                territories.fragility_initial,
+                territories.alliance_relief,
+                cfg.relief_rate,
+                cfg.relief_half_saturation_eur_per_organisation,
+                cfg.recovery_per_step,
+            )
+            return
         n_territories, n_domains = territories.fragility.shape
         cell = self.active_column("territory") * n_domains + p.domain[rows]
         alliance = self.active_column("alliance")

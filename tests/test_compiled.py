@@ -58,7 +58,7 @@ def test_compiled_kernels_give_numpys_numbers_bit_for_bit(case, monkeypatch):
 
 
 def test_a_worlds_arrays_are_the_same_on_both_kernels(monkeypatch):
-    # Beyond the dataset: every project's row and every organisation's state.
+    # Beyond the dataset: every project's row, every organisation's and territory's state.
     config = load_config(["model.emergence.max_partners=5", "seed=11"])
     worlds = {}
     for name in ("numpy", "compiled"):
@@ -70,6 +70,11 @@ def test_a_worlds_arrays_are_the_same_on_both_kernels(monkeypatch):
     for name in ("members", "member_share", "own_eur", "diversification", "value_pv", "death"):
         np.testing.assert_array_equal(a.projects.column(name), b.projects.column(name), name)
     np.testing.assert_array_equal(a.population.capital, b.population.capital)
+    assert a.config.model.fragility.relief_rate > 0  # the calibrated set relieves fragilities
+    for name in ("fragility", "alliance_relief", "trust", "engineering", "maturity"):
+        np.testing.assert_array_equal(
+            getattr(a.territories, name), getattr(b.territories, name), name
+        )
     np.testing.assert_array_equal(a.load, b.load)
 
 
