@@ -737,3 +737,86 @@ def relieve(
             x = (f - relief) + recovery * (fragility_initial[c, d] - f)
             out[c, d] = 0.0 if x < 0.0 else (1.0 if x > 1.0 else x)
     return out
+
+
+@_jit
+def learn(
+    successes,
+    failures,
+    project_territory,
+    members,
+    trust,
+    alliance_successes,
+    capital,
+    learning_rate,
+    pseudo_count,
+    capital_gain,
+    capital_loss,
+    capital_decay,
+):  # pragma: no cover - compiled
+    """Trust and alliance capital after a step, as `AllianceModel._learn` updates them.
+
+    `alliance_successes` and `capital` are updated in place; trust is returned
+    anew, as `territories.update_trust` returns it.
+
+    Args:
+        successes: Rows of the alliances that became a success this step.
+        failures: Rows of the alliances that failed this step.
+        project_territory: Every project's territory.
+        members: Every project's members, -1 for empty slots.
+        trust: Each territory's trust `T`.
+        alliance_successes: Each territory's successes so far (updated).
+        capital: Every organisation's alliance capital `A` (updated).
+        learning_rate: Trust's learning rate.
+        pseudo_count: Trust's pseudo-count `n0`.
+        capital_gain: Capital gained per success.
+        capital_loss: Capital lost per failure.
+        capital_decay: Capital's decay per step.
+
+    Returns:
+        The new trust.
+    """
+    n_territories = trust.size
+    s = np.zeros(n_territories)
+    f = np.zeros(n_territories)
+    for r in successes:
+        s[project_territory[r]] += 1.0
+    for r in failures:
+        f[project_territory[r]] += 1.0
+    new_trust = np.empty(n_territories)
+    for c in range(n_territories):
+        change = learning_rate * (s[c] - f[c]) / (s[c] + f[c] + pseudo_count)
+        x = trust[c] + change
+        new_trust[c] = 0.0 if x < 0.0 else (1.0 if x > 1.0 else x)
+        alliance_successes[c] += s[c]
+    kept = 1.0 - capital_decay
+    for i in range(capital.size):
+        capital[i] = capital[i] * kept
+    # Each member of a success or a failure once, with its counts of each.
+    slots = members.shape[1]
+    touched = np.empty((successes.size + failures.size) * slots, dtype=np.int64)
+    outcome = np.empty(touched.size, dtype=np.bool_)
+    k = 0
+    for rows, success in ((successes, True), (failures, False)):
+        for r in rows:
+            for j in range(slots):
+                m = members[r, j]
+                if m >= 0:
+                    touched[k] = m
+                    outcome[k] = success
+                    k += 1
+    order = np.argsort(touched[:k], kind="mergesort")
+    i = 0
+    while i < k:
+        m = touched[order[i]]
+        n_success = 0
+        n_failure = 0
+        while i < k and touched[order[i]] == m:
+            if outcome[order[i]]:
+                n_success += 1
+            else:
+                n_failure += 1
+            i += 1
+        x = capital[m] + (capital_gain * n_success - capital_loss * n_failure)
+        capital[m] = 0.0 if x < 0.0 else (1.0 if x > 1.0 else x)
+    return new_trust

@@ -431,6 +431,22 @@ class AllianceModel(mesa.Model):
         """Update trust per territory and alliance capital per member organisation."""
         cfg = self.config.model.trust
         p, territories, population = self.projects, self.territories, self.population
+        if self.kernels is not None:
+            territories.trust = self.kernels.learn(
+                successes,
+                failures,
+                p.territory,
+                p.members,
+                territories.trust,
+                territories.alliance_successes,
+                population.capital,
+                cfg.learning_rate,
+                cfg.pseudo_count,
+                cfg.capital_gain,
+                cfg.capital_loss,
+                cfg.capital_decay_per_step,
+            )
+            return
         n_territories = territories.trust.size
         s = np.bincount(p.territory[successes], minlength=n_territories).astype(float)
         f = np.bincount(p.territory[failures], minlength=n_territories).astype(float)
