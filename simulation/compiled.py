@@ -7,6 +7,7 @@ kernel and whole runs):
 
 - `draws_below`: which organisations start a project (`RandomStreams.draws_below`);
 - `unit_draws`: the draws of a few entities (`RandomStreams.uniforms`);
+- `slot_bases`: the bases of a draw's slots (`RandomStreams.bases`);
 - `choose_partners`: the partners of new alliances (`emergence.choose_partners`);
 - `emerge_rows`: the new projects' members, quality, resources, diversification,
   domain, value per euro, set-up cost and shares (`emergence.emerge`);
@@ -29,6 +30,7 @@ import numpy as np
 
 # The constants of `randomness`: the SplitMix64 finaliser and the unit scaling.
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_SLOT = np.uint64(0xD1B54A32D192ED03)
 _MUL1 = np.uint64(0xBF58476D1CE4E5B9)
 _MUL2 = np.uint64(0x94D049BB133111EB)
 _S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
@@ -114,6 +116,25 @@ def draws_below(base, thresholds, index, out):  # pragma: no cover - compiled
             out[count] = i
             count += 1
     return count
+
+
+@_jit
+def slot_bases(key, step, slots):  # pragma: no cover - compiled
+    """The bases of slots 0..slots-1 of one mechanism's key and step, as `randomness._base_bits`.
+
+    Args:
+        key: The mechanism's key (uint64).
+        step: The step.
+        slots: Number of slots.
+
+    Returns:
+        uint64, shape (slots,).
+    """
+    out = np.empty(slots, dtype=np.uint64)
+    first = key + np.uint64(step) * _GOLDEN
+    for slot in range(slots):
+        out[slot] = _mix(first + np.uint64(slot) * _SLOT)
+    return out
 
 
 @_jit

@@ -242,6 +242,8 @@ class RandomStreams:
         Returns:
             uint64, shape (slots,).
         """
+        if self.kernels is not None:
+            return self.kernels.slot_bases(self._keys[mechanism], step, slots)
         return _bases_array(self._int_keys[mechanism], step, slots)
 
 

@@ -17,6 +17,7 @@ from experiments.config.schema import load_config
 from experiments.process.startup import warm_kernels
 from simulation import compiled, kernel, run
 from simulation.model import AllianceModel
+from simulation.randomness import RandomStreams
 
 CASES = {
     "one partner": ["model.emergence.max_partners=1", "seed=3"],
@@ -76,6 +77,22 @@ def test_a_worlds_arrays_are_the_same_on_both_kernels(monkeypatch):
             getattr(a.territories, name), getattr(b.territories, name), name
         )
     np.testing.assert_array_equal(a.load, b.load)
+
+
+def test_compiled_draws_are_numpys_draws():
+    # Keys, steps and slots up to 2^64 wrap alike: large steps and many slots.
+    streams = {
+        name: RandomStreams(np.random.default_rng(9), kernels)
+        for name, kernels in (("numpy", None), ("compiled", compiled))
+    }
+    entities = np.array([0, 1, 7, 123_456, 2**40], dtype=np.int64)
+    for step in (0, 3, 2**33 + 5):
+        a, b = streams["numpy"], streams["compiled"]
+        np.testing.assert_array_equal(a.bases("partners", step, 41), b.bases("partners", step, 41))
+        np.testing.assert_array_equal(
+            a.uniforms(("mode", "domain"), step, entities, slot=2),
+            b.uniforms(("mode", "domain"), step, entities, slot=2),
+        )
 
 
 def test_auto_compiles_in_a_process_of_many_worlds_only(monkeypatch):
