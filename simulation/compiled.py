@@ -841,3 +841,48 @@ def learn(
         x = capital[m] + (capital_gain * n_success - capital_loss * n_failure)
         capital[m] = 0.0 if x < 0.0 else (1.0 if x > 1.0 else x)
     return new_trust
+
+
+@_jit
+def stale_hazards(
+    rows, deployed, paying, hazard_state, quality, diversification, diversification_granted
+):  # pragma: no cover - compiled
+    """The active projects whose hazard must be computed again, as `AllianceModel._survive`.
+
+    A project's state is 1 when deployed plus 2 when deployed and paid this step;
+    where it differs from `hazard_state` (updated in place) the hazard is stale.
+
+    Args:
+        rows: The active rows.
+        deployed: Whether each active project is deployed.
+        paying: Whether each active project received an instalment this step.
+        hazard_state: The state each active hazard was computed in (updated).
+        quality: Every project's quality.
+        diversification: Every project's diversification.
+        diversification_granted: Every project's diversification with its grant.
+
+    Returns:
+        The stale positions among the active rows, then their quality,
+        diversification (with the grant while it is paid) and deployment.
+    """
+    k = rows.size
+    stale = np.empty(k, dtype=np.int64)
+    n = 0
+    for i in range(k):
+        granted = paying[i] and deployed[i]
+        state = np.int8(deployed[i]) + np.int8(2) * np.int8(granted)
+        if state != hazard_state[i]:
+            hazard_state[i] = state
+            stale[n] = i
+            n += 1
+    stale = stale[:n]
+    q = np.empty(n)
+    d = np.empty(n)
+    dep = np.empty(n, dtype=np.bool_)
+    for j in range(n):
+        i = stale[j]
+        r = rows[i]
+        q[j] = quality[r]
+        d[j] = diversification_granted[r] if paying[i] and deployed[i] else diversification[r]
+        dep[j] = deployed[i]
+    return stale, q, d, dep

@@ -392,6 +392,31 @@ class AllianceModel(mesa.Model):
         # since it was last computed (new projects among them), each from its own
         # row alone, so the hazards are the same numbers as computed afresh.
         deployed = self.active_column("deployed")
+        if self.kernels is not None:
+            stale, quality, diversification, deployed_stale = self.kernels.stale_hazards(
+                rows,
+                deployed,
+                paying,
+                self._hazard_state,
+                p.quality,
+                p.diversification,
+                p.diversification_granted,
+            )
+            if stale.size:
+                self._hazard[stale] = hazard(
+                    quality, diversification, deployed_stale, self.config.model.survival
+                )
+            return self.kernels.survive(
+                rows,
+                self._hazard,
+                self.active_column("alliance"),
+                p.cumulative_hazard,
+                p.lifetime_budget,
+                p.birth,
+                p.death,
+                t,
+                self.config.model.trust.success_age_steps,
+            )
         granted = paying & deployed
         state = deployed.view(np.int8) + 2 * granted.view(np.int8)
         stale = np.flatnonzero(state != self._hazard_state)
@@ -406,18 +431,6 @@ class AllianceModel(mesa.Model):
             self._hazard_state[stale] = state[stale]
         success_age = self.config.model.trust.success_age_steps
         alliance = self.active_column("alliance")
-        if self.kernels is not None:
-            return self.kernels.survive(
-                rows,
-                self._hazard,
-                alliance,
-                p.cumulative_hazard,
-                p.lifetime_budget,
-                p.birth,
-                p.death,
-                t,
-                success_age,
-            )
         cumulative = p.cumulative_hazard[rows] + self._hazard
         p.cumulative_hazard[rows] = cumulative
         ended = cumulative >= p.lifetime_budget[rows]
