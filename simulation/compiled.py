@@ -886,3 +886,65 @@ def stale_hazards(
         d[j] = diversification_granted[r] if paying[i] and deployed[i] else diversification[r]
         dep[j] = deployed[i]
     return stale, q, d, dep
+
+
+@_jit
+def ally_logit(
+    leads,
+    territory,
+    territory_count,
+    engineering,
+    trust,
+    capital,
+    maturity,
+    profile,
+    profile_offset,
+    with_offset,
+    intercept,
+    per_engineering,
+    per_trust,
+    per_capital,
+    per_maturity,
+):  # pragma: no cover - compiled
+    """The logit of the propensity to ally, as `emergence.ally_probability` adds it up.
+
+    The logistic function (`exp`) stays in numpy.
+
+    Args:
+        leads: Organisations starting a project.
+        territory: Every organisation's territory.
+        territory_count: Organisations per territory.
+        engineering: Each territory's engineering capacity `E`.
+        trust: Each territory's trust `T`.
+        capital: Every organisation's alliance capital `A`.
+        maturity: Each territory's maturity level.
+        profile: Every organisation's profile.
+        profile_offset: Logit offset by profile.
+        with_offset: Whether any offset is not zero (else it is not added).
+        intercept: `b0`.
+        per_engineering: `bE`.
+        per_trust: `bT`.
+        per_capital: `bA`.
+        per_maturity: `bm`.
+
+    Returns:
+        The logits, and whether each lead is alone in its territory.
+    """
+    k = leads.size
+    logit = np.empty(k)
+    alone = np.empty(k, dtype=np.bool_)
+    for i in range(k):
+        o = leads[i]
+        t = territory[o]
+        x = (
+            intercept
+            + per_engineering * engineering[t]
+            + per_trust * trust[t]
+            + per_capital * capital[o]
+            + per_maturity * (np.float64(maturity[t]) - 1.0)
+        )
+        if with_offset:
+            x = x + profile_offset[profile[o]]
+        logit[i] = x
+        alone[i] = territory_count[t] < 2
+    return logit, alone

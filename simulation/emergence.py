@@ -7,6 +7,8 @@ world makes the same choices in both unless the fund changed its circumstances.
 
 from __future__ import annotations
 
+from types import ModuleType
+
 import numpy as np
 
 from simulation.capacity import free_capacity
@@ -95,6 +97,7 @@ def ally_probability(
     territories: TerritoryState,
     cfg: ModelConfig,
     profile_offset: np.ndarray,
+    kernels: ModuleType | None = None,
 ) -> np.ndarray:
     """Probability that a starting project is an alliance.
 
@@ -107,11 +110,32 @@ def ally_probability(
         territories: Territory state.
         cfg: Mechanism parameters.
         profile_offset: Logit offset by profile (`profile_ally_offset`).
+        kernels: The compiled kernels (`kernel.select`), or None for numpy's: the
+            same probabilities either way.
 
     Returns:
         Probabilities, shape (k,).
     """
     em = cfg.emergence
+    if kernels is not None:
+        logit, alone = kernels.ally_logit(
+            leads,
+            population.territory,
+            population.territory_count,
+            territories.engineering,
+            territories.trust,
+            population.capital,
+            territories.maturity,
+            population.profile,
+            profile_offset,
+            bool(profile_offset.any()),
+            em.ally_intercept,
+            em.ally_engineering,
+            em.ally_trust,
+            em.ally_capital,
+            em.ally_maturity,
+        )
+        return np.where(alone, 0.0, 1.0 / (1.0 + np.exp(-logit)))
     t = population.territory[leads]
     logit = (
         em.ally_intercept
@@ -264,7 +288,9 @@ def emerge(
     t = population.territory[leads]
     u_mode, u_domain, u_lifetime = streams.uniforms(("mode", "domain", "lifetime"), step, leads)
 
-    ally = u_mode < ally_probability(leads, population, territories, cfg, profile_offset)
+    ally = u_mode < ally_probability(
+        leads, population, territories, cfg, profile_offset, streams.kernels
+    )
     if streams.kernels is not None:
         return _emerge_compiled(
             step, leads, ally, u_domain, u_lifetime, population, territories, commons, streams, cfg
