@@ -2,15 +2,15 @@
 
 Both give the same numbers, bit for bit (`simulation.compiled` says how;
 `tests/test_compiled.py` checks it). numpy is the reference and needs nothing
-more. The compiled kernels run a step several times faster where numpy's cost is
-its calls (a small world: a few hundred new projects a step, a dozen numpy calls
-each) but cost a process numba's import and the loading of their cached code
+more. The compiled kernels run a small world's step twice as fast, where numpy's
+cost is its calls (a few hundred new projects a step, a dozen numpy calls
+each), but cost a process numba's import and the loading of their cached code
 (about 0.6 s together), so they are used where that is paid back:
 
 in a process that runs many worlds: the workers of a sweep with several runs a
 worker, of a calibration and of the explorer declare it (`runs_many_worlds`).
 A single run stays on numpy: the default world starts at once, and a national
-one would gain a tenth of its time for 115 MB more memory (numba's own;
+one would gain 30 % of its time for 150 MB more memory, over 1 GB (numba's own;
 docs/performance.md, "A compiled kernel"). The environment variable
 `ALLIANCE_KERNEL` sets the choice for a process: `auto` (the default), `numpy` or
 `compiled`. Without numba installed, `auto` is numpy.

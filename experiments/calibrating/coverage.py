@@ -5,7 +5,7 @@ r"""Check the posterior's coverage by simulation-based calibration; write covera
     python -m experiments.calibrating.coverage --truths 20 \
         calibration.posterior_particles=128 'calibration.covariance_seeds=[3000,...,3023]'
 
-The default calibration on the default world costs about an hour, so the check
+The default calibration on the default world costs about half an hour, so the check
 runs on a small world (27 territories, 1,500 organisations, 5 years, a 2-year
 fund), with fewer particles (48), seeds (4) and covariance worlds (12) than the
 real calibration and no extra draws beyond the particles, unless overridden (the
