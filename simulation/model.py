@@ -275,7 +275,7 @@ class AllianceModel(mesa.Model):
                 p.fund_pv,
                 p.last_value_eur,
             )
-            return self._with_legacy(t, value, resources, mobilised, grant, paying)
+            return self._with_persisting_value(t, value, resources, mobilised, grant, paying)
         scale = np.where(deployed, self.config.model.production.deployment_scale, 1.0)
         paying = p.grant_steps_left[rows] > 0
         # The few paying and new projects are set by index; the others' grant and
@@ -300,9 +300,9 @@ class AllianceModel(mesa.Model):
         # The others add a grant of zero: their present value stays as it is.
         np.add.at(p.fund_pv, rows[paid], grant[paid] * df)
         p.last_value_eur[rows] = value
-        return self._with_legacy(t, value, resources, mobilised, grant, paying)
+        return self._with_persisting_value(t, value, resources, mobilised, grant, paying)
 
-    def _with_legacy(
+    def _with_persisting_value(
         self,
         t: int,
         value: np.ndarray,
@@ -429,13 +429,13 @@ class AllianceModel(mesa.Model):
                 p.quality[changed], diversification, deployed[stale], self.config.model.survival
             )
             self._hazard_state[stale] = state[stale]
-        success_age = self.config.model.trust.success_age_steps
-        alliance = self.active_column("alliance")
         cumulative = p.cumulative_hazard[rows] + self._hazard
         p.cumulative_hazard[rows] = cumulative
         ended = cumulative >= p.lifetime_budget[rows]
         p.death[rows[ended]] = t
         age = t - p.birth[rows] + 1
+        success_age = self.config.model.trust.success_age_steps
+        alliance = self.active_column("alliance")
         successes = rows[alliance & (age == success_age)]
         failures = rows[alliance & ended & (age < success_age)]
         return ended, successes, failures
