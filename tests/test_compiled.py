@@ -9,6 +9,10 @@ fragility relief of the candidate calibration), each run on both kernels and
 compared whole; then the choice of kernel.
 """
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import xarray as xr
@@ -122,6 +126,25 @@ def test_auto_compiles_in_a_process_of_many_worlds_only(monkeypatch):
     assert kernel.select("numpy") is None
     assert warm_kernels() is True
     assert AllianceModel(load_config([])).kernels is compiled
+
+
+def test_warming_loads_every_kernel_a_world_calls():
+    # In a fresh process, so that no other test's world has loaded them first: a
+    # kernel left out would be compiled or loaded by a worker's first task.
+    script = (
+        "from experiments.process.startup import warm_kernels\n"
+        "from simulation import compiled\n"
+        "assert warm_kernels()\n"
+        "kernels = [k for k in vars(compiled).values() if hasattr(k, 'signatures')]\n"
+        "print(sorted(k.__name__ for k in kernels if not k.signatures))\n"
+    )
+    environment = {**os.environ, kernel.ENVIRONMENT: "compiled"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=environment
+    )
+    assert done.returncode == 0, done.stderr
+    # Only the helpers that the kernels call inside their own code are never called.
+    assert done.stdout.strip() == "['_bits', '_mix', '_numpy_sum', '_shares', '_unit']"
 
 
 def test_the_environment_chooses_for_the_process(monkeypatch):

@@ -135,7 +135,8 @@ def warm_kernels() -> bool:
 
     A pool worker calls it while it starts, so that its first task does not pay
     the load (about 0.3 s): it runs a world of 60 organisations and 4 steps, which
-    calls every kernel with the types a world passes them.
+    calls every kernel with the types a world passes them (fragility relief and
+    the profile term of the propensity to ally on, as the calibrated set has them).
 
     Returns:
         Whether this process runs on the compiled kernels (`simulation.kernel.select`).
@@ -144,12 +145,24 @@ def warm_kernels() -> bool:
 
     if kernel.select() is None:
         return False
-    from simulation.config import AccountingConfig, FundConfig, RunConfig, ScenarioConfig
+    from simulation.config import (
+        AccountingConfig,
+        EmergenceConfig,
+        FragilityConfig,
+        FundConfig,
+        ModelConfig,
+        RunConfig,
+        ScenarioConfig,
+    )
     from simulation.model import AllianceModel
 
     tiny = ScenarioConfig(n_territories=3, n_organisations=60, years=1, steps_per_year=4)
     config = RunConfig(
         scenario=tiny,
+        model=ModelConfig(
+            emergence=EmergenceConfig(ally_profile_weight=1.0),
+            fragility=FragilityConfig(relief_rate=0.1),
+        ),
         fund=FundConfig(years=1.0),
         accounting=AccountingConfig(rmst_horizon_years=1.0),
     )
