@@ -680,13 +680,11 @@ def record_flows(
     value_by_lead_profile_eur[:] = 0.0
     n_profiles = value_by_profile_eur.size
     by_member = np.zeros(n_profiles + 1)  # the last bin takes the empty slots
-    for i in range(value_rows.size):
-        value_eur[value_territory[i]] += value[i]
-    for i in range(value_rows.size):
-        value_by_lead_profile_eur[profile[value_rows[i]]] += value[i]
     slots = member_profile.shape[1]
-    for i in range(value_rows.size):
+    for i in range(value_rows.size):  # each sum in the order of the rows
         r = value_rows[i]
+        value_eur[value_territory[i]] += value[i]
+        value_by_lead_profile_eur[profile[r]] += value[i]
         for s in range(slots):
             by_member[member_profile[r, s]] += value[i] * member_share[r, s]
     value_by_profile_eur[:] = by_member[:n_profiles]

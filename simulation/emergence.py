@@ -135,18 +135,18 @@ def ally_probability(
             em.ally_capital,
             em.ally_maturity,
         )
-        return np.where(alone, 0.0, 1.0 / (1.0 + np.exp(-logit)))
-    t = population.territory[leads]
-    logit = (
-        em.ally_intercept
-        + em.ally_engineering * territories.engineering[t]
-        + em.ally_trust * territories.trust[t]
-        + em.ally_capital * population.capital[leads]
-        + em.ally_maturity * (territories.maturity[t] - 1.0)
-    )
-    if profile_offset.any():
-        logit = logit + profile_offset[population.profile[leads]]
-    alone = population.territory_count[t] < 2
+    else:
+        t = population.territory[leads]
+        logit = (
+            em.ally_intercept
+            + em.ally_engineering * territories.engineering[t]
+            + em.ally_trust * territories.trust[t]
+            + em.ally_capital * population.capital[leads]
+            + em.ally_maturity * (territories.maturity[t] - 1.0)
+        )
+        if profile_offset.any():
+            logit = logit + profile_offset[population.profile[leads]]
+        alone = population.territory_count[t] < 2
     return np.where(alone, 0.0, 1.0 / (1.0 + np.exp(-logit)))
 
 

@@ -103,14 +103,6 @@ def _base_bits(key: int, step: int, slot: int) -> np.uint64:
     return np.uint64(_mix_int((key + step * int(_GOLDEN) + slot * int(_SLOT)) & _MASK64))
 
 
-@functools.lru_cache(maxsize=256)
-def _bases_array(key: int, step: int, slots: int) -> np.ndarray:
-    """`RandomStreams.bases` of one mechanism's key, remembered (read only)."""
-    bases = np.array([_base_bits(key, step, slot) for slot in range(slots)], np.uint64)
-    bases.flags.writeable = False
-    return bases
-
-
 class RandomStreams:
     """Counter-based uniform draws, one independent stream per mechanism.
 
@@ -244,7 +236,7 @@ class RandomStreams:
         """
         if self.kernels is not None:
             return self.kernels.slot_bases(self._keys[mechanism], step, slots)
-        return _bases_array(self._int_keys[mechanism], step, slots)
+        return np.array([self._base(mechanism, step, slot) for slot in range(slots)], np.uint64)
 
 
 def _unit_draws(ids_golden: np.ndarray, base: np.ndarray) -> np.ndarray:
