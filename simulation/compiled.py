@@ -6,24 +6,35 @@ numpy path's, bit for bit (`tests/test_compiled.py` compares them, kernel by
 kernel and whole runs):
 
 - `draws_below`: which organisations start a project (`RandomStreams.draws_below`);
+- `start_table` and `split_by_capacity`: the start probabilities and their integer
+  thresholds, and the starts a busy load forgoes (`emergence.starters`);
 - `unit_draws`: the draws of a few entities (`RandomStreams.uniforms`);
 - `slot_bases`: the bases of a draw's slots (`RandomStreams.bases`);
+- `ally_probability`: the propensity to ally (`emergence.ally_probability`);
 - `choose_partners`: the partners of new alliances (`emergence.choose_partners`);
 - `emerge_rows`: the new projects' members, quality, resources, diversification,
-  domain, value per euro, set-up cost and shares (`emergence.emerge`);
+  domain, value per euro, set-up cost, shares and lifetime budget (`emergence.emerge`);
 - `share_pillars`: the resources of the active projects whose members' loads
-  changed (`AllianceModel._share_pillars`).
+  changed (`AllianceModel._share_pillars`);
+- `advance_territories`: engineering capacity and maturity (`territories`);
+- `match_controls`: the matched controls of the projects backed (`landmarks`);
+- `produce`, `relieve`, `refresh_hazards`, `survive`, `learn` and `record_flows`:
+  the rest of a step (`AllianceModel`, `Recorder`).
 
 No fast-math: every operation rounds as numpy's does (no fused multiply-add, no
-reassociation; sums over a short axis in numpy's own order, `_numpy_sum`), and
-transcendental functions (`exp`, `log1p`) stay in numpy, whose results may differ
-from the C library's in the last bit. Compiled code is cached beside this file
-(`cache=True`; elsewhere when this folder is read-only), so a machine compiles
-once and later processes load it. This module imports numba: reach it through
-`simulation.kernel.select`, which decides when it pays.
+reassociation; sums over a short axis in numpy's own order, `_numpy_sum`).
+Exponentials and logarithms are the C library's (`math.exp` and the others, which
+numba calls), as the numpy path's are (`simulation.libm`), on every processor.
+
+Compiled code is cached beside this file (`cache=True`; elsewhere when this
+folder is read-only), so a machine compiles once and later processes load it.
+This module imports numba: reach it through `simulation.kernel.select`, which
+decides when it pays.
 """
 
 from __future__ import annotations
+
+import math
 
 import numba
 import numpy as np
@@ -334,6 +345,7 @@ def emerge_rows(
     partners_of,
     ally_index,
     u_domain,
+    u_lifetime,
     territory,
     pillar_eur,
     profile,
@@ -358,6 +370,7 @@ def emerge_rows(
         partners_of: Partners of the alliances (`choose_partners`), shape (a, slots - 1).
         ally_index: Each lead's row in `partners_of`, -1 for a solo project.
         u_domain: Each lead's "domain" draw.
+        u_lifetime: Each lead's "lifetime" draw.
         territory: Every organisation's territory.
         pillar_eur: Every organisation's pillars, shape (n, 5).
         profile: Every organisation's profile.
@@ -378,7 +391,7 @@ def emerge_rows(
     Returns:
         The `NewProjects` columns `members`, `alliance`, `quality`, `own_eur`,
         `mobilised_eur`, `diversification`, `member_share`, `member_profile`,
-        `domain`, `value_per_eur` and `setup_eur`, in that order.
+        `domain`, `value_per_eur`, `setup_eur` and `lifetime_budget`, in that order.
     """
     k = leads.size
     slots = partners_of.shape[1] + 1
@@ -394,6 +407,7 @@ def emerge_rows(
     domain = np.empty(k, dtype=np.int16)
     vpe = np.empty(k)
     setup = np.empty(k)
+    lifetime = np.empty(k)
     pillars = np.zeros((slots, comps))
     shares = np.zeros((slots, comps))
     n_cells = 4 * slots + 2
@@ -471,6 +485,7 @@ def emerge_rows(
         domain[i] = dom
         vpe[i] = (productivity * (1.0 + frugality_gain * q)) * (0.5 + fragility[t, dom])
         setup[i] = (setup_cost * np.float64(1 + n_partners)) * (1.0 - setup_reduction * commons)
+        lifetime[i] = -math.log1p(-u_lifetime[i])
         # Members' shares of the value, in proportion to what each commits.
         for s in range(slots):
             contrib[s] = own_m[s] + mob_m[s]
@@ -494,6 +509,7 @@ def emerge_rows(
         domain,
         vpe,
         setup,
+        lifetime,
     )
 
 
@@ -842,13 +858,25 @@ def learn(
 
 
 @_jit
-def stale_hazards(
-    rows, deployed, paying, hazard_state, quality, diversification, diversification_granted
+def refresh_hazards(
+    rows,
+    deployed,
+    paying,
+    hazard_state,
+    quality,
+    diversification,
+    diversification_granted,
+    hazard,
+    base_hazard,
+    quality_effect,
+    diversification_effect,
+    backing_factor,
 ):  # pragma: no cover - compiled
-    """The active projects whose hazard must be computed again, as `AllianceModel._survive`.
+    """Compute again the stale hazards of the active projects, as `AllianceModel._survive`.
 
     A project's state is 1 when deployed plus 2 when deployed and paid this step;
-    where it differs from `hazard_state` (updated in place) the hazard is stale.
+    where it differs from `hazard_state` (updated in place) the hazard is stale and
+    is computed as `projects.hazard` computes it.
 
     Args:
         rows: The active rows.
@@ -858,36 +886,28 @@ def stale_hazards(
         quality: Every project's quality.
         diversification: Every project's diversification.
         diversification_granted: Every project's diversification with its grant.
-
-    Returns:
-        The stale positions among the active rows, then their quality,
-        diversification (with the grant while it is paid) and deployment.
+        hazard: Each active project's hazard per step (updated where stale).
+        base_hazard: `h0`.
+        quality_effect: `gQ`.
+        diversification_effect: `gD`.
+        backing_factor: The hazard's factor once deployed.
     """
-    k = rows.size
-    stale = np.empty(k, dtype=np.int64)
-    n = 0
-    for i in range(k):
+    for i in range(rows.size):
         granted = paying[i] and deployed[i]
         state = np.int8(deployed[i]) + np.int8(2) * np.int8(granted)
-        if state != hazard_state[i]:
-            hazard_state[i] = state
-            stale[n] = i
-            n += 1
-    stale = stale[:n]
-    q = np.empty(n)
-    d = np.empty(n)
-    dep = np.empty(n, dtype=np.bool_)
-    for j in range(n):
-        i = stale[j]
+        if state == hazard_state[i]:
+            continue
+        hazard_state[i] = state
         r = rows[i]
-        q[j] = quality[r]
-        d[j] = diversification_granted[r] if paying[i] and deployed[i] else diversification[r]
-        dep[j] = deployed[i]
-    return stale, q, d, dep
+        d = diversification_granted[r] if granted else diversification[r]
+        factor = backing_factor if deployed[i] else 1.0
+        hazard[i] = (
+            base_hazard * math.exp(-quality_effect * quality[r] - diversification_effect * d)
+        ) * factor
 
 
 @_jit
-def ally_logit(
+def ally_probability(
     leads,
     territory,
     territory_count,
@@ -904,9 +924,7 @@ def ally_logit(
     per_capital,
     per_maturity,
 ):  # pragma: no cover - compiled
-    """The logit of the propensity to ally, as `emergence.ally_probability` adds it up.
-
-    The logistic function (`exp`) stays in numpy.
+    """The propensity to ally of starting projects, as `emergence.ally_probability`.
 
     Args:
         leads: Organisations starting a project.
@@ -926,11 +944,10 @@ def ally_logit(
         per_maturity: `bm`.
 
     Returns:
-        The logits, and whether each lead is alone in its territory.
+        The probabilities, 0 where the lead is alone in its territory.
     """
     k = leads.size
-    logit = np.empty(k)
-    alone = np.empty(k, dtype=np.bool_)
+    probability = np.empty(k)
     for i in range(k):
         o = leads[i]
         t = territory[o]
@@ -943,6 +960,218 @@ def ally_logit(
         )
         if with_offset:
             x = x + profile_offset[profile[o]]
-        logit[i] = x
-        alone[i] = territory_count[t] < 2
-    return logit, alone
+        probability[i] = 0.0 if territory_count[t] < 2 else 1.0 / (1.0 + math.exp(-x))
+    return probability
+
+
+@_jit
+def match_controls(
+    backed, eligible, quality, birth, territory, size_class, matches, caliper, penalty, window
+):  # pragma: no cover - compiled
+    """Nearest-quality controls of the projects backed at a step, as `landmarks.match_controls`.
+
+    The pool is the eligible rows that were not backed, in their order; a backed
+    project's candidates are the pool's rows within the caliper, the cohort window
+    and its size class, and its controls the `matches` nearest by distance, ties in
+    pool order (numpy's stable sort).
+
+    Args:
+        backed: Rows backed at this step.
+        eligible: Rows eligible at this step, backed ones included.
+        quality: Every project's quality.
+        birth: Every project's birth step.
+        territory: Every project's territory.
+        size_class: Each territory's size class.
+        matches: Controls per backed project.
+        caliper: Largest quality difference.
+        penalty: Distance added for a control from another territory.
+        window: Largest difference of birth steps.
+
+    Returns:
+        The control rows, -1 where fewer qualify, shape (b, matches), and whether
+        the nearest is from the backed project's own territory, shape (b,).
+    """
+    b = backed.size
+    pool = np.empty(eligible.size, dtype=np.int64)
+    n = 0
+    for e in eligible:
+        taken = False
+        for r in backed:
+            if r == e:
+                taken = True
+                break
+        if not taken:
+            pool[n] = e
+            n += 1
+    controls = np.full((b, matches), -1, dtype=np.int64)
+    same = np.zeros(b, dtype=np.bool_)
+    best_distance = np.empty(matches)
+    best_elsewhere = np.empty(matches, dtype=np.bool_)
+    for i in range(b):
+        row = backed[i]
+        home = territory[row]
+        q = quality[row]
+        kept = 0
+        for j in range(n):
+            c = pool[j]
+            gap = np.abs(quality[c] - q)
+            if not (
+                gap <= caliper
+                and np.abs(birth[c] - birth[row]) <= window
+                and size_class[territory[c]] == size_class[home]
+            ):
+                continue
+            elsewhere = territory[c] != home
+            distance = gap + penalty * np.float64(elsewhere)
+            position = kept  # after every kept one at or below it: ties stay in pool order
+            while position > 0 and best_distance[position - 1] > distance:
+                position -= 1
+            if position >= matches:
+                continue
+            for s in range(min(kept, matches - 1), position, -1):
+                best_distance[s] = best_distance[s - 1]
+                best_elsewhere[s] = best_elsewhere[s - 1]
+                controls[i, s] = controls[i, s - 1]
+            best_distance[position] = distance
+            best_elsewhere[position] = elsewhere
+            controls[i, position] = c
+            kept = min(kept + 1, matches)
+        same[i] = kept > 0 and not best_elsewhere[0]
+    return controls, same
+
+
+@_jit
+def start_table(
+    fragility, engineering, rate_by_profile, fragility_effect, engineering_effect
+):  # pragma: no cover - compiled
+    """Start probabilities and their integer thresholds, as `emergence.start_probability_table`.
+
+    Args:
+        fragility: Each territory's fragilities, shape (t, domains).
+        engineering: Each territory's engineering capacity `E`.
+        rate_by_profile: `r0 * m_profile`, shape (profiles,).
+        fragility_effect: `rF`.
+        engineering_effect: `rE`.
+
+    Returns:
+        The probabilities, shape (t, profiles), and their thresholds
+        (`randomness.threshold_bits`), flattened.
+    """
+    n_territories, n_domains = fragility.shape
+    n_profiles = rate_by_profile.size
+    table = np.empty((n_territories, n_profiles))
+    thresholds = np.empty(n_territories * n_profiles, dtype=np.uint64)
+    for t in range(n_territories):
+        mean = _numpy_sum(fragility[t], n_domains) / n_domains
+        territory_rate = (1.0 + fragility_effect * mean) * (
+            1.0 + engineering_effect * engineering[t]
+        )
+        for p in range(n_profiles):
+            probability = -math.expm1(-(rate_by_profile[p] * territory_rate))
+            table[t, p] = probability
+            clipped = min(max(probability, 0.0), 1.0)
+            thresholds[t * n_profiles + p] = np.uint64(np.ceil(clipped * 2.0**53))
+    return table, thresholds
+
+
+@_jit
+def split_by_capacity(
+    leads, draws, table, territory_profile, load, capacity
+):  # pragma: no cover - compiled
+    """The leads free to start and those a busy load stopped, as `emergence.starters`.
+
+    Args:
+        leads: Organisations whose draw fell below their start probability.
+        draws: Their draws, as floats.
+        table: Start probabilities, flattened.
+        territory_profile: Every organisation's cell of the table.
+        load: Every organisation's active projects.
+        capacity: The project capacity `C` (above 0).
+
+    Returns:
+        The starting organisations and the forgone starts' organisations.
+    """
+    k = leads.size
+    free = np.empty(k, dtype=np.int64)
+    busy = np.empty(k, dtype=np.int64)
+    n_free = 0
+    n_busy = 0
+    for i in range(k):
+        o = leads[i]
+        room = 1.0 - np.float64(load[o]) / capacity
+        if draws[i] < table[territory_profile[o]] * max(room, 0.0):
+            free[n_free] = o
+            n_free += 1
+        else:
+            busy[n_busy] = o
+            n_busy += 1
+    return free[:n_free], busy[:n_busy]
+
+
+@_jit
+def advance_territories(
+    engineering,
+    baseline,
+    grant_eur,
+    organisations,
+    maturity,
+    successes,
+    draws,
+    commons,
+    decay,
+    grant_effect,
+    grant_half_saturation,
+    base_rate,
+    engineering_rate,
+    commons_rate,
+    experience_rate,
+    level_factor,
+    experience_half_saturation,
+    stay_below,
+):  # pragma: no cover - compiled
+    """Engineering capacity and maturity after one step, as `territories.advance_territories`.
+
+    The commons `K` is the step's new one (it depends on neither).
+
+    Args:
+        engineering: `E` before the step.
+        baseline: `E_base`.
+        grant_eur: Engineering grant of each territory this step.
+        organisations: Organisations per territory.
+        maturity: Levels 1-4 before the step.
+        successes: Cumulative alliance successes `S`.
+        draws: One uniform draw per territory ("maturity").
+        commons: `K` after this step's update.
+        decay: `d_E`.
+        grant_effect: `eta`.
+        grant_half_saturation: `x_half`, EUR per organisation.
+        base_rate: `l0`.
+        engineering_rate: `lE`.
+        commons_rate: `lK`.
+        experience_rate: `lX`.
+        level_factor: `g`.
+        experience_half_saturation: `S_half`.
+        stay_below: `1 - down_probability`: a draw at or above it moves down.
+
+    Returns:
+        The new `E` and the new levels.
+    """
+    n = engineering.size
+    new_engineering = np.empty(n)
+    new_maturity = np.empty_like(maturity)
+    for t in range(n):
+        e = engineering[t]
+        per_organisation = grant_eur[t] / organisations[t]
+        saturation = per_organisation / (per_organisation + grant_half_saturation)
+        e = e - decay * (e - baseline[t]) + grant_effect * (1.0 - e) * saturation
+        new_engineering[t] = e
+        m = maturity[t]
+        experience = successes[t] / (successes[t] + experience_half_saturation)
+        rate = (
+            base_rate + engineering_rate * e + commons_rate * commons + experience_rate * experience
+        ) * level_factor ** (np.float64(m) - 1.0)
+        p_up = -math.expm1(-rate) if m < 4 else 0.0
+        up = draws[t] < p_up
+        down = draws[t] >= stay_below and m > 1 and not up
+        new_maturity[t] = m + np.int64(up) - np.int64(down)
+    return new_engineering, new_maturity

@@ -14,8 +14,11 @@ time, so the decline applies to later years only.
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
+
+import simulation.libm as libm
 
 SCHEDULES = ("constant", "green_book")
 # (first year of the band, rate per year): the Green Book's declining schedule.
@@ -42,10 +45,10 @@ def discount_factors(years: np.ndarray, rate: float, schedule: str = "constant")
     """
     years = np.asarray(years, dtype=float)
     if schedule == "constant":
-        return (1.0 + rate) ** -years
+        return libm.power(1.0 + rate, -years)
     log_factor = np.zeros_like(years)
     bands = [*GREEN_BOOK, (np.inf, 0.0)]
     for (start, band_rate), (end, _) in itertools.pairwise(bands):
         inside = np.clip(years, start, end) - start
-        log_factor -= inside * np.log1p(band_rate)
-    return np.exp(log_factor)
+        log_factor -= inside * math.log1p(band_rate)
+    return libm.exp(log_factor)

@@ -11,6 +11,7 @@ from types import ModuleType
 
 import numpy as np
 
+import simulation.libm as libm
 from simulation.capacity import free_capacity
 from simulation.config import PROFILES, ModelConfig, ScenarioConfig
 from simulation.population import (
@@ -54,12 +55,16 @@ def start_probability_table(
         Probabilities, shape (territories, profiles).
     """
     em = cfg.emergence
-    multiplier = np.array([scenario.profiles[p].start_rate_multiplier for p in PROFILES])
     territory_rate = (1.0 + em.fragility_effect * territories.fragility.mean(axis=1)) * (
         1.0 + em.engineering_effect * territories.engineering
     )
-    rate = (em.base_rate * multiplier)[None, :] * territory_rate[:, None]
-    return -np.expm1(-rate)
+    rate = (em.base_rate * _start_rate_multiplier(scenario))[None, :] * territory_rate[:, None]
+    return -libm.expm1(-rate)
+
+
+def _start_rate_multiplier(scenario: ScenarioConfig) -> np.ndarray:
+    """Each profile's multiplier of the start rate, in `PROFILES` order."""
+    return np.array([scenario.profiles[p].start_rate_multiplier for p in PROFILES])
 
 
 def profile_ally_offset(scenario: ScenarioConfig, cfg: ModelConfig) -> np.ndarray:
@@ -85,7 +90,7 @@ def profile_ally_offset(scenario: ScenarioConfig, cfg: ModelConfig) -> np.ndarra
     surveyed = (share > 0) & (population > 0)
     if weight == 0 or not surveyed.any():
         return offset
-    logit = np.log(share[surveyed] / (1.0 - share[surveyed]))
+    logit = libm.log(share[surveyed] / (1.0 - share[surveyed]))
     centre = np.average(logit, weights=population[surveyed])
     offset[surveyed] = weight * (logit - centre)
     return offset
@@ -118,7 +123,7 @@ def ally_probability(
     """
     em = cfg.emergence
     if kernels is not None:
-        logit, alone = kernels.ally_logit(
+        return kernels.ally_probability(
             leads,
             population.territory,
             population.territory_count,
@@ -135,19 +140,18 @@ def ally_probability(
             em.ally_capital,
             em.ally_maturity,
         )
-    else:
-        t = population.territory[leads]
-        logit = (
-            em.ally_intercept
-            + em.ally_engineering * territories.engineering[t]
-            + em.ally_trust * territories.trust[t]
-            + em.ally_capital * population.capital[leads]
-            + em.ally_maturity * (territories.maturity[t] - 1.0)
-        )
-        if profile_offset.any():
-            logit = logit + profile_offset[population.profile[leads]]
-        alone = population.territory_count[t] < 2
-    return np.where(alone, 0.0, 1.0 / (1.0 + np.exp(-logit)))
+    t = population.territory[leads]
+    logit = (
+        em.ally_intercept
+        + em.ally_engineering * territories.engineering[t]
+        + em.ally_trust * territories.trust[t]
+        + em.ally_capital * population.capital[leads]
+        + em.ally_maturity * (territories.maturity[t] - 1.0)
+    )
+    if profile_offset.any():
+        logit = logit + profile_offset[population.profile[leads]]
+    alone = population.territory_count[t] < 2
+    return np.where(alone, 0.0, 1.0 / (1.0 + libm.exp(-logit)))
 
 
 def choose_partners(
@@ -246,11 +250,28 @@ def starters(
     Returns:
         The starting organisations and the forgone starts' organisations, ascending.
     """
-    table = start_probability_table(territories, scenario, cfg)
-    leads = streams.draws_below("emergence", step, table, population.territory_profile)
+    kernels = streams.kernels
+    if kernels is not None:
+        em = cfg.emergence
+        table, thresholds = kernels.start_table(
+            territories.fragility,
+            territories.engineering,
+            em.base_rate * _start_rate_multiplier(scenario),
+            em.fragility_effect,
+            em.engineering_effect,
+        )
+    else:
+        table = start_probability_table(territories, scenario, cfg)
+        thresholds = None
+    leads = streams.draws_below("emergence", step, table, population.territory_profile, thresholds)
     capacity = cfg.emergence.project_capacity
     if capacity <= 0 or leads.size == 0:
         return leads, leads[:0]
+    if kernels is not None:
+        draws = streams.uniform("emergence", step, leads)
+        return kernels.split_by_capacity(
+            leads, draws, table.ravel(), population.territory_profile, load, capacity
+        )
     # The same draws, as floats: below the probability already, are they below it
     # times the free capacity?
     probability = table.ravel()[population.territory_profile[leads]]
@@ -354,7 +375,7 @@ def emerge(
         mobilised_eur=mobilised_eur,
         value_per_eur=value_per_eur(quality, territories.fragility[t, domain], cfg.production),
         setup_eur=setup,
-        lifetime_budget=-np.log1p(-u_lifetime),
+        lifetime_budget=-libm.log1p(-u_lifetime),
     )
 
 
@@ -403,11 +424,13 @@ def _emerge_compiled(
         domain,
         value_per_eur_,
         setup_eur,
+        lifetime_budget,
     ) = streams.kernels.emerge_rows(
         leads,
         choose_partners(allied, step, population, streams, cfg),
         ally_index,
         u_domain,
+        u_lifetime,
         population.territory,
         population.pillar_eur,
         population.profile,
@@ -440,5 +463,5 @@ def _emerge_compiled(
         mobilised_eur=mobilised_eur,
         value_per_eur=value_per_eur_,
         setup_eur=setup_eur,
-        lifetime_budget=-np.log1p(-u_lifetime),
+        lifetime_budget=lifetime_budget,
     )

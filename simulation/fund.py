@@ -170,7 +170,7 @@ class Fund(mesa.Agent):
         np.add.at(self.tickets_by_territory, projects.territory[best], 1)
         grant = ticket / self.cfg.grant_steps
         self.model.landmarks.record(
-            projects, self.model.territories.size_class, step, best, eligible
+            projects, self.model.territories.size_class, step, best, eligible, self.model.kernels
         )
         projects.backed[best] = True
         projects.backed_step[best] = step

@@ -25,6 +25,7 @@ outcomes after it are the final totals minus the snapshot.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import ModuleType
 
 import numpy as np
 
@@ -68,6 +69,7 @@ class Landmarks:
         step: int,
         backed: np.ndarray,
         eligible: np.ndarray,
+        kernels: ModuleType | None = None,
     ) -> None:
         """Match the projects backed at `step` and snapshot them and their controls.
 
@@ -80,11 +82,27 @@ class Landmarks:
             step: The landmark step.
             backed: Rows backed at this step.
             eligible: Rows eligible at this step, backed ones included.
+            kernels: The compiled kernels (`kernel.select`), or None for numpy's:
+                the same controls either way.
         """
         if backed.size == 0:
             return
-        pool = np.setdiff1d(eligible, backed, assume_unique=True)
-        controls, same = match_controls(projects, size_class, backed, pool)
+        if kernels is not None:
+            controls, same = kernels.match_controls(
+                backed,
+                eligible,
+                projects.quality,
+                projects.birth,
+                projects.territory,
+                size_class,
+                MATCHES,
+                QUALITY_CALIPER,
+                TERRITORY_PENALTY,
+                COHORT_WINDOW_STEPS,
+            )
+        else:
+            pool = np.setdiff1d(eligible, backed, assume_unique=True)
+            controls, same = match_controls(projects, size_class, backed, pool)
         rows = np.concatenate([backed[:, None], controls], axis=1)
         present = rows >= 0
         safe = np.where(present, rows, 0)

@@ -23,6 +23,7 @@ from collections.abc import Callable
 import mesa
 import numpy as np
 
+import simulation.libm as libm
 from simulation.capacity import shared_resources, solo_own_resources
 from simulation.clock import run_steps, step_index
 from simulation.config import PROFILES, RunConfig
@@ -321,7 +322,7 @@ class AllianceModel(mesa.Model):
         persistence = self.config.accounting.value_persistence_per_step
         if persistence > 0:
             ended = np.flatnonzero(p.column("death") >= 0)
-            legacy = p.last_value_eur[ended] * persistence ** (t - p.death[ended])
+            legacy = p.last_value_eur[ended] * libm.power(persistence, t - p.death[ended])
             p.value_pv[ended] += legacy * df
             value_rows = np.concatenate([rows, ended])
             value = np.concatenate([value, legacy])
@@ -393,7 +394,8 @@ class AllianceModel(mesa.Model):
         # row alone, so the hazards are the same numbers as computed afresh.
         deployed = self.active_column("deployed")
         if self.kernels is not None:
-            stale, quality, diversification, deployed_stale = self.kernels.stale_hazards(
+            survival = self.config.model.survival
+            self.kernels.refresh_hazards(
                 rows,
                 deployed,
                 paying,
@@ -401,11 +403,12 @@ class AllianceModel(mesa.Model):
                 p.quality,
                 p.diversification,
                 p.diversification_granted,
+                self._hazard,
+                survival.base_hazard,
+                survival.quality_effect,
+                survival.diversification_effect,
+                survival.backing_hazard_factor,
             )
-            if stale.size:
-                self._hazard[stale] = hazard(
-                    quality, diversification, deployed_stale, self.config.model.survival
-                )
             return self.kernels.survive(
                 rows,
                 self._hazard,

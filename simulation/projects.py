@@ -16,6 +16,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+import simulation.libm as libm
 from simulation.config import PROFILES, ProductionConfig, SurvivalConfig
 from simulation.population import numpy_sum
 
@@ -151,7 +152,7 @@ def hazard(
     factor = np.where(deployed, cfg.backing_hazard_factor, 1.0)
     return (
         cfg.base_hazard
-        * np.exp(-cfg.quality_effect * quality - cfg.diversification_effect * diversification)
+        * libm.exp(-cfg.quality_effect * quality - cfg.diversification_effect * diversification)
         * factor
     )
 

@@ -130,7 +130,12 @@ class RandomStreams:
         return _base_bits(self._int_keys[mechanism], step, slot)
 
     def draws_below(
-        self, mechanism: str, step: int, probability: np.ndarray, index: np.ndarray
+        self,
+        mechanism: str,
+        step: int,
+        probability: np.ndarray,
+        index: np.ndarray,
+        thresholds: np.ndarray | None = None,
     ) -> np.ndarray:
         """Entities `0..n-1` whose draw falls below their probability: `uniform(...) < p`.
 
@@ -144,12 +149,15 @@ class RandomStreams:
             step: The step the draws belong to.
             probability: A small table of probabilities (read flattened).
             index: For each entity, its position in the flattened table, shape (n,).
+            thresholds: `threshold_bits(probability).ravel()`, when the caller
+                has them already.
 
         Returns:
             The entities whose draw is below their probability, ascending.
         """
         n = index.size
-        thresholds = threshold_bits(probability).ravel()
+        if thresholds is None:
+            thresholds = threshold_bits(probability).ravel()
         base = self._base(mechanism, step)
         if self.kernels is not None:
             found = np.empty(n, dtype=np.int64)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import mesa
 import numpy as np
 
+import simulation.libm as libm
 from simulation.capacity import free_capacity
 from simulation.clock import run_steps, step_index
 from simulation.config import PROFILES, RunConfig
@@ -406,7 +407,7 @@ class ReferenceModel(mesa.Model):
         for i, p in enumerate(self.projects):
             if p.death >= 0:
                 if persistence > 0:
-                    legacy = p.last_value_eur * persistence ** (t - p.death)
+                    legacy = p.last_value_eur * libm.power(persistence, t - p.death)
                     p.value_pv += legacy * df
                     record.value_eur[p.territory] += legacy
                     self._credit(record, p, legacy)

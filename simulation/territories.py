@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+import simulation.libm as libm
 from simulation.config import (
     SIZE_CLASSES,
     CommonsConfig,
@@ -121,8 +122,8 @@ def maturity_up_probability(
         + cfg.engineering_rate * engineering
         + cfg.commons_rate * commons
         + cfg.experience_rate * experience
-    ) * cfg.level_factor ** (maturity - 1.0)
-    return np.where(maturity < 4, -np.expm1(-rate), 0.0)
+    ) * libm.power(cfg.level_factor, maturity - 1.0)
+    return np.where(maturity < 4, -libm.expm1(-rate), 0.0)
 
 
 def alliance_experience(successes: np.ndarray, cfg: MaturityConfig) -> np.ndarray:
@@ -239,6 +240,33 @@ def advance_territories(
     Returns:
         The new `K`.
     """
+    if streams.kernels is not None:
+        commons = update_commons(
+            commons, allocation.structural_eur, int(organisations.sum()), cfg.commons
+        )
+        draws = streams.uniform("maturity", step, np.arange(territories.maturity.size))
+        engineering, maturity = cfg.engineering, cfg.maturity
+        territories.engineering, territories.maturity = streams.kernels.advance_territories(
+            territories.engineering,
+            territories.engineering_baseline,
+            allocation.engineering_eur,
+            organisations,
+            territories.maturity,
+            territories.alliance_successes,
+            draws,
+            commons,
+            engineering.decay_per_step,
+            engineering.grant_effect,
+            engineering.grant_half_saturation_eur_per_organisation,
+            maturity.base_rate,
+            maturity.engineering_rate,
+            maturity.commons_rate,
+            maturity.experience_rate,
+            maturity.level_factor,
+            maturity.experience_half_saturation,
+            1.0 - maturity.down_probability,
+        )
+        return commons
     territories.engineering = update_engineering(
         territories.engineering,
         territories.engineering_baseline,

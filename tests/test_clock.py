@@ -27,9 +27,9 @@ def test_each_step_sees_its_index_in_order():
 
 
 def _spy(draws_below, seen):
-    def wrapped(mechanism, step, probability, index):
+    def wrapped(mechanism, step, *args):
         seen.append(step)
-        return draws_below(mechanism, step, probability, index)
+        return draws_below(mechanism, step, *args)
 
     return wrapped
 

@@ -9,6 +9,7 @@ fragility relief of the candidate calibration), each run on both kernels and
 compared whole; then the choice of kernel.
 """
 
+import copy
 import os
 import subprocess
 import sys
@@ -19,9 +20,12 @@ import xarray as xr
 
 from experiments.config.schema import load_config
 from experiments.process.startup import warm_kernels
-from simulation import compiled, emergence, kernel, run
+from simulation import compiled, emergence, kernel, landmarks, run
 from simulation.model import AllianceModel
-from simulation.randomness import RandomStreams
+from simulation.projects import ProjectTable
+from simulation.randomness import RandomStreams, threshold_bits
+from simulation.state import Allocation
+from simulation.territories import advance_territories
 
 CASES = {
     "one partner": ["model.emergence.max_partners=1", "seed=3"],
@@ -74,7 +78,8 @@ def test_a_worlds_arrays_are_the_same_on_both_kernels(monkeypatch):
     assert a.projects.size == b.projects.size > 1000
     columns = ("members", "member_share", "own_eur", "diversification", "value_pv", "death")
     # Hazards and trust, which a whole run sees only where a draw falls between two values.
-    for name in (*columns, "cumulative_hazard", "quality", "value_per_eur", "resources_pv"):
+    moved = ("cumulative_hazard", "quality", "value_per_eur", "resources_pv", "lifetime_budget")
+    for name in (*columns, *moved):
         np.testing.assert_array_equal(a.projects.column(name), b.projects.column(name), name)
     np.testing.assert_array_equal(a.population.capital, b.population.capital)
     assert a.config.model.fragility.relief_rate > 0  # the calibrated set relieves fragilities
@@ -115,6 +120,41 @@ def test_the_propensity_to_ally_is_numpys_to_the_bit(monkeypatch):
     np.testing.assert_array_equal(
         emergence.ally_probability(*args), emergence.ally_probability(*args, compiled)
     )
+
+
+def test_start_probabilities_and_territory_updates_are_numpys_to_the_bit(monkeypatch):
+    # As the propensity to ally: compared directly, in a world whose fragility,
+    # engineering, trust and maturity have moved, with a grant in every territory.
+    monkeypatch.setenv(kernel.ENVIRONMENT, "numpy")
+    config = load_config(["seed=13"])
+    model = AllianceModel(config).run()
+    cfg, territories = config.model, model.territories
+    table = emergence.start_probability_table(territories, config.scenario, cfg)
+    multiplier = emergence._start_rate_multiplier(config.scenario)
+    found, thresholds = compiled.start_table(
+        territories.fragility,
+        territories.engineering,
+        cfg.emergence.base_rate * multiplier,
+        cfg.emergence.fragility_effect,
+        cfg.emergence.engineering_effect,
+    )
+    np.testing.assert_array_equal(found, table)
+    np.testing.assert_array_equal(thresholds, threshold_bits(table).ravel())
+
+    n = territories.maturity.size
+    allocation = Allocation(engineering_eur=np.linspace(0.0, 5e4, n), structural_eur=1e4)
+    after = {}
+    for name, kernels in (("numpy", None), ("compiled", compiled)):
+        state = copy.deepcopy(territories)
+        streams = RandomStreams(np.random.default_rng(2), kernels)
+        commons = advance_territories(
+            state, 0.3, allocation, model.population.territory_count, streams, 5, cfg
+        )
+        after[name] = (commons, state.engineering, state.maturity)
+    assert after["numpy"][0] == after["compiled"][0]
+    np.testing.assert_array_equal(after["numpy"][1], after["compiled"][1])
+    np.testing.assert_array_equal(after["numpy"][2], after["compiled"][2])
+    assert after["numpy"][2].dtype == after["compiled"][2].dtype
 
 
 def test_auto_compiles_in_a_process_of_many_worlds_only(monkeypatch):
@@ -163,3 +203,34 @@ def test_an_unknown_kernel_is_refused_naming_the_allowed_values(monkeypatch):
         kernel.select()
     with pytest.raises(ValueError, match=r"'gpu' is not one of: auto, numpy, compiled"):
         kernel.select("gpu")
+
+
+def test_compiled_controls_are_numpys_controls_ties_included():
+    # Qualities on a grid of 0.01, so that many candidates tie in distance and
+    # the stable order decides; more candidates than matches in most rows.
+    rng = np.random.default_rng(5)
+    projects = ProjectTable.empty(max_members=3)
+    rows = projects.add_blank(400)
+    projects.quality[rows] = rng.integers(0, 30, 400) / 100
+    projects.birth[rows] = rng.integers(0, 12, 400)
+    projects.territory[rows] = rng.integers(0, 9, 400)
+    size_class = rng.integers(0, 3, 9)
+    eligible = np.sort(rng.choice(400, 250, replace=False))
+    backed = rng.choice(eligible, 40, replace=False)
+    pool = np.setdiff1d(eligible, backed, assume_unique=True)
+    expected = landmarks.match_controls(projects, size_class, backed, pool)
+    found = compiled.match_controls(
+        backed,
+        eligible,
+        projects.quality,
+        projects.birth,
+        projects.territory,
+        size_class,
+        landmarks.MATCHES,
+        landmarks.QUALITY_CALIPER,
+        landmarks.TERRITORY_PENALTY,
+        landmarks.COHORT_WINDOW_STEPS,
+    )
+    assert (expected[0] >= 0).all(axis=1).mean() > 0.5  # most rows fill every slot
+    np.testing.assert_array_equal(found[0], expected[0])
+    np.testing.assert_array_equal(found[1], expected[1])
