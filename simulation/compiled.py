@@ -1175,3 +1175,84 @@ def advance_territories(
         down = draws[t] >= stay_below and m > 1 and not up
         new_maturity[t] = m + np.int64(up) - np.int64(down)
     return new_engineering, new_maturity
+
+
+@_jit
+def change_load(members, change, load, changed):  # pragma: no cover - compiled
+    """Add `change` to every member's load and mark it changed, as `AllianceModel._change_load`.
+
+    Args:
+        members: Member slots, -1 where empty, shape (k, slots).
+        change: +1 or -1.
+        load: Every organisation's active projects (updated).
+        changed: Whether each organisation's load changed (updated; one more
+            entry, the empty slots' sentinel, stays False).
+    """
+    k, slots = members.shape
+    for i in range(k):
+        for s in range(slots):
+            m = members[i, s]
+            if m >= 0:
+                load[m] += change
+                changed[m] = True
+
+
+@_jit
+def start_rows(
+    start,
+    stop,
+    step,
+    birth,
+    death,
+    backed_step,
+    grant_steps_left,
+    backed,
+    deployed,
+    cumulative_hazard,
+    diversification_granted,
+    grant_eur_per_step,
+    last_value_eur,
+    value_pv,
+    resources_pv,
+    private_pv,
+    mobilised_pv,
+    fund_pv,
+):  # pragma: no cover - compiled
+    """Set new rows' birth and state columns to their initial values, as `ProjectTable.add`.
+
+    Args:
+        start: First new row.
+        stop: One past the last new row.
+        step: Their birth step.
+        birth: Column set to `step`.
+        death: Column set to -1.
+        backed_step: Column set to -1.
+        grant_steps_left: Column set to 0.
+        backed: Column set to False.
+        deployed: Column set to False.
+        cumulative_hazard: Column set to 0.
+        diversification_granted: Column set to 0.
+        grant_eur_per_step: Column set to 0.
+        last_value_eur: Column set to 0.
+        value_pv: Column set to 0.
+        resources_pv: Column set to 0.
+        private_pv: Column set to 0.
+        mobilised_pv: Column set to 0.
+        fund_pv: Column set to 0.
+    """
+    for r in range(start, stop):
+        birth[r] = step
+        death[r] = -1
+        backed_step[r] = -1
+        grant_steps_left[r] = 0
+        backed[r] = False
+        deployed[r] = False
+        cumulative_hazard[r] = 0.0
+        diversification_granted[r] = 0.0
+        grant_eur_per_step[r] = 0.0
+        last_value_eur[r] = 0.0
+        value_pv[r] = 0.0
+        resources_pv[r] = 0.0
+        private_pv[r] = 0.0
+        mobilised_pv[r] = 0.0
+        fund_pv[r] = 0.0

@@ -139,7 +139,7 @@ class AllianceModel(mesa.Model):
             self.profile_offset,
         )
         self._first_new_row = self.projects.size
-        self._active = np.concatenate([self._active, self.projects.add(new, t)])
+        self._active = np.concatenate([self._active, self.projects.add(new, t, self.kernels)])
         self._hazard = np.concatenate([self._hazard, np.empty(new.lead.size)])
         self._hazard_state = np.concatenate(
             [self._hazard_state, np.full(new.lead.size, _UNSET, dtype=np.int8)]
@@ -182,6 +182,9 @@ class AllianceModel(mesa.Model):
 
     def _change_load(self, members: np.ndarray, change: int) -> None:
         """Add `change` to the load of every member (slots of -1 are empty); mark them changed."""
+        if self.kernels is not None:
+            self.kernels.change_load(members, change, self.load, self._load_changed)
+            return
         np.add.at(self.load, members[members >= 0], change)
         self._load_changed[members] = True
         self._load_changed[-1] = False  # empty slots (-1) marked the sentinel

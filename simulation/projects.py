@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import mmap
 from dataclasses import dataclass, fields
+from types import ModuleType
 
 import numpy as np
 
@@ -225,19 +226,43 @@ class ProjectTable:
         """Rows allocated."""
         return self.lead.shape[0]
 
-    def add(self, new: NewProjects, step: int) -> np.ndarray:
+    def add(self, new: NewProjects, step: int, kernels: ModuleType | None = None) -> np.ndarray:
         """Append the projects born at `step`.
 
         Args:
             new: The new projects.
             step: Their birth step.
+            kernels: The compiled kernels (`kernel.select`), which set the state
+                columns' initial values in one call, or None for numpy's.
 
         Returns:
             Their row indices.
         """
         new_rows = self._append(new.lead.size)
-        for f in fields(new):
-            getattr(self, f.name)[new_rows] = getattr(new, f.name)
+        for name in _NEW_COLUMNS:
+            getattr(self, name)[new_rows] = getattr(new, name)
+        if kernels is not None:
+            kernels.start_rows(
+                new_rows.start,
+                new_rows.stop,
+                step,
+                self.birth,
+                self.death,
+                self.backed_step,
+                self.grant_steps_left,
+                self.backed,
+                self.deployed,
+                self.cumulative_hazard,
+                self.diversification_granted,
+                self.grant_eur_per_step,
+                self.last_value_eur,
+                self.value_pv,
+                self.resources_pv,
+                self.private_pv,
+                self.mobilised_pv,
+                self.fund_pv,
+            )
+            return np.arange(new_rows.start, new_rows.stop)
         self.birth[new_rows] = step
         for name in _STATE_COLUMNS:
             getattr(self, name)[new_rows] = _INITIAL.get(name, 0)
@@ -306,8 +331,10 @@ _SMALL_INT_COLUMNS = {"profile", "domain"}
 _BOOL_COLUMNS = {"alliance", "backed", "deployed"}
 
 
+# Columns a new row takes from `NewProjects`.
+_NEW_COLUMNS = tuple(f.name for f in fields(NewProjects))
 # Columns a new row takes neither from `NewProjects` nor from its birth step, and
-# their initial values (else 0).
+# their initial values (else 0); `compiled.start_rows` sets the same.
 _STATE_COLUMNS = tuple(
     f.name
     for f in fields(ProjectTable)

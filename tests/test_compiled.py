@@ -10,6 +10,7 @@ compared whole; then the choice of kernel.
 """
 
 import copy
+import dataclasses
 import os
 import subprocess
 import sys
@@ -76,10 +77,8 @@ def test_a_worlds_arrays_are_the_same_on_both_kernels(monkeypatch):
     assert worlds["numpy"].kernels is None and worlds["compiled"].kernels is compiled
     a, b = worlds["numpy"], worlds["compiled"]
     assert a.projects.size == b.projects.size > 1000
-    columns = ("members", "member_share", "own_eur", "diversification", "value_pv", "death")
     # Hazards and trust, which a whole run sees only where a draw falls between two values.
-    moved = ("cumulative_hazard", "quality", "value_per_eur", "resources_pv", "lifetime_budget")
-    for name in (*columns, *moved):
+    for name in (f.name for f in dataclasses.fields(ProjectTable) if f.name != "size"):
         np.testing.assert_array_equal(a.projects.column(name), b.projects.column(name), name)
     np.testing.assert_array_equal(a.population.capital, b.population.capital)
     assert a.config.model.fragility.relief_rate > 0  # the calibrated set relieves fragilities
@@ -155,6 +154,33 @@ def test_start_probabilities_and_territory_updates_are_numpys_to_the_bit(monkeyp
     np.testing.assert_array_equal(after["numpy"][1], after["compiled"][1])
     np.testing.assert_array_equal(after["numpy"][2], after["compiled"][2])
     assert after["numpy"][2].dtype == after["compiled"][2].dtype
+
+
+def test_new_rows_start_as_numpys_whatever_the_reserve_held():
+    # A reserve of garbage: every column a new row does not take from its project
+    # must be set by `start_rows` as numpy's path sets it.
+    model = AllianceModel(load_config(["seed=2"]))
+    model.step()
+    new = model.projects  # the first step's projects, as new rows to add again
+    rows = np.arange(new.size)
+    born = emergence.NewProjects(
+        **{f.name: new.column(f.name)[rows] for f in dataclasses.fields(emergence.NewProjects)}
+    )
+    tables = {}
+    for name, kernels in (("numpy", None), ("compiled", compiled)):
+        table = ProjectTable.empty(new.members.shape[1], capacity=new.size + 8)
+        for f in dataclasses.fields(table):
+            if f.name != "size":
+                column = getattr(table, f.name)
+                column[...] = 7 if column.dtype != np.bool_ else True
+        table.add(born, 5, kernels)
+        tables[name] = table
+    for f in dataclasses.fields(ProjectTable):
+        if f.name != "size":
+            np.testing.assert_array_equal(
+                tables["numpy"].column(f.name), tables["compiled"].column(f.name), f.name
+            )
+    assert (tables["compiled"].column("death") == -1).all()
 
 
 def test_auto_compiles_in_a_process_of_many_worlds_only(monkeypatch):
