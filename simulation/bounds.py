@@ -116,12 +116,11 @@ def check_value(key: str, value: object, bounds: Bounds, integer: bool) -> None:
     Raises:
         ConfigError: The value is not accepted.
     """
-    allowed = bounds.describe(integer)
     numeric = (int,) if integer else (int, float)
     if isinstance(value, bool) or not isinstance(value, numeric):
-        fail(key, value, allowed)
+        fail(key, value, bounds.describe(integer))
     if not math.isfinite(value) or not bounds.low <= value <= bounds.high:
-        fail(key, value, allowed)
+        fail(key, value, bounds.describe(integer))
 
 
 def check_bounds(obj: object, key: str) -> None:
