@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import OptimizeResult, differential_evolution
 
+import simulation.libm as libm
 from calibration.config import MOMENTS, CalibrationConfig, Target, get_parameter
 from calibration.evaluation import Evaluator
 from calibration.likelihood import JTest, SyntheticLikelihood, j_test
@@ -187,7 +188,7 @@ class Calibration:
                 theta[j] = np.clip(best[j] + sign * step[j], lower[j], upper[j])
                 points.append(theta)
         moments = self.evaluator.moments(np.array(points), self.settings.seeds).mean(axis=1)
-        logs = np.log(np.maximum(moments, self.settings.share_floor))
+        logs = libm.log(np.maximum(moments, self.settings.share_floor))
         out = np.empty((len(MOMENTS), best.size))
         for j in range(best.size):
             width = (points[2 * j][j] - points[2 * j + 1][j]) / span[j]

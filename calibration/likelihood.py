@@ -41,6 +41,7 @@ import numpy as np
 from scipy import stats
 
 from calibration.config import MOMENTS, Target
+from calibration.linear import covariance, quadratic_forms
 from calibration.loss import log_moment
 
 INDEPENDENT_MOMENTS: tuple[str, ...] = MOMENTS[:-1]
@@ -137,7 +138,7 @@ class SyntheticLikelihood:
         """
         logs = log_moments(single_seed_moments, share_floor)
         logs = logs[np.isfinite(logs).all(axis=1)]
-        sampling = np.cov(logs, rowvar=False)
+        sampling = covariance(logs)
         if debias:
             sampling = sampling * hartlap_factor(*logs.shape)
         omega = sampling * (1.0 + 1.0 / replicates) + np.diag(rounding_sd(targets) ** 2)
@@ -160,7 +161,7 @@ class SyntheticLikelihood:
         d = self.residuals(mean_moments, share_floor)
         finite = np.isfinite(d).all(axis=-1)
         safe = np.where(np.isfinite(d), d, 0.0)
-        quadratic = np.einsum("...i,ij,...j->...", safe, np.linalg.inv(self.omega), safe)
+        quadratic = quadratic_forms(safe, self.omega)
         return np.where(finite, -0.5 * quadratic, -np.inf)
 
 

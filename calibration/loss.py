@@ -7,6 +7,8 @@ at most 1; log-ratios treat a factor of 2 too high and too low alike.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from calibration.config import MOMENTS, Target
@@ -21,7 +23,7 @@ def log_moment(value: float, name: str, share_floor: float) -> float:
     if name.startswith("maturity"):
         value = max(value, share_floor)
     # A moment that is 0 or undefined (NaN: nothing backed) is infinitely far.
-    return float(np.log(value)) if value > 0 else -np.inf
+    return math.log(value) if value > 0 else -math.inf
 
 
 def scaled_log_ratios(
@@ -45,7 +47,7 @@ def scaled_log_ratios(
         ratio = log_moment(mean_moments[k], name, share_floor) - log_moment(
             target.value, name, share_floor
         )
-        out.append(ratio / np.log1p(target.tolerance))
+        out.append(ratio / math.log1p(target.tolerance))
     return np.array(out)
 
 

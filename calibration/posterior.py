@@ -43,7 +43,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import qmc
 
+import simulation.libm as libm
 from calibration.likelihood import SyntheticLikelihood
+from calibration.linear import correlated_normals, covariance
 
 LogLikelihood = Callable[[np.ndarray], np.ndarray]
 # Metropolis steps repeat until this share of the particles has moved (or `moves`).
@@ -121,7 +123,7 @@ def next_temperature(log_likelihood: np.ndarray, beta: float, target_ess: float)
 
 def _normalised(log_weights: np.ndarray) -> np.ndarray:
     finite = np.where(np.isfinite(log_weights), log_weights, -np.inf)
-    w = np.exp(finite - finite.max())
+    w = libm.exp(finite - finite.max())
     return w / w.sum()
 
 
@@ -227,19 +229,19 @@ def _resample_and_move(
         The particles, their log likelihoods, the acceptance rate and the
         likelihood evaluations made.
     """
-    p = theta.shape[1]
     chosen = systematic_resample(weights, rng, count)
     theta, loglik = theta[chosen].copy(), loglik[chosen].copy()
-    covariance = np.atleast_2d(np.cov(theta, rowvar=False)) + 1e-12 * np.eye(p)
+    spread = covariance(theta)
+    spread += np.diag(1e-10 * np.diag(spread) + 1e-12)  # positive definite, even from few
     accepted, steps = 0, 0
     moved = np.zeros(count, dtype=int)
     while steps < moves and np.mean(moved >= moved_times) < MOVED_SHARE:
-        step = scale * rng.multivariate_normal(np.zeros(p), covariance, count)
+        step = scale * correlated_normals(rng, spread, count)
         proposal = reflect(theta + step, lower, upper)
         proposed = log_likelihood(proposal)
         with np.errstate(invalid="ignore"):
             log_ratio = beta * (proposed - loglik)
-        accept = np.log(rng.random(count)) < log_ratio
+        accept = libm.log(rng.random(count)) < log_ratio
         theta[accept], loglik[accept] = proposal[accept], proposed[accept]
         moved += accept
         accepted += int(accept.sum())

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+import simulation.libm as libm
 from calibration.config import CalibrationSettings, sampled_bounds
 from calibration.likelihood import SyntheticLikelihood
 from calibration.posterior import Posterior, Progress, likelihood_of, sample_posterior
@@ -49,13 +50,13 @@ class SampledSpace:
     def natural(self, z: np.ndarray) -> np.ndarray:
         """Sampled coordinates (log for log-uniform priors) to parameter values."""
         x = np.array(z, dtype=float)
-        x[..., self.log_scale] = np.exp(x[..., self.log_scale])
+        x[..., self.log_scale] = libm.exp(x[..., self.log_scale])
         return x
 
     def sampling(self, x: np.ndarray) -> np.ndarray:
         """Parameter values to sampled coordinates (the inverse of `natural`)."""
         z = np.array(x, dtype=float)
-        z[..., self.log_scale] = np.log(z[..., self.log_scale])
+        z[..., self.log_scale] = libm.log(z[..., self.log_scale])
         return z
 
     def from_unit(self, unit: np.ndarray) -> np.ndarray:

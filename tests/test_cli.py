@@ -1,6 +1,7 @@
 """The `alliance-run` command as a user runs it (in a subprocess, from a scratch folder)."""
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -118,7 +119,9 @@ TINY_CALIBRATION = [
 ]
 
 
-def alliance_calibrate(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+def alliance_calibrate(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         [
             CALIBRATE,
@@ -131,6 +134,7 @@ def alliance_calibrate(tmp_path: Path, *args: str) -> subprocess.CompletedProces
         capture_output=True,
         text=True,
         timeout=300,
+        env=None if env is None else {**os.environ, **env},
     )
 
 
@@ -159,6 +163,27 @@ def test_calibrate_writes_the_set_and_the_report_and_resumes(tmp_path):
     assert again.returncode == 0, again.stderr
     assert "resuming from" in again.stdout
     assert "(new 0)" in again.stdout  # nothing simulated twice
+
+
+@pytest.mark.slow
+def test_a_calibration_is_the_same_on_other_blas_kernels_and_without_numpys_simd(tmp_path):
+    # What a processor without AVX2 would run: OpenBLAS's Sandybridge kernels and
+    # numpy at its baseline. The tempered sampler's covariances and proposals, the
+    # synthetic likelihood and every logarithm gave other last bits there, and
+    # another path (calibration/linear.py; the unit check is tests/test_linear.py).
+    other = {
+        "OPENBLAS_CORETYPE": "Sandybridge",
+        "NPY_DISABLE_CPU_FEATURES": "X86_V3 X86_V4 AVX512_ICL AVX512_SPR",
+    }
+    found = {}
+    for name, env in (("detected", None), ("other", other)):
+        (tmp_path / name).mkdir()
+        result = alliance_calibrate(tmp_path / name, *TINY_CALIBRATION, env=env)
+        assert result.returncode == 0, result.stderr
+        draws = json.loads((tmp_path / name / "posterior_draws.json").read_text())
+        calibrated = (tmp_path / name / "calibrated.yaml").read_text()
+        found[name] = (draws["calibrated"], re.sub(r"(?m)^.*date: .*$", "", calibrated))
+    assert found["detected"] == found["other"]
 
 
 @pytest.mark.parametrize("workers", [2, 1])

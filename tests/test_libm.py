@@ -7,11 +7,13 @@ with Python's `math` (the C library's functions) element by element, and a whole
 run with numpy's AVX-512 code switched off with one that may use it.
 """
 
+import ast
 import json
 import math
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,6 +27,7 @@ from simulation.projects import hazard
 
 from .fingerprint import digest
 
+ROOT = Path(__file__).parents[1]
 RNG = np.random.default_rng(17)
 X = np.concatenate([RNG.uniform(-30.0, 3.0, 5000), [0.0, -0.0, 1e-300, 1e-12]])
 
@@ -106,3 +109,49 @@ def test_a_world_is_the_same_without_numpys_avx512_code():
     expected = {n: digest(ds[n].values) for n in sorted(ds.variables)}
     got = json.loads(found.stdout.splitlines()[-1])
     assert sorted(n for n in expected if got[n] != expected[n]) == []
+
+
+# numpy functions whose bits depend on the processor: the transcendental ones
+# (numpy's own SIMD code on some processors) and those that go through BLAS
+# (OpenBLAS picks its kernels by processor; tests/test_linear.py).
+PROCESSOR_DEPENDENT = {
+    *("exp", "expm1", "exp2", "log", "log1p", "log2", "log10", "power", "float_power"),
+    *("sin", "cos", "tan", "arcsin", "arccos", "arctan", "arctan2", "sinh", "cosh", "tanh"),
+    *("cbrt", "cov", "corrcoef", "dot", "vdot", "inner", "matmul", "tensordot", "einsum"),
+    *("linalg", "multivariate_normal"),
+}
+ALLOWED = {"simulation/libm.py"}  # numpy's special values where the C library raises
+
+
+def processor_dependent_calls(path: Path) -> list[str]:
+    """`np.<function>`, `numpy.<function>`, `.dot(`, `.multivariate_normal(` and `@` in a module."""
+    found = []
+    name = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Attribute) and node.attr in PROCESSOR_DEPENDENT:
+            is_numpy = isinstance(node.value, ast.Name) and node.value.id in ("np", "numpy")
+            if is_numpy or node.attr in ("dot", "multivariate_normal", "linalg"):
+                found.append(f"{name}:{node.lineno} {ast.unparse(node)}")
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
+            found.append(f"{name}:{node.lineno} @")
+    return found
+
+
+def test_the_guard_finds_processor_dependent_calls(tmp_path):
+    module = tmp_path / "probe.py"
+    module.write_text("import numpy as np\na = np.exp(x) + x @ y + np.linalg.inv(z) + x.dot(y)\n")
+    found = sorted(call.split(" ")[1] for call in processor_dependent_calls(module))
+    assert found == ["@", "np.exp", "np.linalg", "x.dot"]
+
+
+def test_no_processor_dependent_arithmetic_in_the_project():
+    # Powers written `a ** b` on arrays escape this check; the model's go through
+    # `libm.power` (test_the_models_uses_are_the_c_librarys).
+    found = [
+        call
+        for package in ("simulation", "calibration", "experiments")
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if str(path.relative_to(ROOT)) not in ALLOWED
+        for call in processor_dependent_calls(path)
+    ]
+    assert found == []

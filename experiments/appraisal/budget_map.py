@@ -24,6 +24,8 @@ notebook as for `alliance-report` and `benchmarks/budget_map.py`.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -243,7 +245,7 @@ def switches(outcomes: pd.DataFrame, along: str = "budget_eur") -> pd.DataFrame:
         part = part.droplevel(0).sort_index()
         values = part.index.to_numpy(dtype=float)
         best = part.idxmax(axis=1).to_numpy()
-        scale = np.log if (values > 0).all() else (lambda v: v)
+        scale = math.log if (values > 0).all() else (lambda v: v)
         for i in range(len(values) - 1):
             low, high = best[i], best[i + 1]
             if low == high:
@@ -261,7 +263,7 @@ def switches(outcomes: pd.DataFrame, along: str = "budget_eur") -> pd.DataFrame:
                     "above": str(high),
                     "from_value": float(values[i]),
                     "to_value": float(values[i + 1]),
-                    "switch_value": float(np.exp(point) if scale is np.log else point),
+                    "switch_value": float(math.exp(point) if scale is math.log else point),
                 }
             )
     return pd.DataFrame(rows, columns=SWITCH_COLUMNS)

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+import simulation.libm as libm
 from experiments.appraisal.flows import money_flows
 from experiments.config.dotted import flatten
 
@@ -125,7 +126,8 @@ def discount_factors(dataset: xr.Dataset) -> xr.DataArray:
     if rate is None:
         rate = float(dataset.attrs.get("discount_rate_per_year", 0.0))
     # A step's flow is discounted from the step's start; `year` marks its end.
-    return (1.0 + rate) ** -(dataset["year"] - dataset["year"][0])
+    years = dataset["year"] - dataset["year"][0]
+    return years.copy(data=libm.power(1.0 + rate, -years.values))
 
 
 def payback_year(net_flow: xr.DataArray) -> xr.DataArray:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 
 import matplotlib
@@ -57,8 +58,8 @@ def moment_table(config: CalibrationConfig, result: FitResult) -> list[dict]:
         }
         row["holdout_within_tolerance"] = bool(
             target
-            and abs(np.log(max(row["holdout_mean"], 1e-12) / target.value))
-            <= np.log1p(target.tolerance)
+            and abs(math.log(max(row["holdout_mean"], 1e-12) / target.value))
+            <= math.log1p(target.tolerance)
         )
         rows.append(row)
     return rows
