@@ -1,11 +1,12 @@
 """The summary `alliance-run` prints: the answer first, rounded money, every figure in context."""
 
 import re
+import textwrap
 
 import numpy as np
 import pytest
 
-from experiments.reports.summary import answer, money, summary, totals
+from experiments.reports.summary import answer, money, summary, totals, wrap
 from simulation import run
 
 from .conftest import small_config
@@ -112,3 +113,17 @@ def test_a_placebo_fund_and_no_fund_are_said_in_words():
     none = run(small_config(seed=1, budget_eur=0.0))
     assert answer(none).startswith("In short: the fund paid nothing")
     assert "benefit-cost ratio" not in summary(none)
+
+
+@pytest.mark.parametrize("width", [12, 40, 92])
+def test_wrap_is_textwraps_without_breaks_at_hyphens(width):
+    rng = np.random.default_rng(width)
+    words = ["a", "premium", "cost-benefit", "1.5 MEUR", "x" * 30, "(49", "projects),", "-"]
+    for _ in range(200):
+        text = " ".join(rng.choice(words, size=rng.integers(0, 30)))
+        indents = {"initial_indent": "  label  ", "subsequent_indent": "    "}
+        expected = textwrap.wrap(text, width, break_on_hyphens=False, break_long_words=False)
+        assert wrap(text, width) == expected
+        assert wrap(text, width, **indents) == textwrap.wrap(
+            text, width, break_on_hyphens=False, break_long_words=False, **indents
+        )

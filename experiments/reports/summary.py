@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import math
-import textwrap
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -329,9 +328,29 @@ def money_lines(dataset: xr.Dataset | RunView) -> list[str]:
     return [line for label, text in rows for line in _row(label, text)]
 
 
+def wrap(text: str, width: int, initial_indent: str = "", subsequent_indent: str = "") -> list[str]:
+    """Lines of at most `width` characters, broken at spaces; a word is never split.
+
+    `textwrap.wrap` without its breaks at hyphens and inside words longer than a
+    line, at a fraction of its cost: it took 40 % of the time of the summary a sweep
+    job writes in its `run.log` (docs/performance.md, "Writing a job's files").
+    """
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        if not line:
+            line = (subsequent_indent if lines else initial_indent) + word
+        elif len(line) + 1 + len(word) <= width:
+            line += " " + word
+        else:
+            lines.append(line)
+            line = subsequent_indent + word
+    return [*lines, line] if line else lines
+
+
 def _row(label: str, text: str) -> list[str]:
     """A labelled line of the money block, wrapped under its text."""
-    return textwrap.wrap(
+    return wrap(
         text, WIDTH, initial_indent=f"  {label:<{LABEL}}", subsequent_indent=" " * (LABEL + 2)
     )
 
@@ -397,7 +416,7 @@ def premium_lines(dataset: xr.Dataset | RunView) -> list[str]:
         prose += " n/a: the fund paid nothing to divide by."
     elif cells_missing:
         prose += " n/a: too few projects in this run to measure the figure."
-    lines += textwrap.wrap(prose.strip(), WIDTH, initial_indent="  ", subsequent_indent="  ")
+    lines += wrap(prose.strip(), WIDTH, initial_indent="  ", subsequent_indent="  ")
     if {"observed", "effect_on_backed", "causal"} <= set(measured):
         decomposition = (
             "observed = on backed x selection (frugality, durability), = on backed + selection "
@@ -407,7 +426,7 @@ def premium_lines(dataset: xr.Dataset | RunView) -> list[str]:
             f"{_fmt(float(dataset.selection_leverage.sel(measure='value')))}; spill-over: value "
             f"leverage {_fmt(float(dataset.spillover_leverage.sel(measure='value')))}."
         )
-        lines += textwrap.wrap(decomposition, WIDTH, initial_indent="  ", subsequent_indent="  ")
+        lines += wrap(decomposition, WIDTH, initial_indent="  ", subsequent_indent="  ")
     return lines
 
 
@@ -434,7 +453,7 @@ def plausibility_lines(dataset: xr.Dataset | RunView) -> list[str]:
             "of one organisation alone is worth productivity x (0.5 + its financial share) per "
             "euro, below 1 at the calibrated productivity (docs/model.md, 8.3)."
         )
-    return textwrap.wrap(text, WIDTH)
+    return wrap(text, WIDTH)
 
 
 def summary(dataset: xr.Dataset | RunView) -> str:
@@ -454,7 +473,7 @@ def summary(dataset: xr.Dataset | RunView) -> str:
         f"Alliance premium - scenario {dataset.attrs['scenario']}, "
         f"strategy {dataset.attrs['strategy']}, seed {dataset.attrs['seed']}{placebo}",
         "",
-        *textwrap.wrap(answer(dataset), WIDTH),
+        *wrap(answer(dataset), WIDTH),
         "",
         "What the fund bought, in present values (the world without it has the same random "
         "numbers):",
@@ -470,5 +489,5 @@ def summary(dataset: xr.Dataset | RunView) -> str:
             f"WARNING: only {_percent(share)} of the budget was paid out; per-EUR-paid figures "
             "flatter this strategy: read the extra value per euro budgeted"
         )
-        lines += ["", *textwrap.wrap(warning, WIDTH)]
+        lines += ["", *wrap(warning, WIDTH)]
     return "\n".join(lines)
