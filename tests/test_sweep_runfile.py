@@ -96,10 +96,71 @@ def test_xarrays_encoding_reused_by_signature_gives_xarrays_bytes(dataset):
     dataset = dataset.assign(flag=(("x",), np.arange(dataset.sizes["x"]) % 2 == 0, {"u": "-"}))
     other = _other_values(dataset)
     runfile._PLAIN_ENCODINGS.clear()
-    cold = run_file_bytes(other)
-    run_file_bytes(dataset)  # the signatures, learnt from other values
+    cold = runfile._general_bytes(other)
+    runfile._general_bytes(dataset)  # the signatures, learnt from other values
     assert runfile._PLAIN_ENCODINGS  # the boolean's at least
-    assert run_file_bytes(other) == cold
+    assert runfile._general_bytes(other) == cold
+
+
+def _other_text(dataset: xr.Dataset) -> xr.Dataset:
+    """The same dataset with its text variables' values in reverse order (same widths)."""
+    other = dataset.copy(deep=True)
+    for name, variable in other.data_vars.items():
+        if variable.dtype.kind == "U" and variable.ndim:
+            other[name] = (variable.dims, variable.values[::-1].copy(), variable.attrs)
+    return other
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(datasets())
+def test_a_layouts_plan_writes_other_values_as_xarrays_encoder_does(dataset):
+    """A plan learnt from one dataset writes another of its layout as the general path."""
+    dataset = dataset.assign(flag=(("x",), np.arange(dataset.sizes["x"]) % 2 == 0, {"u": "-"}))
+    other = _other_text(_other_values(dataset))
+    runfile._PLANS.clear()
+    assert run_file_bytes(dataset) == runfile._general_bytes(dataset)
+    assert len(runfile._PLANS) == 1  # learnt, and checked against the general path
+    assert runfile._layout_key(other)[0] in runfile._PLANS  # the same layout
+    assert run_file_bytes(other) == runfile._general_bytes(other)
+
+
+def test_text_of_another_width_is_another_layout():
+    def labelled(labels: list[str]) -> xr.Dataset:
+        return xr.Dataset({"v": ("x", [1.0, 2.0])}, coords={"x": labels})
+
+    runfile._PLANS.clear()
+    for labels in (["a", "b"], ["a", "bé"], ["c", "dé"], [""] * 2):
+        dataset = labelled(labels)
+        assert run_file_bytes(dataset) == runfile._general_bytes(dataset)
+        assert run_file_bytes(dataset) == runfile._general_bytes(dataset)  # from the plan
+    assert len(runfile._PLANS) == 2  # widths 1 (empty text too) and 3 ("é" is two bytes)
+
+
+def test_a_dataset_the_plans_do_not_cover_goes_through_xarray_each_time():
+    plain = xr.Dataset({"v": ("x", np.array([1.5, np.nan, 3.0]), {"units": "EUR"})})
+    masked = plain.copy(deep=True)
+    masked["v"].encoding = {"_FillValue": -9.0}
+    named = plain.assign_attrs(coordinates="x")
+    objects = plain.assign(t=("x", np.array(["a", "b", "c"], dtype=object)))
+    runfile._PLANS.clear()
+    for dataset in (masked, named, objects):
+        assert runfile._layout_key(dataset) is None
+        assert run_file_bytes(dataset) == runfile._general_bytes(dataset)
+    assert not runfile._PLANS
+
+
+@pytest.mark.parametrize("overrides", [["seed=2"], ["fund/strategy=concentrated", "seed=4"]])
+def test_a_runs_file_from_the_plan_is_the_general_paths(overrides):
+    """Runs of other seeds and strategies share the default run's plan and get its bytes."""
+    from experiments.config.schema import load_config
+    from simulation import run
+
+    runfile._PLANS.clear()
+    first = run(load_config([]))
+    run_file_bytes(first)
+    dataset = run(load_config(overrides))
+    assert runfile._layout_key(dataset)[0] in runfile._PLANS
+    assert run_file_bytes(dataset) == runfile._general_bytes(dataset)
 
 
 def test_a_run_file_names_non_dimension_coordinates_as_xarray_does(tmp_path):
@@ -109,9 +170,9 @@ def test_a_run_file_names_non_dimension_coordinates_as_xarray_does(tmp_path):
     )
     dataset.to_netcdf(tmp_path / "xarray.nc", engine="netcdf4")
     runfile._COORDINATE_NAMES.clear()
-    cold = run_file_bytes(dataset)
+    cold = runfile._general_bytes(dataset)
     assert runfile._COORDINATE_NAMES  # the names xarray gave, by the layout
-    write_run_file(dataset, tmp_path / DATASET_NAME)  # with those names
+    write_run_file(dataset, tmp_path / DATASET_NAME)  # with those names (and a plan)
     assert (tmp_path / DATASET_NAME).read_bytes() == cold
     assert "coordinates" not in dataset["v"].attrs  # the dataset itself is left as it was
     assert read_raw((tmp_path / DATASET_NAME).read_bytes()).var_attrs["v"]["coordinates"] == (
@@ -126,7 +187,7 @@ def test_a_variable_xarray_would_mask_or_scale_is_encoded_by_xarray_every_time()
     masked = plain.copy(deep=True)
     masked["v"].encoding = {"_FillValue": -9.0, "dtype": "f4"}
     runfile._PLAIN_ENCODINGS.clear()
-    run_file_bytes(plain)
+    runfile._general_bytes(plain)
     assert len(runfile._PLAIN_ENCODINGS) == 1
     with_mask = read_raw(run_file_bytes(masked))
     assert with_mask.arrays["v"].dtype == np.float32

@@ -260,52 +260,202 @@ def encoded_variables(dataset: xr.Dataset) -> tuple[dict, dict]:
 def run_file_bytes(dataset: xr.Dataset) -> bytes:
     """The bytes of a dataset as a CDF-5 NetCDF file (see the module docstring).
 
+    A dataset of a layout seen before (`_layout_key`: the same variables, dimensions,
+    dtypes, attributes and text) is written from that layout's plan (`_Plan`), which
+    the general path made and checked byte for byte; others go through the general
+    path (`_general_bytes`).
+
     Args:
         dataset: One run's dataset.
 
     Returns:
         The file's bytes; the same dataset gives the same bytes.
     """
+    layout = _layout_key(dataset)
+    key, texts = layout if layout is not None else (None, {})
+    plan = _PLANS.get(key) if key is not None else None
+    if plan is not None:
+        return plan.bytes_of(dataset, texts)
+    data = _general_bytes(dataset)
+    if key is not None:
+        plan = _Plan.learnt(dataset)
+        if plan is not None and plan.bytes_of(dataset, texts) == data:
+            if len(_PLANS) >= 64:
+                _PLANS.clear()
+            _PLANS[key] = plan
+    return data
+
+
+def _general_bytes(dataset: xr.Dataset) -> bytes:
+    """The file's bytes through xarray's encoder (`encoded_variables`)."""
     variables, attrs = encoded_variables(dataset)
     sizes: dict[str, int] = {}
     for variable in variables.values():
         sizes.update(variable.sizes)
+    dims = _dimension_list(sizes)
     dim_ids = {name: i for i, name in enumerate(sizes)}
-    dims = b"".join(_name(name) + struct.pack(">q", size) for name, size in sizes.items())
-    datas, headers = [], []
+    datas, heads = [], []
     for name, variable in variables.items():
         values = np.ascontiguousarray(variable.values)
         code = _CHAR if values.dtype.kind == "S" else _CODES[values.dtype.newbyteorder("=")]
         data = _padded(values.astype(NC_TYPES[code]).tobytes())
-        ids = b"".join(struct.pack(">q", dim_ids[d]) for d in variable.dims)
-        head = _name(name) + struct.pack(">q", len(variable.dims)) + ids
-        headers.append(head + _attributes(variable.attrs) + struct.pack(">iq", code, len(data)))
+        heads.append(_variable_head(name, variable.dims, dim_ids, variable.attrs, code, len(data)))
         datas.append(data)
-    start = (
-        len(MAGIC)
-        + 8
-        + 12
-        + len(dims)
-        + len(_attributes(attrs))
-        + 12
-        + sum(len(h) + 8 for h in headers)
-    )
-    offsets = np.cumsum([start] + [len(d) for d in datas[:-1]])
-    pairs = zip(headers, offsets, strict=True)
-    var_list = b"".join(head + struct.pack(">q", int(offset)) for head, offset in pairs)
-    header = (
-        MAGIC
-        + struct.pack(">q", 0)
-        + struct.pack(">iq", _DIMENSION, len(sizes))
-        + dims
-        + _attributes(attrs)
-        + struct.pack(">iq", _VARIABLE, len(variables))
-        + var_list
+    return _assembled(dims, len(sizes), _attributes(attrs), heads, datas)
+
+
+def _dimension_list(sizes: dict[str, int]) -> bytes:
+    return b"".join(_name(name) + struct.pack(">q", size) for name, size in sizes.items())
+
+
+def _variable_head(
+    name: str, dims: tuple, dim_ids: dict[str, int], attrs: dict, code: int, length: int
+) -> bytes:
+    """A variable's entry in the header, but for its data offset (the last 8 bytes)."""
+    ids = b"".join(struct.pack(">q", dim_ids[d]) for d in dims)
+    head = _name(name) + struct.pack(">q", len(dims)) + ids
+    return head + _attributes(attrs) + struct.pack(">iq", code, length)
+
+
+def _assembled(
+    dims: bytes, dim_count: int, attributes: bytes, heads: list[bytes], datas: list[bytes]
+) -> bytes:
+    """A file from its dimension list, global attributes, variable entries and data."""
+    start = len(MAGIC) + 8 + 12 + len(dims) + len(attributes) + 12 + sum(len(h) + 8 for h in heads)
+    offset, entries = start, []
+    for head, data in zip(heads, datas, strict=True):
+        entries.append(head + struct.pack(">q", offset))
+        offset += len(data)
+    header = b"".join(
+        (
+            MAGIC,
+            struct.pack(">q", 0),
+            struct.pack(">iq", _DIMENSION, dim_count),
+            dims,
+            attributes,
+            struct.pack(">iq", _VARIABLE, len(heads)),
+            *entries,
+        )
     )
     if len(header) != start:
         msg = f"run file header is {len(header)} bytes, expected {start}"
         raise AssertionError(msg)
     return header + b"".join(datas)
+
+
+# A sweep's jobs write datasets of one layout: plans by layout (bounded: cleared when full).
+_PLANS: dict[tuple, _Plan] = {}
+
+
+def _layout_key(dataset: xr.Dataset) -> tuple[tuple, dict[str, np.ndarray]] | None:
+    """What the general path reads of a dataset but its values and global attributes.
+
+    Text is part of a layout by its width in UTF-8 bytes only (its characters are
+    encoded here, `_characters`, and returned with the key). None for a dataset
+    the general path must see whole each time: a variable with an encoding or an
+    attribute xarray's coders act on, text not held as str, a variable naming its
+    `coordinates` or `bounds`, or a global `coordinates` attribute.
+
+    Returns:
+        The key, and each text variable's characters; or None.
+    """
+    if "coordinates" in dataset.attrs:
+        return None
+    parts, texts = [], {}
+    for name, variable in dataset.variables.items():
+        attrs = variable.attrs
+        if variable.encoding or not _UNPLANNED_ATTRIBUTES.isdisjoint(attrs):
+            return None
+        kind = variable.dtype.kind
+        if kind == "U":
+            texts[name] = characters = _characters(variable.values)
+            dtype = f"text{characters.shape[-1]}"
+        elif kind in "fiub":
+            dtype = variable.dtype.str
+        else:
+            return None
+        described = tuple((k, type(v).__name__, _exact(v)) for k, v in attrs.items())
+        parts.append((name, variable.dims, dtype, variable.shape, described))
+    return (tuple(parts), tuple(sorted(str(c) for c in dataset.coords))), texts
+
+
+def _characters(values: np.ndarray) -> np.ndarray:
+    """Text as xarray stores it in NetCDF-3: UTF-8 bytes, one character per element.
+
+    As `xarray.coding.strings` encodes it (`encode_string_array`, then
+    `bytes_to_char`): a fixed-width byte string array as wide as the longest,
+    viewed as single characters along a last axis of that width.
+    """
+    encoded = np.array([text.encode() for text in values.ravel().tolist()], dtype=bytes)
+    encoded = encoded.reshape(values.shape)
+    return encoded.reshape((*encoded.shape, 1)).view("S1")
+
+
+_UNPLANNED_ATTRIBUTES = _CODED_ATTRIBUTES | {"coordinates", "bounds"}
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How the general path writes datasets of one layout, but for their values.
+
+    Attributes:
+        dims: The dimension list's bytes (text dimensions included).
+        dim_count: How many dimensions.
+        coordinates: The global `coordinates` attribute xarray's encoder adds, or None.
+        variables: Each variable in file order: its name, its header entry (but
+            for the data offset), and the big-endian dtype its values are cast to
+            (None for text, written as `_characters`).
+    """
+
+    dims: bytes
+    dim_count: int
+    coordinates: str | None
+    variables: tuple[tuple[str, bytes, np.dtype | None], ...]
+
+    @classmethod
+    def learnt(cls, dataset: xr.Dataset) -> _Plan | None:
+        """The plan of a dataset's layout, from xarray's encoding of it; None if none fits."""
+        variables, attrs = encoded_variables(dataset)
+        if variables.keys() != dataset.variables.keys():
+            return None
+        if {k: v for k, v in attrs.items() if k != "coordinates"} != dict(dataset.attrs):
+            return None
+        sizes: dict[str, int] = {}
+        for variable in variables.values():
+            sizes.update(variable.sizes)
+        dim_ids = {name: i for i, name in enumerate(sizes)}
+        planned = []
+        for name, variable in variables.items():
+            values = np.ascontiguousarray(variable.values)
+            code = _CHAR if values.dtype.kind == "S" else _CODES[values.dtype.newbyteorder("=")]
+            data = _padded(values.astype(NC_TYPES[code]).tobytes())
+            head = _variable_head(name, variable.dims, dim_ids, variable.attrs, code, len(data))
+            planned.append((name, head, None if code == _CHAR else np.dtype(NC_TYPES[code])))
+        coordinates = attrs.get("coordinates")
+        return cls(_dimension_list(sizes), len(sizes), coordinates, tuple(planned))
+
+    def bytes_of(self, dataset: xr.Dataset, texts: dict[str, np.ndarray]) -> bytes:
+        """The file of a dataset of this plan's layout, with its text's characters.
+
+        Args:
+            dataset: A dataset of this plan's layout (`_layout_key`).
+            texts: Its text variables' characters, as `_layout_key` returns them.
+
+        Returns:
+            The bytes the general path writes.
+        """
+        variables = dataset.variables
+        heads, datas = [], []
+        for name, head, cast in self.variables:
+            heads.append(head)
+            if cast is None:
+                datas.append(_padded(texts[name].tobytes()))
+            else:
+                datas.append(_padded(np.asarray(variables[name].values).astype(cast).tobytes()))
+        attrs = dataset.attrs
+        if self.coordinates is not None:
+            attrs = {**attrs, "coordinates": self.coordinates}
+        return _assembled(self.dims, self.dim_count, _attributes(attrs), heads, datas)
 
 
 def write_run_file(dataset: xr.Dataset, path: Path) -> dict[str, object]:
