@@ -136,6 +136,19 @@ def test_text_of_another_width_is_another_layout():
     assert len(runfile._PLANS) == 2  # widths 1 (empty text too) and 3 ("é" is two bytes)
 
 
+def test_attribute_names_equal_in_python_but_written_otherwise_are_another_layout():
+    """`1 == True == 1.0` as dict keys, but they are written "1", "True" and "1.0"."""
+    runfile._PLANS.clear()
+    runfile._ENCODED_ATTRS.clear()
+    runfile._PLAIN_ENCODINGS.clear()
+    for name in (1, True, 1.0):
+        dataset = xr.Dataset({"v": ("x", [1.0, 2.0], {name: "a"})})
+        written = read_raw(run_file_bytes(dataset)).var_attrs["v"]
+        assert str(name) in written and not {"1", "True", "1.0"} - {str(name)} & set(written)
+        assert run_file_bytes(dataset) == runfile._general_bytes(dataset)
+    assert len(runfile._PLANS) == 3
+
+
 def test_a_dataset_the_plans_do_not_cover_goes_through_xarray_each_time():
     plain = xr.Dataset({"v": ("x", np.array([1.5, np.nan, 3.0]), {"units": "EUR"})})
     masked = plain.copy(deep=True)

@@ -109,10 +109,19 @@ def _exact(value: object) -> object:
     return array.dtype.str, array.shape, array.tobytes()
 
 
+def _described(attrs: dict) -> tuple:
+    """Attributes as a key that differs whenever their encoding would.
+
+    Names by the text written (`str`): `1` and `True` are equal keys of a dict
+    but are written as "1" and "True".
+    """
+    return tuple((str(k), type(v).__name__, _exact(v)) for k, v in attrs.items())
+
+
 def _attributes(attrs: dict) -> bytes:
     if not attrs:
         return struct.pack(">iq", 0, 0)
-    key = tuple((k, type(v).__name__, _exact(v)) for k, v in attrs.items())
+    key = _described(attrs)
     encoded = _ENCODED_ATTRS.get(key)
     if encoded is None:
         parts = [_attribute(str(k), v) for k, v in attrs.items()]
@@ -143,7 +152,7 @@ def _plain_signature(name: str, variable: xr.Variable) -> tuple | None:
         return None
     if not _CODED_ATTRIBUTES.isdisjoint(variable.attrs):
         return None
-    attrs = tuple((k, type(v).__name__, _exact(v)) for k, v in variable.attrs.items())
+    attrs = _described(variable.attrs)
     return name, variable.dims, variable.dtype.str, attrs
 
 
@@ -261,9 +270,12 @@ def run_file_bytes(dataset: xr.Dataset) -> bytes:
     """The bytes of a dataset as a CDF-5 NetCDF file (see the module docstring).
 
     A dataset of a layout seen before (`_layout_key`: the same variables, dimensions,
-    dtypes, attributes and text) is written from that layout's plan (`_Plan`), which
-    the general path made and checked byte for byte; others go through the general
-    path (`_general_bytes`).
+    dtypes, attributes and widths of text) is written from that layout's plan
+    (`_Plan`), learnt from the first dataset of the layout and kept only if it
+    wrote that dataset to the general path's bytes; later datasets of the layout
+    are trusted on their key (what xarray's encoder does to a number of a given
+    dtype and attributes does not depend on its value). Others go through the
+    general path (`_general_bytes`).
 
     Args:
         dataset: One run's dataset.
@@ -350,6 +362,8 @@ _PLANS: dict[tuple, _Plan] = {}
 def _layout_key(dataset: xr.Dataset) -> tuple[tuple, dict[str, np.ndarray]] | None:
     """What the general path reads of a dataset but its values and global attributes.
 
+    Attribute names are keyed by the text written, values by `_exact`.
+
     Text is part of a layout by its width in UTF-8 bytes only (its characters are
     encoded here, `_characters`, and returned with the key). None for a dataset
     the general path must see whole each time: a variable with an encoding or an
@@ -374,8 +388,7 @@ def _layout_key(dataset: xr.Dataset) -> tuple[tuple, dict[str, np.ndarray]] | No
             dtype = variable.dtype.str
         else:
             return None
-        described = tuple((k, type(v).__name__, _exact(v)) for k, v in attrs.items())
-        parts.append((name, variable.dims, dtype, variable.shape, described))
+        parts.append((name, variable.dims, dtype, variable.shape, _described(attrs)))
     return (tuple(parts), tuple(sorted(str(c) for c in dataset.coords))), texts
 
 
@@ -383,8 +396,9 @@ def _characters(values: np.ndarray) -> np.ndarray:
     """Text as xarray stores it in NetCDF-3: UTF-8 bytes, one character per element.
 
     As `xarray.coding.strings` encodes it (`encode_string_array`, then
-    `bytes_to_char`): a fixed-width byte string array as wide as the longest,
-    viewed as single characters along a last axis of that width.
+    `bytes_to_char`): a fixed-width byte string array as wide as the longest
+    (at least one byte: empty text too), viewed as single characters along a
+    last axis of that width.
     """
     encoded = np.array([text.encode() for text in values.ravel().tolist()], dtype=bytes)
     encoded = encoded.reshape(values.shape)
@@ -414,7 +428,11 @@ class _Plan:
 
     @classmethod
     def learnt(cls, dataset: xr.Dataset) -> _Plan | None:
-        """The plan of a dataset's layout, from xarray's encoding of it; None if none fits."""
+        """The plan of a dataset's layout, from xarray's encoding of it.
+
+        None where the encoder adds, drops or renames a variable, or changes a global
+        attribute other than `coordinates`: the plan could not say what it did.
+        """
         variables, attrs = encoded_variables(dataset)
         if variables.keys() != dataset.variables.keys():
             return None
