@@ -288,9 +288,10 @@ def run_file_bytes(dataset: xr.Dataset) -> bytes:
     plan = _PLANS.get(key) if key is not None else None
     if plan is not None:
         return plan.bytes_of(dataset, texts)
-    data = _general_bytes(dataset)
+    encoded = _Encoded.of(dataset)
+    data = encoded.bytes()
     if key is not None:
-        plan = _Plan.learnt(dataset)
+        plan = _Plan.learnt(dataset, encoded)
         if plan is not None and plan.bytes_of(dataset, texts) == data:
             if len(_PLANS) >= 64:
                 _PLANS.clear()
@@ -300,20 +301,47 @@ def run_file_bytes(dataset: xr.Dataset) -> bytes:
 
 def _general_bytes(dataset: xr.Dataset) -> bytes:
     """The file's bytes through xarray's encoder (`encoded_variables`)."""
-    variables, attrs = encoded_variables(dataset)
-    sizes: dict[str, int] = {}
-    for variable in variables.values():
-        sizes.update(variable.sizes)
-    dims = _dimension_list(sizes)
-    dim_ids = {name: i for i, name in enumerate(sizes)}
-    datas, heads = [], []
-    for name, variable in variables.items():
-        values = np.ascontiguousarray(variable.values)
-        code = _CHAR if values.dtype.kind == "S" else _CODES[values.dtype.newbyteorder("=")]
-        data = _padded(values.astype(NC_TYPES[code]).tobytes())
-        heads.append(_variable_head(name, variable.dims, dim_ids, variable.attrs, code, len(data)))
-        datas.append(data)
-    return _assembled(dims, len(sizes), _attributes(attrs), heads, datas)
+    return _Encoded.of(dataset).bytes()
+
+
+@dataclass
+class _Encoded:
+    """A dataset as xarray's encoder writes it: what a file and a plan are made from.
+
+    Attributes:
+        attrs: The global attributes written.
+        sizes: Each dimension's length, in file order.
+        variables: Each variable in file order: its name, its header entry (but for
+            the data offset), its NetCDF type code and its data's bytes.
+    """
+
+    attrs: dict
+    sizes: dict[str, int]
+    variables: list[tuple[str, bytes, int, bytes]]
+
+    @classmethod
+    def of(cls, dataset: xr.Dataset) -> _Encoded:
+        """The dataset through `encoded_variables`."""
+        variables, attrs = encoded_variables(dataset)
+        sizes: dict[str, int] = {}
+        for variable in variables.values():
+            sizes.update(variable.sizes)
+        dim_ids = {name: i for i, name in enumerate(sizes)}
+        entries = []
+        for name, variable in variables.items():
+            values = np.ascontiguousarray(variable.values)
+            code = _CHAR if values.dtype.kind == "S" else _CODES[values.dtype.newbyteorder("=")]
+            data = _padded(values.astype(NC_TYPES[code]).tobytes())
+            head = _variable_head(name, variable.dims, dim_ids, variable.attrs, code, len(data))
+            entries.append((name, head, code, data))
+        return cls(attrs, sizes, entries)
+
+    def bytes(self) -> bytes:
+        """The file's bytes."""
+        heads = [head for _, head, _, _ in self.variables]
+        datas = [data for _, _, _, data in self.variables]
+        dims = _dimension_list(self.sizes)
+        return _assembled(dims, len(self.sizes), _attributes(self.attrs), heads, datas)
 
 
 def _dimension_list(sizes: dict[str, int]) -> bytes:
@@ -427,30 +455,23 @@ class _Plan:
     variables: tuple[tuple[str, bytes, np.dtype | None], ...]
 
     @classmethod
-    def learnt(cls, dataset: xr.Dataset) -> _Plan | None:
+    def learnt(cls, dataset: xr.Dataset, encoded: _Encoded) -> _Plan | None:
         """The plan of a dataset's layout, from xarray's encoding of it.
 
         None where the encoder adds, drops or renames a variable, or changes a global
         attribute other than `coordinates`: the plan could not say what it did.
         """
-        variables, attrs = encoded_variables(dataset)
-        if variables.keys() != dataset.variables.keys():
+        if {name for name, _, _, _ in encoded.variables} != dataset.variables.keys():
             return None
+        attrs = encoded.attrs
         if {k: v for k, v in attrs.items() if k != "coordinates"} != dict(dataset.attrs):
             return None
-        sizes: dict[str, int] = {}
-        for variable in variables.values():
-            sizes.update(variable.sizes)
-        dim_ids = {name: i for i, name in enumerate(sizes)}
-        planned = []
-        for name, variable in variables.items():
-            values = np.ascontiguousarray(variable.values)
-            code = _CHAR if values.dtype.kind == "S" else _CODES[values.dtype.newbyteorder("=")]
-            data = _padded(values.astype(NC_TYPES[code]).tobytes())
-            head = _variable_head(name, variable.dims, dim_ids, variable.attrs, code, len(data))
-            planned.append((name, head, None if code == _CHAR else np.dtype(NC_TYPES[code])))
-        coordinates = attrs.get("coordinates")
-        return cls(_dimension_list(sizes), len(sizes), coordinates, tuple(planned))
+        planned = tuple(
+            (name, head, None if code == _CHAR else _DTYPES[code])
+            for name, head, code, _ in encoded.variables
+        )
+        sizes = encoded.sizes
+        return cls(_dimension_list(sizes), len(sizes), attrs.get("coordinates"), planned)
 
     def bytes_of(self, dataset: xr.Dataset, texts: dict[str, np.ndarray]) -> bytes:
         """The file of a dataset of this plan's layout, with its text's characters.
