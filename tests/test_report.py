@@ -1,5 +1,6 @@
 """`alliance-report` on what a user may give it: a sweep, one run, one arm, a folder, junk."""
 
+import base64
 import re
 
 import numpy as np
@@ -250,3 +251,26 @@ def test_a_non_finite_threshold_is_refused_in_one_line(tmp_path, capsys, thresho
     err = _refused(capsys, tmp_path / "junk.nc", f"--threshold={threshold}")
     assert "allowed: a finite number" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["junk.nc"]
+
+
+def test_the_summary_figure_draws_a_mean_outside_its_range():
+    """A skewed metric's mean can lie above its 95th percentile: the figure still draws.
+
+    A benefit-cost ratio whose denominator nears 0 in one state of forty (a strategy
+    that saves private resources) put the mean above the 5-95 % range, and matplotlib
+    refused the negative error bar the figure drew the range with.
+    """
+    from experiments.reports.report import NET, figure_summary
+
+    ratio = np.r_[np.full(39, 2.0), 500.0]  # mean 14.5, 95th percentile 2
+    assert ratio.mean() > np.percentile(ratio, 95)
+    frame = pd.DataFrame(
+        {
+            "arm": ["skewed"] * 40 + ["plain"] * 40,
+            NET: np.linspace(1.0, 3.0, 80),
+            "benefit_cost_ratio": np.r_[ratio, np.linspace(1.5, 2.5, 40)],
+            "causal_leverage": np.r_[np.full(40, np.nan), np.linspace(5.0, 9.0, 40)],
+        }
+    )
+    picture = figure_summary(frame, ["skewed", "plain"], "40 states")
+    assert base64.b64decode(picture).startswith(b"\x89PNG")

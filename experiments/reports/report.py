@@ -229,8 +229,12 @@ def figure_summary(frame: pd.DataFrame, order: list[str], states: str) -> str:
         mean = np.array([v.mean() if len(v) else np.nan for v in values])
         low = np.array([np.percentile(v, 5) if len(v) else np.nan for v in values])
         high = np.array([np.percentile(v, 95) if len(v) else np.nan for v in values])
-        err = np.nan_to_num([mean - low, high - mean])
-        ax.barh(order, np.nan_to_num(mean), xerr=err, color="tab:blue", alpha=0.7, capsize=3)
+        ax.barh(order, np.nan_to_num(mean), color="tab:blue", alpha=0.7)
+        # The range as its own line, not as error bars: a skewed metric's mean can lie
+        # outside its 5-95 % range (a ratio whose denominator nears 0 in a few states).
+        shown = np.flatnonzero(np.isfinite(low) & np.isfinite(high))
+        ax.hlines(shown, low[shown], high[shown], color="black", lw=1)
+        ax.plot(np.r_[low[shown], high[shown]], np.r_[shown, shown], "|", color="black", ms=8)
         for index, value in enumerate(mean):
             if not np.isfinite(value):
                 ax.text(0, index, " n/a (pays nothing)", va="center", fontsize=8, color="grey")
