@@ -60,9 +60,9 @@ def run(config: RunConfig, on_step: Callable[[], None] | None = None) -> xr.Data
     from simulation.model import AllianceModel
 
     config.validate()
-    treated = AllianceModel(config).run(on_step)
+    treated = AllianceModel(config).run(on_step).free_stepping_state()
     counterfactual = AllianceModel(counterfactual_config(config)).run(on_step)
-    return measure(treated, counterfactual)
+    return measure(treated, counterfactual.free_stepping_state())
 
 
 def measure(treated: AllianceModel, counterfactual: AllianceModel) -> xr.Dataset:

@@ -129,3 +129,18 @@ def test_the_counterfactual_differs_only_in_its_budget():
     assert counterfactual.fund.budget_eur == 0.0
     assert counterfactual.scenario == config.scenario
     assert counterfactual.model == config.model
+
+
+def test_freeing_the_stepping_state_leaves_the_dataset_as_it_was():
+    """`run()` frees each world's organisations once it has run; the measures never read them."""
+    from simulation.run import measure
+
+    config = small_config(seed=4)
+    kept = measure(AllianceModel(config).run(), AllianceModel(counterfactual_config(config)).run())
+    freed = run(config)
+    assert freed.identical(kept)
+
+    world = AllianceModel(config).run().free_stepping_state()
+    assert not hasattr(world, "population") and not hasattr(world, "load")
+    with pytest.raises(AttributeError):
+        world.step()  # its organisations are gone: it cannot step again

@@ -241,11 +241,12 @@ def _run_seed(config: RunConfig, request: int) -> xr.Dataset:
 
     if counterfactual is None:
         counterfactual = AllianceModel(counterfactual_config(config)).run(tick)
+        counterfactual.free_stepping_state()
         if not _is_large(config):
             keep_recent(_COUNTERFACTUALS, key, counterfactual, KEPT_COUNTERFACTUALS)
     else:
         _COUNTERFACTUALS.move_to_end(key)
-    treated = AllianceModel(config).run(tick)
+    treated = AllianceModel(config).run(tick).free_stepping_state()
     return measure(treated, counterfactual)
 
 

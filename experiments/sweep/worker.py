@@ -76,7 +76,7 @@ def run_task(specs: list[JobSpec]) -> list[Outcome]:
         start = time.perf_counter()
         try:
             counterfactual = AllianceModel(counterfactual_config(group[0].config.run_config()))
-            counterfactual.run()
+            counterfactual.run().free_stepping_state()
         except Exception as error:
             text = traceback.format_exc()
             share = (time.perf_counter() - start) / len(group)
@@ -86,7 +86,7 @@ def run_task(specs: list[JobSpec]) -> list[Outcome]:
         for spec in group:
             start = time.perf_counter()
             try:
-                treated = AllianceModel(spec.config.run_config()).run()
+                treated = AllianceModel(spec.config.run_config()).run().free_stepping_state()
                 dataset = annotate(measure(treated, counterfactual), spec)
                 seconds = shared + time.perf_counter() - start
                 written = time.perf_counter()
