@@ -572,6 +572,7 @@ def write_report(config: CalibrationConfig, result: FitResult, folder: Path) -> 
     for extra, title in (
         ("coverage.md", "Coverage of the credible intervals (simulation-based calibration)"),
         ("causal_sensitivity.md", "What drives the causal answer"),
+        ("prior_ends.md", "Which unfitted priors move the answer"),
         ("patterns.md", "Held-out patterns"),
         ("predictive.md", "Posterior predictive check"),
     ):
