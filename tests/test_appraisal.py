@@ -333,3 +333,45 @@ def test_states_that_share_a_few_worlds_are_named_on_the_page():
     assert _world_warnings(sweep(MIN_WORLDS, 100), states=100 * MIN_WORLDS) == []
     assert _world_warnings(sweep(5, 1), states=5) == []  # each state its own world
     assert _world_warnings(xr.Dataset(coords={"draw": np.arange(4)}), states=4) == []
+
+
+def test_a_ratio_over_states_is_the_mean_value_over_the_mean_cost():
+    """Cost-benefit analysis divides expected values: one state whose cost nears 0 must
+    not carry the ratio (its own ratio is 100; the mean of the ratios would be 35)."""
+    from experiments.appraisal.states import pooled_ratio
+
+    extra = np.array([10.0, 10.0, 10.0])
+    paid = np.array([2.0, 2.0, 0.05])
+    private = np.array([3.0, 3.0, 0.05])
+    cost = paid + private
+    state = ("state", [0, 1, 2])
+    outcomes = xr.Dataset(
+        {
+            "extra_value_eur": (("arm", "state"), extra[None]),
+            "paid_eur": (("arm", "state"), paid[None]),
+            "extra_private_resources_eur": (("arm", "state"), private[None]),
+            "partners_extra_resources_eur": (("arm", "state"), private[None]),
+            "benefit_cost_ratio": (("arm", "state"), (extra / cost)[None]),
+            "value_per_fund_eur": (("arm", "state"), (extra / paid)[None]),
+            "cost_per_eur_of_value": (("arm", "state"), (cost / extra)[None]),
+            "fund_attribution_share": (("arm", "state"), (paid / (paid + private))[None]),
+        },
+        coords={"arm": ["fund"], "state": state[1]},
+    )
+    table = value_map(outcomes).set_index("quantity")
+    assert table.loc["benefit_cost_ratio", "mean"] == pytest.approx(30.0 / 10.1)
+    assert table.loc["value_per_fund_eur", "mean"] == pytest.approx(30.0 / 4.05)
+    assert table.loc["cost_per_eur_of_value", "mean"] == pytest.approx(10.1 / 30.0)
+    assert table.loc["extra_value_eur", "mean"] == pytest.approx(10.0)  # not a ratio: the mean
+    ratio = table.loc["benefit_cost_ratio"]
+    assert ratio.p5 <= ratio["mean"] <= ratio.p95  # the mean of the ratios (35) is not
+    # No cost to divide by: no ratio, as a single state with no cost has none.
+    assert np.isnan(
+        pooled_ratio(
+            outcomes.assign(
+                paid_eur=0.0 * outcomes.paid_eur,
+                extra_private_resources_eur=0.0 * outcomes.paid_eur,
+            ),
+            "benefit_cost_ratio",
+        )
+    )

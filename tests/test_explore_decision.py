@@ -60,6 +60,10 @@ def test_the_headline_is_the_mean_and_range_over_the_seeds_in_display_units(runs
     assert headline["net_social_benefit_eur"].low == pytest.approx(np.quantile(net, 0.05) / 1e6)
     ratio = outcomes.benefit_cost_ratio.values
     assert headline["benefit_cost_ratio"].high == pytest.approx(np.quantile(ratio, 0.95))
+    # A ratio's headline is the mean value over the mean cost, as the appraisal's.
+    cost = outcomes.paid_eur + outcomes.extra_private_resources_eur
+    pooled = float(outcomes.extra_value_eur.mean() / cost.mean())
+    assert headline["benefit_cost_ratio"].mean == pytest.approx(pooled, rel=1e-12)
 
 
 def test_against_the_no_fund_world_it_wins_where_its_net_benefit_is_positive():

@@ -49,6 +49,23 @@ RUN_DIMS = (
 # Swept dimensions that are states of the world rather than arms.
 UNCERTAINTY_DIMS = ("seed", "draw", "sample")
 
+# The ratios of `outcomes`, each as sums of means: numerator and denominator variables,
+# and whether the numerator must be positive too (a cost per EUR of value).
+RATIOS = {
+    "benefit_cost_ratio": (
+        ("extra_value_eur",),
+        ("paid_eur", "extra_private_resources_eur"),
+        False,
+    ),
+    "value_per_fund_eur": (("extra_value_eur",), ("paid_eur",), False),
+    "cost_per_eur_of_value": (
+        ("paid_eur", "extra_private_resources_eur"),
+        ("extra_value_eur",),
+        True,
+    ),
+    "fund_attribution_share": (("paid_eur",), ("paid_eur", "partners_extra_resources_eur"), False),
+}
+
 
 def as_sweep(dataset: xr.Dataset) -> xr.Dataset:
     """A single run's dataset as a sweep of one seed (merged sweeps pass unchanged)."""
@@ -347,6 +364,31 @@ def _over_time(dataset: xr.Dataset) -> tuple[xr.DataArray, xr.DataArray]:
         xr.DataArray(np.array(displaced), dims=("arm", "state"), coords=coords),
         xr.DataArray(np.array(payback), dims=("arm", "state"), coords=coords),
     )
+
+
+def pooled_ratio(outcomes: xr.Dataset, name: str) -> float:
+    """A ratio of `outcomes` over its states: the mean numerator over the mean denominator.
+
+    Cost-benefit analysis divides expected present values: the expected extra value
+    over the expected extra resources (HM Treasury's Green Book). The mean of the
+    states' own ratios is not that figure, and is dominated by the few states whose
+    denominator nears 0 (a strategy that saves private resources in some states):
+    it can lie above the ratios' 95th percentile.
+
+    Args:
+        outcomes: `outcomes(...)` of one arm, over any states.
+        name: A ratio of `RATIOS`.
+
+    Returns:
+        The pooled ratio; NaN where the mean denominator (and, for a cost per EUR of
+        value, the mean numerator) is not positive.
+    """
+    top, bottom, both_positive = RATIOS[name]
+    numerator = sum(float(outcomes[v].mean()) for v in top)
+    denominator = sum(float(outcomes[v].mean()) for v in bottom)
+    if denominator <= 0 or (both_positive and numerator <= 0):
+        return float("nan")
+    return numerator / denominator
 
 
 def state_parameters(dataset: xr.Dataset) -> pd.DataFrame:

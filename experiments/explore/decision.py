@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+import numpy as np
 import xarray as xr
 
 from experiments.appraisal import robustness, states
@@ -52,7 +53,8 @@ class Interval:
     """A mean over the seeds and its 5-95 % range over them.
 
     Attributes:
-        mean: Mean over the seeds (NaN when no seed has a value).
+        mean: Mean over the seeds (NaN when no seed has a value); for a ratio, the
+            ratio of the means (`states.pooled_ratio`).
         low: 5 % quantile over the seeds.
         high: 95 % quantile over the seeds.
     """
@@ -125,11 +127,16 @@ def headline(per_seed: xr.Dataset) -> dict[str, Interval]:
         per_seed: `outcomes(dataset)`.
 
     Returns:
-        Per variable of `HEADLINE`, its interval over the seeds, scaled.
+        Per variable of `HEADLINE`, its interval over the seeds, scaled; a ratio's
+        mean is its pooled ratio over the seeds (`states.pooled_ratio`).
     """
-    return {
-        name: interval(per_seed[name]).scaled(scale) for name, (_, scale, _) in HEADLINE.items()
-    }
+    figures = {}
+    for name, (_, scale, _) in HEADLINE.items():
+        figure = interval(per_seed[name])
+        if name in states.RATIOS and np.isfinite(figure.mean):  # the ratio of the means
+            figure = Interval(states.pooled_ratio(per_seed, name), figure.low, figure.high)
+        figures[name] = figure.scaled(scale)
+    return figures
 
 
 def nothing_like(per_seed: xr.Dataset) -> xr.Dataset:

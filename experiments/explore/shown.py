@@ -179,7 +179,10 @@ def range_note(n_seeds: int) -> str:
     """What the brackets mean, said where they appear."""
     if n_seeds == 1:
         return "one seed: no range"
-    return f"mean over {n_seeds} seeds [5-95 % range over the seeds]"
+    return (
+        f"mean over {n_seeds} seeds [5-95 % range over the seeds]; a figure per euro is the "
+        "mean value over the mean cost"
+    )
 
 
 def answer_html(result: Shown, versus: Versus) -> str:
