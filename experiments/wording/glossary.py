@@ -47,9 +47,11 @@ TERMS: dict[str, tuple[str, str]] = {
     "bcr": (
         "Benefit-cost ratio",
         "Extra social value per extra euro used, the fund's and the partners'. Above "
-        "1, the value covers every euro used. n/a where the world with the fund used "
-        "no more resources than the world without it: there is no cost to divide by, "
-        "and the net social benefit says it all.",
+        "1, the value covers every euro used. Over several states of the world it is "
+        "the mean extra value over the mean extra cost, as cost-benefit analysis "
+        "divides expected values; its range is that of the states' own ratios. n/a "
+        "where the world with the fund used no more resources than the world without "
+        "it: there is no cost to divide by, and the net social benefit says it all.",
     ),
     "gross": (
         "Gross figures",
