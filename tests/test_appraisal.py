@@ -375,3 +375,17 @@ def test_a_ratio_over_states_is_the_mean_value_over_the_mean_cost():
             "benefit_cost_ratio",
         )
     )
+
+
+def test_a_pooled_ratio_leaves_a_state_with_a_missing_term_out_of_both_means():
+    from experiments.appraisal.states import pooled_ratio
+
+    outcomes = xr.Dataset(
+        {
+            "extra_value_eur": ("state", [10.0, 20.0, np.nan]),
+            "paid_eur": ("state", [2.0, 2.0, 100.0]),
+            "extra_private_resources_eur": ("state", [3.0, 3.0, 1.0]),
+        }
+    )
+    # The third state's value is missing: its cost must not enter the mean cost either.
+    assert pooled_ratio(outcomes, "benefit_cost_ratio") == pytest.approx(15.0 / 5.0)

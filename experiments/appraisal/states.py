@@ -380,15 +380,21 @@ def pooled_ratio(outcomes: xr.Dataset, name: str) -> float:
         name: A ratio of `RATIOS`.
 
     Returns:
-        The pooled ratio; NaN where the mean denominator (and, for a cost per EUR of
-        value, the mean numerator) is not positive.
+        The pooled ratio over the states where every term is known (a missing run
+        leaves its state out of both means); NaN where the mean denominator (and,
+        for a cost per EUR of value, the mean numerator) is not positive.
     """
     top, bottom, both_positive = RATIOS[name]
-    numerator = sum(float(outcomes[v].mean()) for v in top)
-    denominator = sum(float(outcomes[v].mean()) for v in bottom)
+    # Numerator and denominator over the same states: those where every term is known.
+    terms = {v: np.asarray(outcomes[v], dtype=float).ravel() for v in {*top, *bottom}}
+    known = np.logical_and.reduce([np.isfinite(values) for values in terms.values()])
+    if not known.any():
+        return float("nan")
+    numerator = sum(terms[v][known].mean() for v in top)
+    denominator = sum(terms[v][known].mean() for v in bottom)
     if denominator <= 0 or (both_positive and numerator <= 0):
         return float("nan")
-    return numerator / denominator
+    return float(numerator / denominator)
 
 
 def state_parameters(dataset: xr.Dataset) -> pd.DataFrame:
