@@ -274,3 +274,15 @@ def test_the_summary_figure_draws_a_mean_outside_its_range():
     )
     picture = figure_summary(frame, ["skewed", "plain"], "40 states")
     assert base64.b64decode(picture).startswith(b"\x89PNG")
+
+
+def test_the_summary_figure_draws_a_ratio_as_the_tables_give_it():
+    """Its bar is the value map's pooled ratio, not the mean of the states' ratios."""
+    from experiments.reports.report import bar_centres
+
+    ratios = [pd.Series([2.0, 2.0, 100.0])]  # mean 34.7; the pooled ratio says 3
+    value_map = pd.DataFrame({"arm": ["a"], "quantity": ["benefit_cost_ratio"], "mean": [3.0]})
+    assert bar_centres(ratios, ["a"], "benefit_cost_ratio", value_map) == [3.0]
+    assert bar_centres(ratios, ["a"], "benefit_cost_ratio", None)[0] == pytest.approx(104 / 3)
+    net = [pd.Series([1.0, 3.0])]  # not a ratio: the mean, whatever the map
+    assert bar_centres(net, ["a"], "net_social_benefit_meur", value_map) == [2.0]

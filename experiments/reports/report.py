@@ -213,20 +213,42 @@ SUMMARY_PANELS = (
 )
 
 
-def figure_summary(frame: pd.DataFrame, order: list[str], states: str) -> str:
+def bar_centres(
+    values: list[pd.Series], order: list[str], metric: str, value_map: pd.DataFrame | None
+) -> np.ndarray:
+    """Each arm's bar in a summary panel: the mean over states, a ratio's pooled ratio."""
+    if value_map is not None and metric in POOLED_PANELS:
+        centres = value_map.set_index(["arm", "quantity"])["mean"]
+        return np.array([centres.get((arm, POOLED_PANELS[metric]), np.nan) for arm in order])
+    return np.array([v.mean() if len(v) else np.nan for v in values])
+
+
+# The ratio panels' bars: the value map's pooled ratio (`states.pooled_ratio`).
+POOLED_PANELS = {
+    "benefit_cost_ratio": "benefit_cost_ratio",
+    "causal_leverage": "value_per_fund_eur",
+}
+
+
+def figure_summary(
+    frame: pd.DataFrame, order: list[str], states: str, value_map: pd.DataFrame | None = None
+) -> str:
     """Bars of each arm's mean with its 5-95 % range over states: net first, then gross.
 
     Args:
         frame: `per_seed_metrics`.
         order: The arms, top to bottom.
         states: What the states are, in words ("200 states of the world (...)").
+        value_map: The appraisal's value map: a ratio's bar is its pooled ratio, as
+            the tables show it (the mean value over the mean cost); None: the mean of
+            the states' ratios.
     """
     # A bar's label needs about 0.3 inch: 30 arms stay legible.
     fig, axes = plt.subplots(1, 3, figsize=(14, max(3.5, 0.45 * len(order) + 1)))
     groups = frame.groupby("arm")
     for ax, (metric, title, label) in zip(axes, SUMMARY_PANELS, strict=True):
         values = [groups.get_group(arm)[metric].dropna() for arm in order]
-        mean = np.array([v.mean() if len(v) else np.nan for v in values])
+        mean = bar_centres(values, order, metric, value_map)
         low = np.array([np.percentile(v, 5) if len(v) else np.nan for v in values])
         high = np.array([np.percentile(v, 95) if len(v) else np.nan for v in values])
         ax.barh(order, np.nan_to_num(mean), color="tab:blue", alpha=0.7)
@@ -747,8 +769,9 @@ def write_report(
         if (folder / name).exists()
     )
     bars = figure(
-        figure_summary(frame, list(table["arm"]), states),
-        f"Each strategy's mean and 5-95 % range over {states} (per_seed.csv). Grey lines: a "
+        figure_summary(frame, list(table["arm"]), states, appraisal.value_map),
+        f"Each strategy's mean and 5-95 % range over {states} (per_seed.csv; a ratio's bar "
+        "is the mean value over the mean cost, as in the tables). Grey lines: a "
         "net social benefit of 0 and a benefit-cost ratio of 1, below which society loses.",
         "Bar charts of net social benefit, benefit-cost ratio and gross value per fund euro "
         "per strategy",
